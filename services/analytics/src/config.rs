@@ -1,0 +1,11 @@
+//! Analytics' configuration: the common sections only, for now.
+
+use hotline_service_kit::config::CommonConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct AnalyticsConfig {
+    #[serde(flatten)]
+    pub common: CommonConfig,
+}

@@ -1,0 +1,156 @@
+//! Analytics' SQL, all in the `analytics` schema.
+//!
+//! Each upsert writes only the columns of its own event, so the order in which events
+//! arrive does not change the result: `registered` owns the descriptive columns, every
+//! step owns its timestamp and keeps the earliest one seen (`LEAST` ignores NULL), and the
+//! unit is the one of the earliest dispatch (a sign only fills it in while no dispatch is
+//! known).
+
+use chrono::{DateTime, Utc};
+use hotline_contract::events::{
+    OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// `registered` creates the row or fills in the descriptive columns.
+pub async fn record_registered(
+    tx: &mut PgConnection,
+    e: &OrderRegistered,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_facts \
+         (order_id, number, kind, channel, region_code, category, registered_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET number = EXCLUDED.number, kind = EXCLUDED.kind, \
+         channel = EXCLUDED.channel, region_code = EXCLUDED.region_code, \
+         category = COALESCE(EXCLUDED.category, analytics.order_facts.category), \
+         registered_at = LEAST(analytics.order_facts.registered_at, EXCLUDED.registered_at), \
+         updated_at = now()",
+    )
+    .bind(e.order_id)
+    .bind(&e.number)
+    .bind(e.kind.code())
+    .bind(e.channel.code())
+    .bind(&e.region_code)
+    .bind(&e.category)
+    .bind(e.registered_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// `dispatched` sets the dispatch time (the earliest) and its unit; it fills in the number
+/// and kind only while `registered` has not.
+pub async fn record_dispatched(
+    tx: &mut PgConnection,
+    e: &OrderDispatched,
+) -> Result<(), sqlx::Error> {
+    // In SET, `analytics.order_facts.*` are the values before this update.
+    sqlx::query(
+        "INSERT INTO analytics.order_facts \
+         (order_id, number, kind, unit_id, dispatched_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+         number = COALESCE(analytics.order_facts.number, EXCLUDED.number), \
+         kind = COALESCE(analytics.order_facts.kind, EXCLUDED.kind), \
+         unit_id = CASE WHEN analytics.order_facts.dispatched_at IS NULL \
+                          OR EXCLUDED.dispatched_at < analytics.order_facts.dispatched_at \
+                        THEN EXCLUDED.unit_id ELSE analytics.order_facts.unit_id END, \
+         dispatched_at = LEAST(analytics.order_facts.dispatched_at, EXCLUDED.dispatched_at), \
+         updated_at = now()",
+    )
+    .bind(e.order_id)
+    .bind(&e.number)
+    .bind(e.kind.code())
+    .bind(&e.unit_id)
+    .bind(e.dispatched_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// `signed` sets the sign time; it fills in the unit only while no dispatch is known.
+pub async fn record_signed(tx: &mut PgConnection, e: &OrderSigned) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_facts (order_id, unit_id, signed_at, updated_at) \
+         VALUES ($1, $2, $3, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+         unit_id = COALESCE(analytics.order_facts.unit_id, EXCLUDED.unit_id), \
+         signed_at = LEAST(analytics.order_facts.signed_at, EXCLUDED.signed_at), \
+         updated_at = now()",
+    )
+    .bind(e.order_id)
+    .bind(&e.unit_id)
+    .bind(e.signed_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// `result_submitted` sets the time of the first result.
+pub async fn record_result_submitted(
+    tx: &mut PgConnection,
+    e: &OrderResultSubmitted,
+) -> Result<(), sqlx::Error> {
+    record_step(tx, "result_submitted_at", e.order_id, e.submitted_at).await
+}
+
+/// Record the close; returns whether this is the first close seen for the order (what the
+/// closed-orders counter counts).
+pub async fn record_closed(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    closed_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let before: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+        "SELECT closed_at FROM analytics.order_facts WHERE order_id = $1 FOR UPDATE",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    record_step(tx, "closed_at", order_id, closed_at).await?;
+    Ok(before.flatten().is_none())
+}
+
+/// Upsert one step timestamp, keeping the earliest. `column` is one of this module's
+/// constants, never input.
+async fn record_step(
+    tx: &mut PgConnection,
+    column: &'static str,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO analytics.order_facts (order_id, {column}, updated_at) VALUES ($1, $2, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+         {column} = LEAST(analytics.order_facts.{column}, EXCLUDED.{column}), updated_at = now()"
+    ))
+    .bind(order_id)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// How many orders reached each step of the lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrderSummary {
+    pub registered: i64,
+    pub dispatched: i64,
+    pub signed: i64,
+    pub result_submitted: i64,
+    pub closed: i64,
+}
+
+/// Count the orders that reached each step.
+pub async fn summary(pool: &PgPool) -> Result<OrderSummary, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(registered_at) AS registered, count(dispatched_at) AS dispatched, \
+         count(signed_at) AS signed, count(result_submitted_at) AS result_submitted, \
+         count(closed_at) AS closed FROM analytics.order_facts",
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,44 @@
+//! The working-day calendar the clocks count on, and the watch that reports a missing year
+//! loudly before it starts (a deadline in a year without data cannot be computed, and the
+//! calendar refuses to guess).
+//!
+//! The State Council publishes each year's holiday schedule late in the year before. The
+//! embedded calendar covers what was published at release; an operator loads a newer file
+//! with `deadline_watcher.calendar_file` (same CSV format, see the workday crate) and
+//! restarts the service, without a code change.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use hotline_workday::{Calendar, CalendarError};
+use tokio_util::sync::CancellationToken;
+
+/// The embedded official calendar, or the operator's file when one is configured.
+pub fn load(file: Option<&Path>) -> Result<Calendar, CalendarError> {
+    match file {
+        Some(path) => Calendar::from_path(path),
+        None => Ok(Calendar::official()),
+    }
+}
+
+/// Check once per `every` (and at once) whether next year's schedule is missing (from
+/// December 1 on); if so log an error and set `hotline_calendar_next_year_missing` to 1,
+/// the signal alerting is built on.
+pub async fn watch(calendar: Arc<Calendar>, every: Duration, shutdown: CancellationToken) {
+    let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = shutdown.cancelled() => break,
+        }
+        match calendar.missing_next_year(Utc::now()) {
+            Some(year) => {
+                metrics::gauge!("hotline_calendar_next_year_missing").set(1.0);
+                tracing::error!(year, covered = ?calendar.covered_years(), "the working-day calendar has no data for next year: load the State Council schedule (deadline_watcher.calendar_file) before January 1, or deadlines reaching into it cannot be computed");
+            }
+            None => metrics::gauge!("hotline_calendar_next_year_missing").set(0.0),
+        }
+    }
+}

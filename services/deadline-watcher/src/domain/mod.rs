@@ -1,0 +1,9 @@
+//! The deadline-watcher's pure rules: when a clock is due, and how a timer moves between
+//! states. No I/O here; every function takes plain values (the calendar, instants, the
+//! current state) and returns a decision, and is unit-tested.
+//!
+//! - [`deadline`]: due instants from the official working-day calendar (A15).
+//! - [`timer`]: the timer state machine (A15 met, A17 overdue, cancelled on close).
+
+pub mod deadline;
+pub mod timer;

@@ -1,0 +1,245 @@
+//! The timer state machine.
+//!
+//! A timer belongs to one order and one clock ([`DeadlineClock`]); the clocks run
+//! separately. It starts `running` and ends exactly once:
+//!
+//! ```text
+//!            signed by due_at (sign clock)        -> met
+//! running -- signed after due_at (sign clock)     -> overdue (announced, A17)
+//!            due_at passed, seen by the scan      -> overdue (announced, A17)
+//!            order closed                         -> cancelled
+//! ```
+//!
+//! Final states stay final: a late or repeated event never reopens a timer, and a sign after
+//! the overdue scan leaves the timer overdue (the unit did miss A15; supervision decides).
+//! The instant `due_at` itself still counts as in time, on both paths.
+
+use chrono::{DateTime, Utc};
+use hotline_contract::events::DeadlineClock;
+
+/// Where a timer is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerState {
+    Running,
+    /// The unit did what the clock measures in time.
+    Met,
+    /// The order closed before the clock ran out.
+    Cancelled,
+    /// The clock ran out first (A17: flagged for supervision).
+    Overdue,
+}
+
+impl TimerState {
+    /// The code stored in `deadline_watcher.timers.state`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Met => "met",
+            Self::Cancelled => "cancelled",
+            Self::Overdue => "overdue",
+        }
+    }
+
+    /// The state a stored code names, if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "running" => Self::Running,
+            "met" => Self::Met,
+            "cancelled" => Self::Cancelled,
+            "overdue" => Self::Overdue,
+            _ => return None,
+        })
+    }
+}
+
+/// The code stored in `deadline_watcher.timers.clock` (the same word as on the wire).
+pub fn clock_code(clock: DeadlineClock) -> &'static str {
+    match clock {
+        DeadlineClock::Sign => "sign",
+        DeadlineClock::Handling => "handling",
+    }
+}
+
+/// The clock a stored code names, if any.
+pub fn clock_from_code(code: &str) -> Option<DeadlineClock> {
+    match code {
+        "sign" => Some(DeadlineClock::Sign),
+        "handling" => Some(DeadlineClock::Handling),
+        _ => None,
+    }
+}
+
+/// What happened, as far as a timer cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerEvent {
+    /// The unit signed for the order at `at` (ends the sign clock only).
+    Signed { at: DateTime<Utc> },
+    /// The order was closed (ends every clock).
+    Closed,
+    /// The overdue scan looked at the timer at `now`.
+    Checked { now: DateTime<Utc> },
+}
+
+/// A timer as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerView {
+    pub clock: DeadlineClock,
+    pub state: TimerState,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The state `event` moves `timer` to, or `None` when the timer stays as it is. A move to
+/// [`TimerState::Overdue`] is always announced with `deadline.overdue`.
+pub fn next_state(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
+    if timer.state != TimerState::Running {
+        return None;
+    }
+    match event {
+        TimerEvent::Signed { at } if timer.clock == DeadlineClock::Sign => {
+            // A15: signed within the limit (the due instant included) is met; a sign that
+            // comes later (the scan had not run yet) is still a missed deadline (A17).
+            Some(if at <= timer.due_at {
+                TimerState::Met
+            } else {
+                TimerState::Overdue
+            })
+        }
+        TimerEvent::Signed { .. } => None,
+        TimerEvent::Closed => Some(TimerState::Cancelled),
+        // A17: an unmet clock past its due instant is overdue.
+        TimerEvent::Checked { now } => (timer.due_at < now).then_some(TimerState::Overdue),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn sign_timer(state: TimerState) -> TimerView {
+        TimerView {
+            clock: DeadlineClock::Sign,
+            state,
+            due_at: at("2026-11-03T16:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn signing_in_time_meets_the_sign_clock() {
+        let signed = TimerEvent::Signed {
+            at: at("2026-11-03T09:00:00Z"),
+        };
+        assert_eq!(
+            next_state(sign_timer(TimerState::Running), signed),
+            Some(TimerState::Met)
+        );
+    }
+
+    #[test]
+    fn signing_at_the_due_instant_is_still_in_time() {
+        let signed = TimerEvent::Signed {
+            at: at("2026-11-03T16:00:00Z"),
+        };
+        assert_eq!(
+            next_state(sign_timer(TimerState::Running), signed),
+            Some(TimerState::Met)
+        );
+        let checked = TimerEvent::Checked {
+            now: at("2026-11-03T16:00:00Z"),
+        };
+        assert_eq!(next_state(sign_timer(TimerState::Running), checked), None);
+    }
+
+    #[test]
+    fn signing_after_the_due_instant_is_overdue_even_before_the_scan() {
+        let signed = TimerEvent::Signed {
+            at: at("2026-11-03T16:00:01Z"),
+        };
+        assert_eq!(
+            next_state(sign_timer(TimerState::Running), signed),
+            Some(TimerState::Overdue)
+        );
+    }
+
+    #[test]
+    fn signing_does_not_stop_the_handling_clock() {
+        let handling = TimerView {
+            clock: DeadlineClock::Handling,
+            ..sign_timer(TimerState::Running)
+        };
+        let signed = TimerEvent::Signed {
+            at: at("2026-11-03T09:00:00Z"),
+        };
+        assert_eq!(next_state(handling, signed), None);
+    }
+
+    #[test]
+    fn the_scan_marks_a_running_timer_past_due_overdue() {
+        let checked = TimerEvent::Checked {
+            now: at("2026-11-03T16:00:01Z"),
+        };
+        assert_eq!(
+            next_state(sign_timer(TimerState::Running), checked),
+            Some(TimerState::Overdue)
+        );
+        let early = TimerEvent::Checked {
+            now: at("2026-11-03T15:59:59Z"),
+        };
+        assert_eq!(next_state(sign_timer(TimerState::Running), early), None);
+    }
+
+    #[test]
+    fn closing_the_order_cancels_running_clocks() {
+        assert_eq!(
+            next_state(sign_timer(TimerState::Running), TimerEvent::Closed),
+            Some(TimerState::Cancelled)
+        );
+    }
+
+    #[test]
+    fn final_states_never_change() {
+        let events = [
+            TimerEvent::Signed {
+                at: at("2026-11-03T09:00:00Z"),
+            },
+            TimerEvent::Closed,
+            TimerEvent::Checked {
+                now: at("2027-01-01T00:00:00Z"),
+            },
+        ];
+        for state in [TimerState::Met, TimerState::Cancelled, TimerState::Overdue] {
+            for event in events {
+                assert_eq!(
+                    next_state(sign_timer(state), event),
+                    None,
+                    "{state:?} {event:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for state in [
+            TimerState::Running,
+            TimerState::Met,
+            TimerState::Cancelled,
+            TimerState::Overdue,
+        ] {
+            assert_eq!(TimerState::from_code(state.code()), Some(state));
+        }
+        for clock in [DeadlineClock::Sign, DeadlineClock::Handling] {
+            assert_eq!(clock_from_code(clock_code(clock)), Some(clock));
+            // The stored code is the wire word.
+            assert_eq!(
+                serde_json::to_value(clock).unwrap(),
+                serde_json::Value::from(clock_code(clock))
+            );
+        }
+        assert_eq!(TimerState::from_code("paused"), None);
+        assert_eq!(clock_from_code("reply"), None);
+    }
+}

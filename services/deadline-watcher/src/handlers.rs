@@ -1,0 +1,226 @@
+//! What the deadline-watcher does on each order event it consumes (durable consumer
+//! `deadline-watcher-clocks`).
+//!
+//! - `order.dispatched` starts the sign clock (A15: sign within 1 working day) and
+//!   announces it with `deadline.scheduled`.
+//! - `order.signed` settles the sign clock: met when in time, overdue (announced) when late.
+//! - `order.closed` cancels every clock still running.
+//!
+//! Each handler runs in the consumer's transaction (the inbox row is already written) and
+//! does all its writes, timers and outbox rows alike, through it. The rules themselves are
+//! in [`crate::domain`]; this module only loads, asks and stores.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use hotline_contract::Event;
+use hotline_contract::events::{
+    DeadlineClock, DeadlineOverdue, DeadlineScheduled, OrderClosed, OrderDispatched, OrderSigned,
+};
+use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
+use hotline_workday::{Calendar, CalendarError};
+use sqlx::PgConnection;
+
+use crate::domain::deadline::sign_deadline;
+use crate::domain::timer::{TimerEvent, TimerState, clock_code, next_state};
+use crate::store::{self, NewTimer, Timer};
+
+/// Starts, settles and cancels the clocks of each order.
+#[derive(Debug, Clone)]
+pub struct Clocks {
+    calendar: Arc<Calendar>,
+    outbox: Outbox,
+}
+
+impl Clocks {
+    /// Clocks counted on `calendar`, announced through `outbox`.
+    pub fn new(calendar: Arc<Calendar>, outbox: Outbox) -> Self {
+        Self { calendar, outbox }
+    }
+
+    async fn dispatched(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        dispatched: OrderDispatched,
+    ) -> Result<(), HandlerError> {
+        let deadline =
+            sign_deadline(&self.calendar, dispatched.dispatched_at).map_err(calendar_failure)?;
+        let started = store::insert_timer(
+            tx,
+            &NewTimer {
+                order_id: dispatched.order_id,
+                clock: DeadlineClock::Sign,
+                unit_id: &dispatched.unit_id,
+                started_at: dispatched.dispatched_at,
+                due_at: deadline.due_at,
+                policy: deadline.policy,
+                traceparent: Some(event.trace.to_string()),
+            },
+        )
+        .await?;
+        if !started {
+            // A second dispatch of the same order (a re-publication with a new event id):
+            // the clock that is already running stands, and was announced already.
+            tracing::info!(order_id = %dispatched.order_id, "sign clock already started; nothing to do");
+            return Ok(());
+        }
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                DeadlineScheduled {
+                    order_id: dispatched.order_id,
+                    clock: DeadlineClock::Sign,
+                    unit_id: dispatched.unit_id,
+                    started_at: dispatched.dispatched_at,
+                    due_at: deadline.due_at,
+                    policy: deadline.policy.to_owned(),
+                },
+            )
+            .await?;
+        metrics::counter!("hotline_deadlines_scheduled_total", "clock" => clock_code(DeadlineClock::Sign))
+            .increment(1);
+        Ok(())
+    }
+
+    async fn signed(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        signed: OrderSigned,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, signed.order_id).await?;
+        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Sign) else {
+            // The dispatch that starts the clock comes first on the stream; if it has not
+            // been applied, it was returned for a later retry (e.g. a calendar year
+            // missing). Wait for it rather than lose the sign.
+            return Err(HandlerError::transient(format!(
+                "order {} signed before its sign clock was started",
+                signed.order_id
+            )));
+        };
+        let outcome = next_state(
+            timer.view(),
+            TimerEvent::Signed {
+                at: signed.signed_at,
+            },
+        );
+        match outcome {
+            None => {
+                tracing::info!(
+                    state = timer.state.code(),
+                    "sign for a sign clock already settled; kept as is"
+                );
+            }
+            Some(state) => {
+                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                if state == TimerState::Overdue {
+                    tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
+                    self.announce_overdue(tx, event, timer).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn closed(&self, tx: &mut PgConnection, closed: OrderClosed) -> Result<(), HandlerError> {
+        // An order closed without dispatch (answered directly, A9) has no clocks: nothing
+        // to do.
+        for timer in store::lock_order_timers(tx, closed.order_id).await? {
+            if let Some(state) = next_state(timer.view(), TimerEvent::Closed) {
+                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn announce_overdue(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        timer: &Timer,
+    ) -> Result<(), HandlerError> {
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                DeadlineOverdue {
+                    order_id: timer.order_id,
+                    clock: timer.clock,
+                    unit_id: timer.unit_id.clone(),
+                    due_at: timer.due_at,
+                    detected_at: Utc::now(),
+                },
+            )
+            .await?;
+        metrics::counter!("hotline_deadlines_overdue_total", "clock" => clock_code(timer.clock))
+            .increment(1);
+        Ok(())
+    }
+}
+
+impl EventHandler for Clocks {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        match env.event_type.as_str() {
+            OrderDispatched::TYPE => {
+                let dispatched = env.decode::<OrderDispatched>()?.data;
+                self.dispatched(tx, event, dispatched).await
+            }
+            OrderSigned::TYPE => {
+                let signed = env.decode::<OrderSigned>()?.data;
+                self.signed(tx, event, signed).await
+            }
+            OrderClosed::TYPE => {
+                let closed = env.decode::<OrderClosed>()?.data;
+                self.closed(tx, closed).await
+            }
+            // Other events on the filtered subjects (a future version) are not ours yet.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How a calendar failure ends the handling of an event.
+///
+/// A missing year is an operator's job (load the State Council schedule, see
+/// `deadline_watcher.calendar_file`): the event is retried, never given a guessed deadline,
+/// and the failure is logged as an error so it is seen. Anything else cannot get better by
+/// retrying.
+pub fn calendar_failure(error: CalendarError) -> HandlerError {
+    match error {
+        CalendarError::MissingYear(year) => {
+            tracing::error!(year, %error, "cannot compute a deadline: the working-day calendar lacks a year");
+            HandlerError::transient(error.to_string())
+        }
+        other => HandlerError::permanent(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_calendar_year_is_retried_and_names_the_year() {
+        let HandlerError::Transient(reason) = calendar_failure(CalendarError::MissingYear(2027))
+        else {
+            panic!("a missing year must be transient");
+        };
+        assert!(reason.contains("2027"), "{reason}");
+    }
+
+    #[test]
+    fn other_calendar_failures_are_permanent() {
+        let error = CalendarError::TooManyWorkingDays { n: 9999, max: 3650 };
+        assert!(matches!(
+            calendar_failure(error),
+            HandlerError::Permanent(_)
+        ));
+    }
+}

@@ -1,0 +1,123 @@
+//! Deadline-watcher: keeps the clocks of every work order on the official working-day
+//! calendar (A15) and flags the ones that run out (A17).
+//!
+//! Flow: the [`handlers::Clocks`] consumer (`deadline-watcher-clocks`) follows
+//! `order.dispatched` (start the sign clock, due at the end of the next working day, and
+//! announce `deadline.scheduled`), `order.signed` (met) and `order.closed` (cancelled).
+//! The [`overdue::OverdueScan`] task claims running timers past due every
+//! `scan_interval_secs`, marks them overdue and announces `deadline.overdue`, which
+//! supervision turns into a case. Everything it announces goes through the outbox, in the
+//! same transaction as the timer change. [`calendar::watch`] warns operators when next
+//! year's holiday schedule is not loaded yet.
+//!
+//! Deadline arithmetic and timer transitions are pure rules in [`domain`].
+
+pub mod calendar;
+pub mod config;
+pub mod domain;
+pub mod handlers;
+pub mod overdue;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use hotline_contract::subjects::{self, event};
+use hotline_messaging::{
+    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, run_consumer,
+};
+use hotline_service_kit::bootstrap;
+use hotline_service_kit::running::Running;
+use tokio_util::sync::CancellationToken;
+
+pub use config::DeadlineWatcherConfig;
+
+/// The service's name (NATS client, durable consumer prefix, event source).
+pub const SERVICE: &str = "deadline-watcher";
+/// The service's Postgres schema.
+pub const SCHEMA: &str = "deadline_watcher";
+/// The service's own migrations (the messaging tables come from `hotline-messaging`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Start the deadline-watcher; it runs until `shutdown` is cancelled.
+pub async fn start(
+    config: DeadlineWatcherConfig,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    let settings = &config.deadline_watcher;
+    let calendar = calendar::load(settings.calendar_file.as_deref())
+        .context("load the working-day calendar")?;
+    tracing::info!(years = ?calendar.covered_years(), "working-day calendar loaded");
+    let calendar = Arc::new(calendar);
+
+    let (ctx, ops) = bootstrap::start(
+        SERVICE,
+        SCHEMA,
+        &config.common,
+        &[&MIGRATOR],
+        shutdown.clone(),
+    )
+    .await
+    .context("bootstrap")?;
+    let ns = ctx.namespace.clone();
+    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
+    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+        .await
+        .context("provision the HOTLINE stream")?;
+    let mut running = Running::new(SERVICE, ops);
+
+    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
+    let relay = OutboxRelay::new(
+        ctx.db.clone(),
+        ctx.jetstream.clone(),
+        SCHEMA,
+        RelayConfig::default(),
+    );
+    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+
+    let clocks = ConsumerConfig::new(
+        SERVICE,
+        SCHEMA,
+        ns.clone(),
+        stream.name.clone(),
+        ConsumerSpec::new(
+            subjects::durable_name(SERVICE, "clocks"),
+            vec![
+                ns.subject(event::ORDER_DISPATCHED),
+                ns.subject(event::ORDER_SIGNED),
+                ns.subject(event::ORDER_CLOSED),
+            ],
+        ),
+    );
+    running.spawn(
+        "clocks",
+        run_consumer(
+            ctx.jetstream.clone(),
+            ctx.db.clone(),
+            clocks,
+            Arc::new(handlers::Clocks::new(calendar.clone(), outbox.clone())),
+            shutdown.clone(),
+        ),
+    );
+
+    let scan = overdue::OverdueScan::new(ctx.db.clone(), outbox, settings.scan_batch_size);
+    running.spawn(
+        "overdue-scan",
+        scan.run(
+            Duration::from_secs(settings.scan_interval_secs),
+            shutdown.clone(),
+        ),
+    );
+    running.spawn(
+        "calendar-watch",
+        calendar::watch(
+            calendar,
+            Duration::from_secs(settings.calendar_check_interval_secs),
+            shutdown.clone(),
+        ),
+    );
+
+    tracing::info!(ops = %running.ops_addr(), "deadline-watcher ready");
+    Ok(running)
+}

@@ -1,0 +1,14 @@
+//! The deadline-watcher binary: load config, start telemetry, run until SIGTERM/SIGINT.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config: hotline_deadline_watcher::DeadlineWatcherConfig =
+        hotline_service_kit::config::load()?;
+    let telemetry =
+        hotline_telemetry::init(hotline_deadline_watcher::SERVICE, &config.common.telemetry)?;
+    let shutdown = hotline_service_kit::shutdown::on_signals();
+    let running = hotline_deadline_watcher::start(config, shutdown).await?;
+    running.wait().await;
+    telemetry.shutdown();
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Test harness: a real nats-server, a fresh Postgres database, a random namespace, and
+//! helpers to publish events the way a producing service would (CloudEvents envelope,
+//! `Nats-Msg-Id` = envelope id) and to wait for the events the service publishes.
+
+// Harness code fails the test loudly on any broken step, like the tests themselves
+// (clippy's allow-unwrap-in-tests only covers `#[test]` functions). Not every test file
+// uses every helper.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, consumer::DeliverPolicy};
+use futures::StreamExt;
+use hotline_contract::envelope::Envelope;
+use hotline_contract::subjects::{self, HOTLINE_STREAM};
+use hotline_contract::{Event, Namespace, RawEnvelope};
+use hotline_service_kit::config::CommonConfig;
+use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How long a test waits for something that should happen within a second or two.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Everything a test needs around the service under test.
+pub struct TestEnv {
+    pub nats: NatsServer,
+    pub db: TestDatabase,
+    pub ns: Namespace,
+    pub client: async_nats::Client,
+    pub jetstream: jetstream::Context,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        let nats = NatsServer::start().await;
+        let db = TestDatabase::create().await;
+        let ns = Namespace::new(unique_namespace()).unwrap();
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let jetstream = jetstream::new(client.clone());
+        hotline_messaging::ensure_stream(&jetstream, &subjects::hotline_stream(&ns, 1))
+            .await
+            .unwrap();
+        Self {
+            nats,
+            db,
+            ns,
+            client,
+            jetstream,
+        }
+    }
+
+    /// The common config pointing at this environment, ops on a free port.
+    pub fn common_config(&self) -> CommonConfig {
+        let mut common = CommonConfig {
+            namespace: self.ns.as_str().to_owned(),
+            ..CommonConfig::default()
+        };
+        common.database.url = SecretString::from(self.db.url());
+        common.nats.url = self.nats.url();
+        common.ops.listen = "127.0.0.1:0".parse().unwrap();
+        common
+    }
+
+    pub async fn pool(&self) -> PgPool {
+        self.db.pool().await
+    }
+
+    /// Publish `data` as `producer` would: in an envelope whose id is the `Nats-Msg-Id`.
+    /// Returns the envelope id.
+    pub async fn publish<E: Event>(&self, producer: &str, data: E) -> Uuid {
+        let subject = self.ns.subject(&data.subject());
+        let envelope = Envelope::new(producer, data.aggregate_id(), data);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            hotline_contract::headers::NATS_MSG_ID,
+            envelope.id.to_string().as_str(),
+        );
+        self.jetstream
+            .publish_with_headers(subject, headers, envelope.to_bytes().unwrap().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        envelope.id
+    }
+
+    /// Wait for an event of type `E` on `subject` (un-namespaced) that `matches`.
+    pub async fn wait_for_event<E: Event>(
+        &self,
+        subject: &str,
+        matches: impl Fn(&E) -> bool,
+    ) -> Envelope<E> {
+        let stream = self
+            .jetstream
+            .get_stream(self.ns.stream(HOTLINE_STREAM))
+            .await
+            .unwrap();
+        let consumer = stream
+            .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                filter_subject: self.ns.subject(subject),
+                deliver_policy: DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut messages = consumer.messages().await.unwrap();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let next = tokio::time::timeout_at(deadline, messages.next()).await;
+            let message = match next {
+                Err(_) => panic!(
+                    "timed out after {PATIENCE:?} waiting for a {} event",
+                    E::TYPE
+                ),
+                Ok(None) => panic!("message stream ended while waiting for {}", E::TYPE),
+                Ok(Some(message)) => message.unwrap(),
+            };
+            let raw = RawEnvelope::parse(&message.payload).unwrap();
+            if raw.event_type != E::TYPE {
+                continue;
+            }
+            let envelope = raw.decode::<E>().unwrap();
+            if matches(&envelope.data) {
+                return envelope;
+            }
+        }
+    }
+
+    /// How many messages the consumer `durable` has taken into the inbox of `schema`.
+    pub async fn inbox_count(&self, pool: &PgPool, schema: &str, durable: &str) -> i64 {
+        sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {schema}.inbox WHERE consumer = $1"
+        ))
+        .bind(durable)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    /// How many events about `order_id` the service queued on `subject` (un-namespaced).
+    pub async fn outbox_count(
+        &self,
+        pool: &PgPool,
+        schema: &str,
+        subject: &str,
+        order_id: Uuid,
+    ) -> i64 {
+        sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {schema}.outbox WHERE subject = $1 \
+             AND convert_from(payload, 'UTF8')::jsonb #>> '{{data,order_id}}' = $2"
+        ))
+        .bind(self.ns.subject(subject))
+        .bind(order_id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+}

@@ -1,0 +1,11 @@
+//! The emergency bridge's configuration: the common sections only, for now.
+
+use hotline_service_kit::config::CommonConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct EmergencyBridgeConfig {
+    #[serde(flatten)]
+    pub common: CommonConfig,
+}

@@ -1,0 +1,14 @@
+//! The emergency-bridge binary: load config, start telemetry, run until SIGTERM/SIGINT.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config: hotline_emergency_bridge::EmergencyBridgeConfig =
+        hotline_service_kit::config::load()?;
+    let telemetry =
+        hotline_telemetry::init(hotline_emergency_bridge::SERVICE, &config.common.telemetry)?;
+    let shutdown = hotline_service_kit::shutdown::on_signals();
+    let running = hotline_emergency_bridge::start(config, shutdown).await?;
+    running.wait().await;
+    telemetry.shutdown();
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! The versioned public API (`/api/v1`). Handlers only translate: HTTP in, a request to the
+//! owning service out (intake over its internal HTTP API for registration, NATS
+//! request/reply for the rest), the typed reply back as JSON or problem+json. No business
+//! rule lives here.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use hotline_contract::Namespace;
+use hotline_contract::rpc::{
+    self, FieldError, ProgressQuery, ProgressView, RegisterOrder, RegistrationReceipt,
+    ResultReceipt, RpcReply, SignCommand, SignReceipt, SubmitResultCommand,
+};
+use hotline_messaging::CallError;
+use hotline_telemetry::{TRACEPARENT, TraceContext};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::problem::Problem;
+
+/// What every handler needs.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub nats: async_nats::Client,
+    pub namespace: Namespace,
+    pub http: reqwest::Client,
+    pub intake_url: String,
+    pub timeout: Duration,
+}
+
+/// A unit signs for an order (A15).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    pub unit_id: String,
+    pub signed_by: String,
+}
+
+/// A unit submits its result (A16: basis, time, findings, reply).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultRequest {
+    pub unit_id: String,
+    pub submitted_by: String,
+    pub basis: String,
+    pub findings: String,
+    pub reply: String,
+    pub promised_by: Option<NaiveDate>,
+}
+
+/// Query string of the public progress query.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct ProgressParams {
+    /// The check code given with the order number at registration.
+    pub check_code: Option<String>,
+}
+
+fn trace_of(headers: &HeaderMap) -> TraceContext {
+    TraceContext::parse_or_new(headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()))
+}
+
+fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Problem> {
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                status,
+                "payload_too_large",
+                "请求体过大",
+                "请求体超过允许的大小",
+            )
+        } else {
+            Problem::new(status, "bad_body", "请求体无法读取", rejection.body_text())
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Problem::invalid(vec![FieldError {
+            field: "body".to_owned(),
+            code: "invalid_json".to_owned(),
+            message: format!("请求体无法解析：{e}"),
+        }])
+    })
+}
+
+fn call_problem(error: CallError) -> Problem {
+    match error {
+        CallError::Rpc(e) => e.into(),
+        CallError::Unavailable(reason) => {
+            tracing::warn!(%reason, "service call failed");
+            Problem::unavailable("服务暂时不可用，请稍后重试")
+        }
+        CallError::Decode(reason) => {
+            tracing::error!(%reason, "service reply could not be decoded");
+            Problem::unavailable("服务暂时不可用，请稍后重试")
+        }
+    }
+}
+
+/// Submit a request (web message) or register one as an agent (A3, A11).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    request_body = RegisterOrder,
+    responses(
+        (status = 201, description = "已受理：工单编号和查询码", body = RegistrationReceipt),
+        (status = 422, description = "请求内容有误", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "暂时无法受理", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "orders"
+)]
+pub async fn register_order(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<RegistrationReceipt>), Problem> {
+    let trace = trace_of(&headers);
+    let span = hotline_telemetry::event_span("gateway", "register_order", &trace, None);
+    async move {
+        let input: RegisterOrder = parse_json(body)?;
+        let url = format!("{}/internal/v1/orders", state.intake_url.trim_end_matches('/'));
+        let response = state
+            .http
+            .post(url)
+            .header(TRACEPARENT, trace.child().to_string())
+            .json(&input)
+            .timeout(state.timeout)
+            .send()
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "intake unreachable");
+                Problem::unavailable("暂时无法受理，请稍后重试")
+            })?;
+        let reply: RpcReply<RegistrationReceipt> = response.json().await.map_err(|error| {
+            tracing::error!(%error, "intake reply could not be decoded");
+            Problem::unavailable("暂时无法受理，请稍后重试")
+        })?;
+        match reply {
+            RpcReply::Ok(receipt) => {
+                tracing::info!(order_id = %receipt.order_id, number = %receipt.number, "order accepted");
+                Ok((StatusCode::CREATED, Json(receipt)))
+            }
+            RpcReply::Error(e) => Err(e.into()),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Public progress query: order number plus check code (A11).
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{number}",
+    params(("number" = String, Path, description = "工单编号"), ProgressParams),
+    responses(
+        (status = 200, description = "工单进度", body = ProgressView),
+        (status = 404, description = "未找到（编号或查询码不符）", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "缺少查询码", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "orders"
+)]
+pub async fn progress(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(params): Query<ProgressParams>,
+) -> Result<Json<ProgressView>, Problem> {
+    let trace = trace_of(&headers);
+    let check_code = params
+        .check_code
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            Problem::invalid(vec![FieldError {
+                field: "check_code".to_owned(),
+                code: "required".to_owned(),
+                message: "查询进度需要提供查询码".to_owned(),
+            }])
+        })?;
+    let query = ProgressQuery { number, check_code };
+    hotline_messaging::call(
+        &state.nats,
+        &state.namespace,
+        rpc::verbs::INTAKE_PROGRESS,
+        &query,
+        &trace,
+        state.timeout,
+    )
+    .await
+    .map(Json)
+    .map_err(call_problem)
+}
+
+/// A handling unit signs for an order dispatched to it (A15).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/sign",
+    params(("number" = String, Path, description = "工单编号")),
+    request_body = SignRequest,
+    responses(
+        (status = 200, description = "已签收", body = SignReceipt),
+        (status = 403, description = "工单未派给本单位", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "未找到", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "当前状态不能签收", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "units"
+)]
+pub async fn sign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SignReceipt>, Problem> {
+    let trace = trace_of(&headers);
+    let req: SignRequest = parse_json(body)?;
+    let command = SignCommand {
+        number,
+        unit_id: req.unit_id,
+        signed_by: req.signed_by,
+    };
+    hotline_messaging::call(
+        &state.nats,
+        &state.namespace,
+        rpc::verbs::ROUTER_SIGN,
+        &command,
+        &trace,
+        state.timeout,
+    )
+    .await
+    .map(Json)
+    .map_err(call_problem)
+}
+
+/// A handling unit submits its result (A16).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/result",
+    params(("number" = String, Path, description = "工单编号")),
+    request_body = ResultRequest,
+    responses(
+        (status = 200, description = "已提交办理结果", body = ResultReceipt),
+        (status = 403, description = "工单未派给本单位", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "当前状态不能提交", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "办理结果不完整", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "units"
+)]
+pub async fn submit_result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ResultReceipt>, Problem> {
+    let trace = trace_of(&headers);
+    let req: ResultRequest = parse_json(body)?;
+    let command = SubmitResultCommand {
+        number,
+        unit_id: req.unit_id,
+        submitted_by: req.submitted_by,
+        basis: req.basis,
+        findings: req.findings,
+        reply: req.reply,
+        promised_by: req.promised_by,
+    };
+    hotline_messaging::call(
+        &state.nats,
+        &state.namespace,
+        rpc::verbs::ROUTER_SUBMIT_RESULT,
+        &command,
+        &trace,
+        state.timeout,
+    )
+    .await
+    .map(Json)
+    .map_err(call_problem)
+}

@@ -1,0 +1,130 @@
+//! Intake: registers requests from every channel as work orders (A3, A11), keeps the
+//! requester's personal data to itself (A21), and answers the public progress query from a
+//! projection of the order events.
+//!
+//! Flow: the gateway posts a registration to the internal HTTP API → [`registration`]
+//! validates it ([`domain::registration`]), numbers it, stores it and queues
+//! `order.registered` in one transaction → the outbox relay publishes it. The
+//! [`handlers::StatusProjection`] consumer follows `hotline.order.>` (and sign deadlines)
+//! to keep the public status current; [`api::progress`] serves `rpc.intake.progress`.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod handlers;
+pub mod http;
+pub mod registration;
+pub mod store;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use hotline_contract::rpc::verbs;
+use hotline_contract::subjects::{self, event};
+use hotline_messaging::{
+    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, RpcServer, run_consumer,
+};
+use hotline_reference::Regions;
+use hotline_service_kit::bootstrap;
+use hotline_service_kit::running::Running;
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+pub use config::IntakeConfig;
+
+use crate::domain::phone::PhoneHasher;
+use crate::registration::Registrar;
+
+pub const SERVICE: &str = "intake";
+pub const SCHEMA: &str = "intake";
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Start intake; it runs until `shutdown` is cancelled.
+pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow::Result<Running> {
+    let key = config.intake.phone_hash_key.expose_secret();
+    if key == config::DEV_PHONE_HASH_KEY {
+        tracing::warn!(
+            "HOTLINE_INTAKE__PHONE_HASH_KEY is not set: using the development key; never do this in production"
+        );
+    }
+    let hasher = PhoneHasher::new(key.as_bytes()).context("phone hash key")?;
+    let regions = Arc::new(Regions::bundled().context("divisions data")?);
+
+    let (ctx, ops) = bootstrap::start(
+        SERVICE,
+        SCHEMA,
+        &config.common,
+        &[&MIGRATOR],
+        shutdown.clone(),
+    )
+    .await
+    .context("bootstrap")?;
+    let ns = ctx.namespace.clone();
+    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
+    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+        .await
+        .context("provision the HOTLINE stream")?;
+    let mut running = Running::new(SERVICE, ops);
+
+    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
+    let relay = OutboxRelay::new(
+        ctx.db.clone(),
+        ctx.jetstream.clone(),
+        SCHEMA,
+        RelayConfig::default(),
+    );
+    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+
+    let projection = ConsumerConfig::new(
+        SERVICE,
+        SCHEMA,
+        ns.clone(),
+        stream.name.clone(),
+        ConsumerSpec::new(
+            subjects::durable_name(SERVICE, "status"),
+            vec![
+                ns.subject(event::ALL_ORDER),
+                ns.subject(event::DEADLINE_SCHEDULED),
+            ],
+        ),
+    );
+    running.spawn(
+        "status-projection",
+        run_consumer(
+            ctx.jetstream.clone(),
+            ctx.db.clone(),
+            projection,
+            Arc::new(handlers::StatusProjection),
+            shutdown.clone(),
+        ),
+    );
+
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ns, shutdown.clone()).await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(verbs::INTAKE_PROGRESS.1, 64, move |query, _trace| {
+        let pool = pool.clone();
+        async move { api::progress(&pool, query).await }
+    })
+    .await?;
+    running.spawn("rpc", rpc.wait());
+
+    let registrar = Registrar {
+        pool: ctx.db.clone(),
+        outbox,
+        regions,
+        hasher,
+    };
+    let (http_addr, http) = hotline_service_kit::http::serve(
+        config.http.listen,
+        http::router(registrar),
+        shutdown.clone(),
+    )
+    .await
+    .with_context(|| format!("bind {}", config.http.listen))?;
+    running.set_http_addr(http_addr);
+    running.spawn("http", async move {
+        let _ = http.await;
+    });
+    tracing::info!(%http_addr, "intake ready");
+    Ok(running)
+}

@@ -1,0 +1,504 @@
+//! The dispatch decision (A9, A12): which unit gets an order, and why.
+//!
+//! Two principles from the regulation, tried in this order:
+//!
+//! 1. **Legal authority (职权法定)**: when a dispatch rule gives the order's category to a
+//!    unit for a territory covering the order's region, the order goes to that unit.
+//!    Rules cover a county, a prefecture or the whole province (520000); among the rules
+//!    that cover the region, the one for the *smallest* territory wins (a county rule beats
+//!    the prefecture's, which beats the province's), then the highest `priority`, then the
+//!    smallest `rule_id`, so the same inputs always give the same unit.
+//! 2. **Territorial management (属地管理)**: with no matching rule but a known region, the
+//!    region's people's government organises the handling: `gov-<region>` when that unit
+//!    exists and is active, else the nearest ancestor's government (a township's matter
+//!    goes to its county). A region the catalogue does not know goes to the province
+//!    government, which can still route it by hand.
+//!
+//! Pure: the caller loads the rules, the active unit ids and the divisions, and stores the
+//! decision. A rule pointing at a unit that is not active is skipped rather than followed,
+//! so deactivating a unit never strands orders.
+
+use std::collections::HashSet;
+
+use hotline_contract::events::DispatchBasis;
+use hotline_reference::Regions;
+
+/// The province: the root of every chain of divisions, and its government the last resort.
+pub const PROVINCE_CODE: &str = "520000";
+
+/// Prefix of the unit id of a division's people's government: `gov-520102`.
+pub const GOVERNMENT_PREFIX: &str = "gov-";
+
+/// The unit id of the people's government of a division.
+pub fn government_unit_id(region_code: &str) -> String {
+    format!("{GOVERNMENT_PREFIX}{region_code}")
+}
+
+/// One active dispatch rule, as stored in `router.dispatch_rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchRule {
+    pub rule_id: String,
+    /// Category code from the dispatch catalogue, e.g. `environment.noise`.
+    pub category: String,
+    /// The territory the rule covers: a county, a prefecture or the province.
+    pub region_code: String,
+    pub unit_id: String,
+    /// Higher wins among rules for the same territory.
+    pub priority: i32,
+}
+
+/// Where an order goes, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub unit_id: String,
+    pub basis: DispatchBasis,
+    /// The rule that decided, when `basis` is [`DispatchBasis::Rule`].
+    pub rule_id: Option<String>,
+}
+
+/// Decide the handling unit of an order about `category` in `region_code`.
+///
+/// `active_units` holds the ids of the units that may receive orders.
+pub fn decide(
+    category: Option<&str>,
+    region_code: &str,
+    rules: &[DispatchRule],
+    regions: &Regions,
+    active_units: &HashSet<String>,
+) -> Decision {
+    let chain = region_chain(region_code, regions);
+
+    // A9, A12: clear duty and jurisdiction → the unit the rule names.
+    if let Some(category) = category.filter(|c| !c.is_empty()) {
+        for code in &chain {
+            let best = rules
+                .iter()
+                .filter(|r| {
+                    r.category == category
+                        && r.region_code == *code
+                        && active_units.contains(&r.unit_id)
+                })
+                .min_by(|a, b| {
+                    b.priority
+                        .cmp(&a.priority)
+                        .then_with(|| a.rule_id.cmp(&b.rule_id))
+                });
+            if let Some(rule) = best {
+                return Decision {
+                    unit_id: rule.unit_id.clone(),
+                    basis: DispatchBasis::Rule,
+                    rule_id: Some(rule.rule_id.clone()),
+                };
+            }
+        }
+    }
+
+    // A12: unit unclear, region known → that region's government (or the nearest
+    // ancestor's that exists, e.g. the county for a township).
+    let unit_id = chain
+        .iter()
+        .map(|code| government_unit_id(code))
+        .find(|id| active_units.contains(id))
+        .unwrap_or_else(|| government_unit_id(PROVINCE_CODE));
+    Decision {
+        unit_id,
+        basis: DispatchBasis::Territorial,
+        rule_id: None,
+    }
+}
+
+/// The region and its ancestors, most specific first (township → county → prefecture →
+/// province). Empty when the catalogue does not know the region.
+pub fn region_chain(region_code: &str, regions: &Regions) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut next = regions.get(region_code);
+    while let Some(division) = next {
+        // Malformed data with a cycle must not hang the dispatcher.
+        if chain.contains(&division.code) {
+            break;
+        }
+        chain.push(division.code.clone());
+        next = division.parent.as_deref().and_then(|p| regions.get(p));
+    }
+    chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions() -> Regions {
+        Regions::from_csv(
+            "code,name,level,parent_code\n\
+             520000,贵州省,province,\n\
+             520100,贵阳市,prefecture,520000\n\
+             520102,南明区,county,520100\n\
+             520103,云岩区,county,520100\n\
+             520102016,新华路街道,township,520102\n\
+             520300,遵义市,prefecture,520000\n\
+             520302,红花岗区,county,520300\n",
+        )
+        .unwrap()
+    }
+
+    fn rule(id: &str, category: &str, region: &str, unit: &str, priority: i32) -> DispatchRule {
+        DispatchRule {
+            rule_id: id.to_owned(),
+            category: category.to_owned(),
+            region_code: region.to_owned(),
+            unit_id: unit.to_owned(),
+            priority,
+        }
+    }
+
+    fn units(ids: &[&str]) -> HashSet<String> {
+        ids.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn all_governments() -> HashSet<String> {
+        units(&[
+            "gov-520000",
+            "gov-520100",
+            "gov-520102",
+            "gov-520103",
+            "gov-520300",
+            "gov-520302",
+        ])
+    }
+
+    fn with(mut set: HashSet<String>, ids: &[&str]) -> HashSet<String> {
+        set.extend(ids.iter().map(|s| (*s).to_owned()));
+        set
+    }
+
+    fn by_rule(unit: &str, rule: &str) -> Decision {
+        Decision {
+            unit_id: unit.to_owned(),
+            basis: DispatchBasis::Rule,
+            rule_id: Some(rule.to_owned()),
+        }
+    }
+
+    fn territorial(unit: &str) -> Decision {
+        Decision {
+            unit_id: unit.to_owned(),
+            basis: DispatchBasis::Territorial,
+            rule_id: None,
+        }
+    }
+
+    #[test]
+    fn a_rule_for_the_category_in_the_region_sends_the_order_to_its_unit() {
+        let rules = [rule(
+            "r-noise",
+            "environment.noise",
+            "520102",
+            "520102-env",
+            0,
+        )];
+        let units = with(all_governments(), &["520102-env"]);
+        let d = decide(
+            Some("environment.noise"),
+            "520102",
+            &rules,
+            &regions(),
+            &units,
+        );
+        assert_eq!(d, by_rule("520102-env", "r-noise"));
+    }
+
+    #[test]
+    fn a_rule_of_an_ancestor_region_covers_its_counties() {
+        let rules = [rule(
+            "r-taxi",
+            "transport.taxi",
+            "520100",
+            "520100-transport",
+            0,
+        )];
+        let units = with(all_governments(), &["520100-transport"]);
+        let d = decide(Some("transport.taxi"), "520103", &rules, &regions(), &units);
+        assert_eq!(d, by_rule("520100-transport", "r-taxi"));
+    }
+
+    #[test]
+    fn a_province_wide_rule_covers_every_region() {
+        let rules = [rule("r-tax", "tax.service", "520000", "520000-12366", 0)];
+        let units = with(all_governments(), &["520000-12366"]);
+        let d = decide(Some("tax.service"), "520302", &rules, &regions(), &units);
+        assert_eq!(d, by_rule("520000-12366", "r-tax"));
+    }
+
+    #[test]
+    fn the_most_specific_region_wins_over_a_higher_priority_elsewhere() {
+        let rules = [
+            rule("r-city", "environment.noise", "520100", "520100-env", 100),
+            rule("r-county", "environment.noise", "520102", "520102-env", 0),
+            rule(
+                "r-province",
+                "environment.noise",
+                "520000",
+                "520000-env",
+                1000,
+            ),
+        ];
+        let units = with(
+            all_governments(),
+            &["520100-env", "520102-env", "520000-env"],
+        );
+        let regions = regions();
+        let d = decide(
+            Some("environment.noise"),
+            "520102",
+            &rules,
+            &regions,
+            &units,
+        );
+        assert_eq!(d, by_rule("520102-env", "r-county"));
+        // Another county of the same city gets the city's rule.
+        let d = decide(
+            Some("environment.noise"),
+            "520103",
+            &rules,
+            &regions,
+            &units,
+        );
+        assert_eq!(d, by_rule("520100-env", "r-city"));
+    }
+
+    #[test]
+    fn among_rules_for_one_region_the_highest_priority_then_the_smallest_id_wins() {
+        let units = with(all_governments(), &["a", "b", "c"]);
+        let rules = [
+            rule("r-2", "market.consumer", "520102", "b", 5),
+            rule("r-3", "market.consumer", "520102", "c", 1),
+            rule("r-1", "market.consumer", "520102", "a", 5),
+        ];
+        let d = decide(
+            Some("market.consumer"),
+            "520102",
+            &rules,
+            &regions(),
+            &units,
+        );
+        assert_eq!(d, by_rule("a", "r-1"));
+    }
+
+    #[test]
+    fn a_rule_whose_unit_is_inactive_is_skipped() {
+        let rules = [
+            rule("r-county", "environment.noise", "520102", "520102-env", 0),
+            rule("r-city", "environment.noise", "520100", "520100-env", 0),
+        ];
+        let units = with(all_governments(), &["520100-env"]);
+        let d = decide(
+            Some("environment.noise"),
+            "520102",
+            &rules,
+            &regions(),
+            &units,
+        );
+        assert_eq!(d, by_rule("520100-env", "r-city"));
+    }
+
+    #[test]
+    fn without_a_matching_rule_the_region_government_handles_the_order() {
+        let rules = [rule(
+            "r-noise",
+            "environment.noise",
+            "520102",
+            "520102-env",
+            0,
+        )];
+        let units = with(all_governments(), &["520102-env"]);
+        let regions = regions();
+        // Another category.
+        let d = decide(Some("housing.property"), "520102", &rules, &regions, &units);
+        assert_eq!(d, territorial("gov-520102"));
+        // No category at all.
+        assert_eq!(
+            decide(None, "520102", &rules, &regions, &units),
+            territorial("gov-520102")
+        );
+        // The rule's territory does not cover this county.
+        let d = decide(
+            Some("environment.noise"),
+            "520302",
+            &rules,
+            &regions,
+            &units,
+        );
+        assert_eq!(d, territorial("gov-520302"));
+    }
+
+    #[test]
+    fn a_township_order_falls_back_to_its_county_government() {
+        let d = decide(None, "520102016", &[], &regions(), &all_governments());
+        assert_eq!(d, territorial("gov-520102"));
+    }
+
+    #[test]
+    fn a_township_order_follows_the_rules_of_its_county() {
+        let rules = [rule(
+            "r-noise",
+            "environment.noise",
+            "520102",
+            "520102-env",
+            0,
+        )];
+        let units = with(all_governments(), &["520102-env"]);
+        let d = decide(
+            Some("environment.noise"),
+            "520102016",
+            &rules,
+            &regions(),
+            &units,
+        );
+        assert_eq!(d, by_rule("520102-env", "r-noise"));
+    }
+
+    #[test]
+    fn a_missing_county_government_falls_back_to_the_prefecture() {
+        let units = units(&["gov-520000", "gov-520100"]);
+        let d = decide(None, "520102", &[], &regions(), &units);
+        assert_eq!(d, territorial("gov-520100"));
+    }
+
+    #[test]
+    fn an_unknown_region_goes_to_the_province_government() {
+        let rules = [rule("r-tax", "tax.service", "520000", "520000-12366", 0)];
+        let units = with(all_governments(), &["520000-12366"]);
+        let regions = regions();
+        for region in ["110101", "", "52010", "not-a-code"] {
+            let d = decide(Some("tax.service"), region, &rules, &regions, &units);
+            assert_eq!(d, territorial("gov-520000"), "region {region:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_category_is_no_category() {
+        let rules = [rule("r-empty", "", "520102", "520102-env", 0)];
+        let units = with(all_governments(), &["520102-env"]);
+        let d = decide(Some(""), "520102", &rules, &regions(), &units);
+        assert_eq!(d, territorial("gov-520102"));
+    }
+
+    #[test]
+    fn the_chain_runs_from_the_region_up_to_the_province() {
+        assert_eq!(
+            region_chain("520102016", &regions()),
+            ["520102016", "520102", "520100", "520000"]
+        );
+        assert!(region_chain("999999", &regions()).is_empty());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const CATEGORIES: [&str; 3] = ["environment.noise", "housing.property", "transport.taxi"];
+        const REGIONS: [&str; 7] = [
+            "520000",
+            "520100",
+            "520102",
+            "520103",
+            "520102016",
+            "520302",
+            "999999",
+        ];
+        const UNITS: [&str; 4] = ["u1", "u2", "u3", "gov-520102"];
+
+        fn any_rule() -> impl Strategy<Value = DispatchRule> {
+            (
+                0..CATEGORIES.len(),
+                0..4usize,
+                0..UNITS.len(),
+                -3i32..3,
+                0u8..20,
+            )
+                .prop_map(|(c, r, u, priority, id)| {
+                    rule(
+                        &format!("r-{id:02}"),
+                        CATEGORIES[c],
+                        REGIONS[r],
+                        UNITS[u],
+                        priority,
+                    )
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn a_decision_follows_the_best_covering_rule_or_else_the_territory(
+                rules in prop::collection::vec(any_rule(), 0..12),
+                category in prop::option::of(0..CATEGORIES.len()),
+                region in 0..REGIONS.len(),
+                active in prop::collection::vec(any::<bool>(), UNITS.len()),
+            ) {
+                // Rule ids are unique in the table.
+                let mut seen = HashSet::new();
+                let rules: Vec<DispatchRule> =
+                    rules.into_iter().filter(|r| seen.insert(r.rule_id.clone())).collect();
+                let regions = regions();
+                let category = category.map(|c| CATEGORIES[c]);
+                let region = REGIONS[region];
+                let mut units = all_governments();
+                for (id, on) in UNITS.iter().zip(&active) {
+                    if *on { units.insert((*id).to_owned()); } else { units.remove(*id); }
+                }
+                let chain = region_chain(region, &regions);
+                let covering: Vec<&DispatchRule> = rules
+                    .iter()
+                    .filter(|r| Some(r.category.as_str()) == category
+                        && chain.contains(&r.region_code)
+                        && units.contains(&r.unit_id))
+                    .collect();
+                let d = decide(category, region, &rules, &regions, &units);
+                match d.basis {
+                    DispatchBasis::Rule => {
+                        let id = d.rule_id.as_deref().unwrap();
+                        let chosen = covering.iter().find(|r| r.rule_id == id).unwrap();
+                        prop_assert_eq!(&d.unit_id, &chosen.unit_id);
+                        let depth = |r: &DispatchRule| {
+                            chain.iter().position(|c| *c == r.region_code).unwrap()
+                        };
+                        for other in &covering {
+                            // Nothing more specific, nothing better in the same territory.
+                            prop_assert!(depth(other) >= depth(chosen));
+                            if depth(other) == depth(chosen) {
+                                prop_assert!(
+                                    (other.priority, std::cmp::Reverse(&other.rule_id))
+                                        <= (chosen.priority, std::cmp::Reverse(&chosen.rule_id))
+                                );
+                            }
+                        }
+                    }
+                    DispatchBasis::Territorial => {
+                        prop_assert!(covering.is_empty());
+                        prop_assert_eq!(d.rule_id, None);
+                        prop_assert!(d.unit_id.starts_with(GOVERNMENT_PREFIX));
+                        prop_assert!(
+                            units.contains(&d.unit_id) || d.unit_id == "gov-520000"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_bundled_catalogue_sends_every_county_to_its_own_government() {
+        let regions = Regions::bundled().unwrap();
+        let counties = regions.at_level(hotline_reference::Level::County);
+        let units: HashSet<String> = counties
+            .iter()
+            .map(|d| government_unit_id(&d.code))
+            .chain([government_unit_id(PROVINCE_CODE)])
+            .collect();
+        for county in counties {
+            let d = decide(None, &county.code, &[], &regions, &units);
+            assert_eq!(d, territorial(&government_unit_id(&county.code)));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Router: sends every registered order to the unit whose duty it is (A9, A12), keeps the
+//! directory of handling units (A5), and records what the unit does with it: signing for
+//! it (A15) and submitting its result (A16).
+//!
+//! Flow: `order.registered` → [`handlers::Dispatcher`] (durable consumer
+//! `router-dispatch`) decides the unit with [`domain::dispatch::decide`] from the rules
+//! and units in the database, stores the assignment and queues `order.dispatched` in the
+//! same transaction → the outbox relay publishes it. Units (through the gateway) call
+//! `rpc.router.sign` and `rpc.router.submit_result` ([`api::UnitDesk`]), which lock the
+//! assignment, check unit and state, store the step and queue `order.signed` /
+//! `order.result_submitted`, again in one transaction.
+//!
+//! Rules and units are rows (A12: dispatch standards are data); [`seed`] writes the
+//! governments of every division and a small demo directory at start.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod handlers;
+pub mod seed;
+pub mod store;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use hotline_contract::rpc::verbs;
+use hotline_contract::subjects::{self, event};
+use hotline_messaging::{
+    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, RpcServer, run_consumer,
+};
+use hotline_reference::Regions;
+use hotline_service_kit::bootstrap;
+use hotline_service_kit::running::Running;
+use tokio_util::sync::CancellationToken;
+
+pub use config::RouterConfig;
+
+use crate::api::UnitDesk;
+use crate::handlers::Dispatcher;
+
+/// The service name: NATS client name, service API name, outbox `source`.
+pub const SERVICE: &str = "router";
+/// The router's Postgres schema.
+pub const SCHEMA: &str = "router";
+/// The router's own migrations (the messaging tables are applied by the bootstrap).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Requests served at once per endpoint.
+const RPC_CONCURRENCY: usize = 64;
+
+/// Start the router; it runs until `shutdown` is cancelled.
+pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow::Result<Running> {
+    let regions = Arc::new(Regions::bundled().context("divisions data")?);
+
+    let (ctx, ops) = bootstrap::start(
+        SERVICE,
+        SCHEMA,
+        &config.common,
+        &[&MIGRATOR],
+        shutdown.clone(),
+    )
+    .await
+    .context("bootstrap")?;
+    let ns = ctx.namespace.clone();
+    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
+    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+        .await
+        .context("provision the HOTLINE stream")?;
+
+    // The directory must be in place before the first order is dispatched.
+    let seeded = seed::run(&ctx.db, &regions, config.router.demo_directory)
+        .await
+        .context("seed the unit directory")?;
+    tracing::info!(
+        governments = seeded.governments,
+        demo_units = seeded.demo_units,
+        demo_rules = seeded.demo_rules,
+        "unit directory seeded"
+    );
+
+    let mut running = Running::new(SERVICE, ops);
+    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
+    let relay = OutboxRelay::new(
+        ctx.db.clone(),
+        ctx.jetstream.clone(),
+        SCHEMA,
+        RelayConfig::default(),
+    );
+    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+
+    let dispatch = ConsumerConfig::new(
+        SERVICE,
+        SCHEMA,
+        ns.clone(),
+        stream.name.clone(),
+        ConsumerSpec::new(
+            subjects::durable_name(SERVICE, "dispatch"),
+            vec![ns.subject(event::ORDER_REGISTERED)],
+        ),
+    );
+    running.spawn(
+        "dispatch",
+        run_consumer(
+            ctx.jetstream.clone(),
+            ctx.db.clone(),
+            dispatch,
+            Arc::new(Dispatcher {
+                outbox: outbox.clone(),
+                regions,
+            }),
+            shutdown.clone(),
+        ),
+    );
+
+    let desk = UnitDesk {
+        pool: ctx.db.clone(),
+        outbox,
+    };
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ns, shutdown.clone()).await?;
+    let sign_desk = desk.clone();
+    rpc.endpoint(
+        verbs::ROUTER_SIGN.1,
+        RPC_CONCURRENCY,
+        move |command, trace| {
+            let desk = sign_desk.clone();
+            async move { desk.sign(command, &trace).await }
+        },
+    )
+    .await?;
+    rpc.endpoint(
+        verbs::ROUTER_SUBMIT_RESULT.1,
+        RPC_CONCURRENCY,
+        move |command, trace| {
+            let desk = desk.clone();
+            async move { desk.submit_result(command, &trace).await }
+        },
+    )
+    .await?;
+    running.spawn("rpc", rpc.wait());
+
+    tracing::info!("router ready");
+    Ok(running)
+}

@@ -1,0 +1,7 @@
+//! Supervision's pure rules. No I/O here; every function takes plain values and returns a
+//! decision, and is unit-tested.
+//!
+//! - [`review`]: the first check of a submitted result (A16) and what a new result does to
+//!   the review already recorded for the order.
+
+pub mod review;

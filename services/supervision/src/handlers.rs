@@ -1,0 +1,114 @@
+//! What supervision does on each event it consumes.
+//!
+//! `order.result_submitted` (durable consumer `supervision-review`): the automatic first
+//! review (A16, [`crate::domain::review`]). A complete result is accepted and the order
+//! closed (`order.closed`, closure `result_accepted`, closed by `rule:complete-result`); an
+//! incomplete one is recorded for a human reviewer. The review row and the event commit in
+//! the consumer's transaction, with the inbox row.
+
+use chrono::Utc;
+use hotline_contract::Event;
+use hotline_contract::events::{Closure, OrderClosed, OrderResultSubmitted};
+use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
+use sqlx::PgConnection;
+
+use crate::domain::review::{
+    COMPLETE_RESULT_RULE, ReviewDecision, ReviewStep, on_result_submitted,
+};
+use crate::store::{self, NewReview};
+
+/// Reviews submitted results.
+#[derive(Debug, Clone)]
+pub struct Reviews {
+    outbox: Outbox,
+}
+
+impl Reviews {
+    /// Reviews whose events go out through `outbox`.
+    pub fn new(outbox: Outbox) -> Self {
+        Self { outbox }
+    }
+
+    async fn result_submitted(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        result: OrderResultSubmitted,
+    ) -> Result<(), HandlerError> {
+        let recorded = store::lock_review(tx, result.order_id).await?;
+        let decision = match on_result_submitted(recorded, result.result_id, &result.checklist) {
+            ReviewStep::AlreadyReviewed => {
+                tracing::info!(result_id = %result.result_id, "result already reviewed; nothing to do");
+                return Ok(());
+            }
+            ReviewStep::OrderAlreadyClosed { accepted_result } => {
+                return Err(HandlerError::permanent(format!(
+                    "result {} submitted for order {}, which was closed on result {accepted_result}",
+                    result.result_id, result.order_id
+                )));
+            }
+            ReviewStep::Record(decision) => decision,
+        };
+        let now = Utc::now();
+        let decided = (decision == ReviewDecision::Accepted).then_some((COMPLETE_RESULT_RULE, now));
+        store::record_review(
+            tx,
+            &NewReview {
+                order_id: result.order_id,
+                result_id: result.result_id,
+                unit_id: &result.unit_id,
+                decision,
+                decided,
+                submitted_at: result.submitted_at,
+            },
+        )
+        .await?;
+        match decision {
+            ReviewDecision::Accepted => {
+                // A16: a result that checks out closes (and archives) the order.
+                self.outbox
+                    .append(
+                        tx,
+                        &event.trace,
+                        OrderClosed {
+                            order_id: result.order_id,
+                            closure: Closure::ResultAccepted,
+                            closed_by: COMPLETE_RESULT_RULE.to_owned(),
+                            closed_at: now,
+                        },
+                    )
+                    .await?;
+                tracing::info!(result_id = %result.result_id, "complete result accepted; order closed");
+            }
+            ReviewDecision::PendingReview => {
+                tracing::info!(
+                    result_id = %result.result_id,
+                    basis = result.checklist.basis_given,
+                    findings = result.checklist.findings_given,
+                    reply = result.checklist.reply_given,
+                    "incomplete result; waiting for a reviewer"
+                );
+            }
+        }
+        metrics::counter!("hotline_reviews_total", "decision" => decision.code()).increment(1);
+        Ok(())
+    }
+}
+
+impl EventHandler for Reviews {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        match env.event_type.as_str() {
+            OrderResultSubmitted::TYPE => {
+                let result = env.decode::<OrderResultSubmitted>()?.data;
+                self.result_submitted(tx, event, result).await
+            }
+            // Other types on the subject (a future version) are not ours yet.
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The supervision binary: load config, start telemetry, run until SIGTERM/SIGINT.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config: hotline_supervision::SupervisionConfig = hotline_service_kit::config::load()?;
+    let telemetry =
+        hotline_telemetry::init(hotline_supervision::SERVICE, &config.common.telemetry)?;
+    let shutdown = hotline_service_kit::shutdown::on_signals();
+    let running = hotline_supervision::start(config, shutdown).await?;
+    running.wait().await;
+    telemetry.shutdown();
+    Ok(())
+}

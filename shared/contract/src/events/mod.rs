@@ -1,0 +1,65 @@
+//! Typed, versioned event payloads.
+//!
+//! Each payload names its CloudEvents `type` (with the version) and its subject. Additive
+//! changes (a new optional field) keep the version; anything else is a new `...v2` type,
+//! and consumers accept both during a migration. No payload carries personal data in clear:
+//! phone numbers travel masked plus a keyed hash, names and addresses never leave intake,
+//! free text (the matter, the reply) is fetched from its owner by request/reply.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+pub mod dead_letter;
+pub mod deadline;
+pub mod order;
+
+pub use dead_letter::DeadLetterRecorded;
+pub use deadline::{DeadlineClock, DeadlineOverdue, DeadlineReminder, DeadlineScheduled};
+pub use order::{
+    Closure, DispatchBasis, OrderClosed, OrderDispatched, OrderRegistered, OrderResultSubmitted,
+    OrderSigned, RequesterRef, ResultChecklist,
+};
+
+/// Every event type this contract defines, with the subject it is published on (dead
+/// letters: the subject pattern). Docs and tests check themselves against this list.
+pub const CATALOGUE: &[(&str, &str)] = &[
+    (
+        OrderRegistered::TYPE,
+        crate::subjects::event::ORDER_REGISTERED,
+    ),
+    (
+        OrderDispatched::TYPE,
+        crate::subjects::event::ORDER_DISPATCHED,
+    ),
+    (OrderSigned::TYPE, crate::subjects::event::ORDER_SIGNED),
+    (
+        OrderResultSubmitted::TYPE,
+        crate::subjects::event::ORDER_RESULT_SUBMITTED,
+    ),
+    (OrderClosed::TYPE, crate::subjects::event::ORDER_CLOSED),
+    (
+        DeadlineScheduled::TYPE,
+        crate::subjects::event::DEADLINE_SCHEDULED,
+    ),
+    (
+        DeadlineReminder::TYPE,
+        crate::subjects::event::DEADLINE_REMINDER,
+    ),
+    (
+        DeadlineOverdue::TYPE,
+        crate::subjects::event::DEADLINE_OVERDUE,
+    ),
+    (DeadLetterRecorded::TYPE, "hotline.deadletter.{service}"),
+];
+
+/// A fact that travels on the bus.
+pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// CloudEvents `type`, versioned: `cn.gov.12345.<aggregate>.<event>.v<N>`.
+    const TYPE: &'static str;
+
+    /// The subject it is published on, without the namespace prefix.
+    fn subject(&self) -> String;
+
+    /// The aggregate it is about (the CloudEvent `subject`): the order's UUID for order
+    /// events. Consumers keep events with the same aggregate in order.
+    fn aggregate_id(&self) -> String;
+}

@@ -1,0 +1,23 @@
+//! The wire contract of the 12345 hotline platform: every name and shape that crosses NATS.
+//!
+//! - [`envelope`]: the CloudEvents 1.0 structured-JSON envelope every event travels in.
+//! - [`events`]: typed, versioned payloads for the work-order lifecycle.
+//! - [`subjects`]: subject, stream and consumer names, all built through a [`Namespace`]
+//!   prefix so tests (and tenants) can share one NATS server.
+//! - [`rpc`]: request/reply subjects and the typed error body of a failed request.
+//! - [`headers`]: NATS header names.
+//!
+//! A service never writes a subject string inline; it asks this crate. Wire formats are
+//! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
+//! event version, never an edit of an old one.
+
+pub mod envelope;
+pub mod events;
+pub mod headers;
+pub mod rpc;
+pub mod subjects;
+pub mod vocabulary;
+
+pub use envelope::{Envelope, EnvelopeError, RawEnvelope};
+pub use events::Event;
+pub use subjects::Namespace;

@@ -1,0 +1,257 @@
+//! Request/reply: subjects `rpc.<service>.<verb>` and the typed reply body.
+//!
+//! A reply is always JSON: `{"ok": <payload>}` on success or `{"error": {...}}` with a
+//! machine-readable [`RpcErrorCode`], a message in words, and field-level details for
+//! validation failures. The gateway maps codes to HTTP problem+json statuses.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::vocabulary::{Channel, OrderStatus, RequestKind};
+
+/// Build `rpc.<service>.<verb>` (un-prefixed; apply the namespace).
+pub fn subject(service: &str, verb: &str) -> String {
+    format!("rpc.{service}.{verb}")
+}
+
+/// Known request subjects.
+pub mod verbs {
+    pub const INTAKE_PROGRESS: (&str, &str) = ("intake", "progress");
+    pub const ROUTER_SIGN: (&str, &str) = ("router", "sign");
+    pub const ROUTER_SUBMIT_RESULT: (&str, &str) = ("router", "submit_result");
+}
+
+/// What went wrong, for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RpcErrorCode {
+    /// The request body could not be decoded or failed validation.
+    InvalidRequest,
+    /// The thing named does not exist (or the caller may not know it exists).
+    NotFound,
+    /// The request is valid but not in the current state (e.g. signing twice).
+    Conflict,
+    /// The caller lacks the permission.
+    Forbidden,
+    /// A dependency failed; retrying later may work.
+    Unavailable,
+    /// A bug on our side; the message says nothing internal.
+    Internal,
+}
+
+impl RpcErrorCode {
+    /// The HTTP status the gateway answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidRequest => 422,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::Forbidden => 403,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// One invalid field.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// JSON pointer-ish path: `requester.phone`.
+    pub field: String,
+    /// Machine code: `required`, `too_long`, `invalid_format` ...
+    pub code: String,
+    /// Human message (Chinese, shown to users).
+    pub message: String,
+}
+
+/// The error body of a failed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct RpcError {
+    pub code: RpcErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl RpcError {
+    pub fn new(code: RpcErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        Self {
+            code: RpcErrorCode::InvalidRequest,
+            message: "请求内容有误".to_owned(),
+            fields,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(RpcErrorCode::NotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(RpcErrorCode::Conflict, message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(RpcErrorCode::Internal, "内部错误，请稍后重试")
+    }
+}
+
+/// The reply body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RpcReply<T> {
+    Ok(T),
+    Error(RpcError),
+}
+
+impl<T> From<Result<T, RpcError>> for RpcReply<T> {
+    fn from(r: Result<T, RpcError>) -> Self {
+        match r {
+            Ok(v) => Self::Ok(v),
+            Err(e) => Self::Error(e),
+        }
+    }
+}
+
+impl<T> From<RpcReply<T>> for Result<T, RpcError> {
+    fn from(r: RpcReply<T>) -> Self {
+        match r {
+            RpcReply::Ok(v) => Ok(v),
+            RpcReply::Error(e) => Err(e),
+        }
+    }
+}
+
+/// `rpc.intake.progress`: the public progress query (A11: the requester looks up progress
+/// and result by order number plus the check code given at registration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressQuery {
+    pub number: String,
+    pub check_code: String,
+}
+
+/// One step of an order's progress as the requester sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressStep {
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+}
+
+/// The answer to a progress query: no personal data, no internal ids beyond the number.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressView {
+    pub number: String,
+    pub status: OrderStatus,
+    /// Chinese label of `status`.
+    pub status_label: String,
+    pub kind: RequestKind,
+    pub channel: Channel,
+    pub registered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the handling unit must sign by, once dispatched.
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub history: Vec<ProgressStep>,
+}
+
+/// `rpc.router.sign`: a unit signs for an order it was dispatched (A15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignCommand {
+    pub number: String,
+    pub unit_id: String,
+    pub signed_by: String,
+}
+
+/// Reply to [`SignCommand`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignReceipt {
+    pub order_id: Uuid,
+    pub number: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// `rpc.router.submit_result`: a unit submits its result (A16: basis, time, findings,
+/// reply).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResultCommand {
+    pub number: String,
+    pub unit_id: String,
+    pub submitted_by: String,
+    /// 办理依据
+    pub basis: String,
+    /// 调查核实情况
+    pub findings: String,
+    /// 答复内容
+    pub reply: String,
+    /// 承诺办结时间, when the matter is not done yet.
+    pub promised_by: Option<NaiveDate>,
+}
+
+/// Reply to [`SubmitResultCommand`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultReceipt {
+    pub order_id: Uuid,
+    pub number: String,
+    pub result_id: Uuid,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// The requester as given at registration. Personal data: it goes into intake's vault
+/// and nowhere else.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterInput {
+    #[serde(rename = "type")]
+    pub requester_type: crate::vocabulary::RequesterType,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Register a request as a work order (A11). Sent by the gateway to intake over HTTP
+/// (`POST /internal/v1/orders`), so the public can submit even while the bus is down.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterOrder {
+    pub channel: Channel,
+    pub kind: RequestKind,
+    pub requester: RequesterInput,
+    /// 诉求内容: the matter, in the requester's words.
+    pub matter: String,
+    pub category: Option<String>,
+    pub region_code: String,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub confidential: bool,
+    #[serde(default)]
+    pub urgency: crate::vocabulary::Urgency,
+    /// When the requester called or wrote; defaults to the time of registration.
+    pub requested_at: Option<DateTime<Utc>>,
+    /// The registering agent (required for phone and online chat).
+    pub agent_id: Option<String>,
+}
+
+/// The acknowledgement a requester gets (A11: a number to follow the order with).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationReceipt {
+    pub order_id: Uuid,
+    pub number: String,
+    /// Needed with the number for the public progress query.
+    pub check_code: String,
+    pub registered_at: DateTime<Utc>,
+}

@@ -1,0 +1,256 @@
+#![allow(clippy::unwrap_used)]
+//! Frozen wire formats: one snapshot per event type and per request/reply body.
+//! A failing snapshot means a wire change: make a new event version instead of editing.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use hotline_contract::envelope::Envelope;
+use hotline_contract::events::*;
+use hotline_contract::rpc::*;
+use hotline_contract::vocabulary::*;
+use hotline_contract::{Event, RawEnvelope};
+use uuid::Uuid;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, h, m, 0).unwrap()
+}
+
+const ORDER: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0001);
+const EVENT_ID: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_00ff);
+
+fn envelope<T: Event>(service: &str, data: T) -> Envelope<T> {
+    let mut env = Envelope::at(service, data.aggregate_id(), at(12, 0), data);
+    env.id = EVENT_ID;
+    env
+}
+
+fn snapshot<T: Event + std::fmt::Debug + PartialEq>(service: &str, data: T) -> serde_json::Value {
+    let env = envelope(service, data);
+    // The bytes decode back to the same typed event.
+    let bytes = env.to_bytes().unwrap();
+    let raw = RawEnvelope::parse(&bytes).unwrap();
+    assert_eq!(raw.decode::<T>().unwrap(), env);
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn requester() -> RequesterRef {
+    RequesterRef {
+        requester_type: RequesterType::Person,
+        phone_masked: Some("138****1234".to_owned()),
+        phone_hash: Some("9f2c".repeat(16)),
+        confidential: false,
+    }
+}
+
+#[test]
+fn order_registered_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderRegistered {
+            order_id: ORDER,
+            number: "5201022611270001".to_owned(),
+            channel: Channel::WebMessage,
+            kind: RequestKind::Complaint,
+            category: Some("city.noise".to_owned()),
+            region_code: "520102".to_owned(),
+            urgency: Urgency::Normal,
+            requester: requester(),
+            requested_at: at(11, 58),
+            registered_at: at(11, 59),
+            registered_by: None,
+        }
+    ));
+}
+
+#[test]
+fn order_dispatched_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderDispatched {
+            order_id: ORDER,
+            number: "5201022611270001".to_owned(),
+            unit_id: "520102-env".to_owned(),
+            basis: DispatchBasis::Rule,
+            rule_id: Some("rule-city-noise".to_owned()),
+            kind: RequestKind::Complaint,
+            urgency: Urgency::Normal,
+            dispatched_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_signed_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderSigned {
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            signed_by: "staff-17".to_owned(),
+            signed_at: at(13, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_result_submitted_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderResultSubmitted {
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            result_id: Uuid::from_u128(7),
+            submitted_by: "staff-17".to_owned(),
+            submitted_at: at(15, 0),
+            checklist: ResultChecklist {
+                basis_given: true,
+                findings_given: true,
+                reply_given: true,
+                promised_by: Some(NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()),
+            },
+        }
+    ));
+}
+
+#[test]
+fn order_closed_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "supervision",
+        OrderClosed {
+            order_id: ORDER,
+            closure: Closure::ResultAccepted,
+            closed_by: "rule:complete-result".to_owned(),
+            closed_at: at(15, 1),
+        }
+    ));
+}
+
+#[test]
+fn deadline_scheduled_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlineScheduled {
+            order_id: ORDER,
+            clock: DeadlineClock::Sign,
+            unit_id: "520102-env".to_owned(),
+            started_at: at(12, 0),
+            due_at: Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap(),
+            policy: "sign-1wd".to_owned(),
+        }
+    ));
+}
+
+#[test]
+fn deadline_reminder_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlineReminder {
+            order_id: ORDER,
+            clock: DeadlineClock::Handling,
+            unit_id: "520102-env".to_owned(),
+            due_at: at(16, 0),
+            reminded_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn deadline_overdue_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlineOverdue {
+            order_id: ORDER,
+            clock: DeadlineClock::Sign,
+            unit_id: "520102-env".to_owned(),
+            due_at: at(12, 0),
+            detected_at: at(12, 1),
+        }
+    ));
+}
+
+#[test]
+fn dead_letter_recorded_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        DeadLetterRecorded {
+            service: "router".to_owned(),
+            consumer: "router-dispatch".to_owned(),
+            original_subject: "hotline.order.registered".to_owned(),
+            message_id: "seq:42".to_owned(),
+            stream_sequence: Some(42),
+            reason: "message is not a CloudEvents JSON envelope".to_owned(),
+            payload: "not json".to_owned(),
+            recorded_at: at(12, 2),
+        }
+    ));
+}
+
+#[test]
+fn rpc_replies() {
+    let ok: RpcReply<SignReceipt> = RpcReply::Ok(SignReceipt {
+        order_id: ORDER,
+        number: "5201022611270001".to_owned(),
+        signed_at: at(13, 0),
+    });
+    let err: RpcReply<SignReceipt> = RpcReply::Error(RpcError::invalid(vec![FieldError {
+        field: "unit_id".to_owned(),
+        code: "required".to_owned(),
+        message: "必须填写承办单位".to_owned(),
+    }]));
+    insta::assert_json_snapshot!("rpc_ok", ok);
+    insta::assert_json_snapshot!("rpc_error", err);
+}
+
+#[test]
+fn rpc_requests() {
+    insta::assert_json_snapshot!(
+        "progress_query",
+        ProgressQuery {
+            number: "5201022611270001".to_owned(),
+            check_code: "483920".to_owned(),
+        }
+    );
+    insta::assert_json_snapshot!(
+        "submit_result_command",
+        SubmitResultCommand {
+            number: "5201022611270001".to_owned(),
+            unit_id: "520102-env".to_owned(),
+            submitted_by: "staff-17".to_owned(),
+            basis: "《环境噪声污染防治法》".to_owned(),
+            findings: "经现场核查，噪声来源为夜间施工。".to_owned(),
+            reply: "已责令施工单位停止夜间施工。".to_owned(),
+            promised_by: None,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "progress_view",
+        ProgressView {
+            number: "5201022611270001".to_owned(),
+            status: OrderStatus::Closed,
+            status_label: OrderStatus::Closed.label_zh().to_owned(),
+            kind: RequestKind::Complaint,
+            channel: Channel::WebMessage,
+            registered_at: at(11, 59),
+            updated_at: at(15, 1),
+            sign_due_at: None,
+            history: vec![ProgressStep {
+                status: OrderStatus::Registered,
+                at: at(11, 59),
+            }],
+        }
+    );
+}
+
+#[test]
+fn an_old_consumer_rejects_an_unknown_type_instead_of_misreading_it() {
+    let env = envelope(
+        "router",
+        OrderSigned {
+            order_id: ORDER,
+            unit_id: "u".to_owned(),
+            signed_by: "s".to_owned(),
+            signed_at: at(13, 0),
+        },
+    );
+    let raw = RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap();
+    assert!(raw.decode::<OrderClosed>().is_err());
+}

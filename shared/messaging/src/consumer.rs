@@ -1,0 +1,553 @@
+//! The inbox consumer loop: durable pull consumer → per-order lanes → one transaction per
+//! event (inbox row + the handler's writes + its outbox rows) → commit → ack.
+//!
+//! Guarantees and how they are kept:
+//! - **No double effect**: the event id goes into `<schema>.inbox` in the handler's
+//!   transaction; a redelivered event finds its row and is only acknowledged again.
+//! - **Nothing lost**: the ack is sent only after commit. A crash between commit and ack
+//!   leads to a redelivery, which the inbox absorbs.
+//! - **Order per order**: messages are routed to a fixed number of lanes by the envelope's
+//!   `subject` (the order id); a lane handles one message at a time, and transient failures
+//!   are retried *in place* (with progress acks) so later events of the same order wait.
+//!   Only after `retries_in_place` does the message go back to the server with a delayed
+//!   nak; handlers therefore treat "prerequisite not applied yet" as transient.
+//! - **Nothing dropped silently**: a message that cannot be applied (not an envelope, a
+//!   payload that breaks its schema, an impossible transition, or too many deliveries) is
+//!   written to `<schema>.dead_letter`, announced on `hotline.deadletter.<service>` through
+//!   the outbox, counted, and terminated; the loop goes on with the next message.
+//! - **Self-healing**: missed heartbeats, a deleted consumer or an ended message stream make
+//!   the loop re-provision the consumer (create-or-update) and pull again, with backoff.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, Message};
+use base64::Engine;
+use chrono::Utc;
+use futures::StreamExt;
+use hotline_contract::events::DeadLetterRecorded;
+use hotline_contract::{Namespace, RawEnvelope};
+use hotline_telemetry::{TraceContext, extract_nats};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::handler::{EventHandler, HandlerError, IncomingEvent};
+use crate::outbox::Outbox;
+use crate::provision::{ConsumerSpec, ensure_consumer};
+
+/// Settings of one consumer loop.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub service: &'static str,
+    /// The service's schema (holds inbox, dead_letter and outbox).
+    pub schema: String,
+    pub namespace: Namespace,
+    /// The namespaced stream name.
+    pub stream: String,
+    pub spec: ConsumerSpec,
+    /// Parallel lanes; events of one aggregate always use the same lane.
+    pub lanes: usize,
+    /// Transient failures retried while holding the lane, before a delayed nak.
+    pub retries_in_place: u32,
+    /// Deliveries after which a message that still fails transiently is dead-lettered.
+    pub dead_letter_after_deliveries: i64,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Test-only crash points.
+    pub faults: FaultInjection,
+}
+
+impl ConsumerConfig {
+    pub fn new(
+        service: &'static str,
+        schema: &str,
+        namespace: Namespace,
+        stream: String,
+        spec: ConsumerSpec,
+    ) -> Self {
+        Self {
+            service,
+            schema: schema.to_owned(),
+            namespace,
+            stream,
+            spec,
+            lanes: 8,
+            retries_in_place: 5,
+            dead_letter_after_deliveries: 20,
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            faults: FaultInjection::default(),
+        }
+    }
+}
+
+/// Crash points for tests that prove the delivery guarantees. Each counter says how many
+/// times the loop should "crash" there: it stops at once, acknowledging nothing more, as a
+/// killed process would.
+#[derive(Debug, Clone, Default)]
+pub struct FaultInjection {
+    pub crash_after_commit_before_ack: Arc<AtomicU32>,
+}
+
+impl FaultInjection {
+    fn take(counter: &AtomicU32) -> bool {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+struct Delivery {
+    message: Message,
+    parsed: Result<RawEnvelope, String>,
+}
+
+struct Lane<H> {
+    config: ConsumerConfig,
+    pool: PgPool,
+    handler: Arc<H>,
+    outbox: Outbox,
+    inbox_sql: String,
+    dead_letter_sql: String,
+    crashed: CancellationToken,
+}
+
+/// Run the consumer until `shutdown` (or a test crash point). In-flight messages are
+/// finished before it returns.
+pub async fn run_consumer<H: EventHandler>(
+    jetstream: jetstream::Context,
+    pool: PgPool,
+    config: ConsumerConfig,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) {
+    let crashed = CancellationToken::new();
+    let outbox = Outbox::new(config.service, &config.schema, config.namespace.clone());
+    let lane = Arc::new(Lane {
+        inbox_sql: format!(
+            "INSERT INTO {}.inbox (consumer, message_id, outcome) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            config.schema
+        ),
+        dead_letter_sql: format!(
+            "INSERT INTO {}.dead_letter (consumer, message_id, subject, stream_seq, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+            config.schema
+        ),
+        config: config.clone(),
+        pool,
+        handler,
+        outbox,
+        crashed: crashed.clone(),
+    });
+
+    let mut senders = Vec::with_capacity(config.lanes.max(1));
+    let mut workers = Vec::with_capacity(config.lanes.max(1));
+    for _ in 0..config.lanes.max(1) {
+        let (tx, mut rx) = mpsc::channel::<Delivery>(16);
+        senders.push(tx);
+        let lane = lane.clone();
+        workers.push(tokio::spawn(async move {
+            while let Some(delivery) = rx.recv().await {
+                if lane.crashed.is_cancelled() {
+                    // A crashed process handles nothing more.
+                    continue;
+                }
+                lane.process(delivery).await;
+            }
+        }));
+    }
+
+    let durable = config.spec.durable.clone();
+    let mut backoff = config.base_backoff;
+    'pull: loop {
+        if shutdown.is_cancelled() || crashed.is_cancelled() {
+            break;
+        }
+        let consumer = match provision(&jetstream, &config).await {
+            Ok(c) => c,
+            Err(error) => {
+                tracing::warn!(consumer = %durable, %error, "consumer provisioning failed; retrying");
+                if sleep_or_stop(backoff, &shutdown, &crashed).await {
+                    break;
+                }
+                backoff = (backoff * 2).min(config.max_backoff);
+                continue;
+            }
+        };
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(256)
+            .expires(Duration::from_secs(30))
+            .heartbeat(Duration::from_secs(5))
+            .messages()
+            .await;
+        let mut messages = match messages {
+            Ok(m) => m,
+            Err(error) => {
+                tracing::warn!(consumer = %durable, %error, "could not start pulling; retrying");
+                if sleep_or_stop(backoff, &shutdown, &crashed).await {
+                    break;
+                }
+                backoff = (backoff * 2).min(config.max_backoff);
+                continue;
+            }
+        };
+        tracing::info!(consumer = %durable, "consuming");
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break 'pull,
+                _ = crashed.cancelled() => break 'pull,
+                next = messages.next() => match next {
+                    Some(Ok(message)) => {
+                        backoff = config.base_backoff;
+                        let parsed = RawEnvelope::parse(&message.payload).map_err(|e| e.to_string());
+                        let key = match &parsed {
+                            Ok(env) => env.subject.as_str(),
+                            Err(_) => message.subject.as_str(),
+                        };
+                        let index = lane_index(key, senders.len());
+                        if senders[index].send(Delivery { message, parsed }).await.is_err() {
+                            break 'pull;
+                        }
+                    }
+                    Some(Err(error)) => {
+                        // Missed heartbeats, a deleted consumer, a failed pull: start over.
+                        metrics::counter!("hotline_consumer_restarts_total", "consumer" => durable.clone()).increment(1);
+                        tracing::warn!(consumer = %durable, %error, "message stream failed; re-provisioning the consumer");
+                        break;
+                    }
+                    None => {
+                        tracing::warn!(consumer = %durable, "message stream ended; re-provisioning the consumer");
+                        break;
+                    }
+                }
+            }
+        }
+        if sleep_or_stop(backoff, &shutdown, &crashed).await {
+            break;
+        }
+        backoff = (backoff * 2).min(config.max_backoff);
+    }
+    // Stop taking work; let the lanes finish what they hold.
+    drop(senders);
+    for worker in workers {
+        if let Err(error) = worker.await {
+            tracing::error!(consumer = %durable, %error, "consumer lane ended abnormally");
+        }
+    }
+    tracing::info!(consumer = %durable, "consumer stopped");
+}
+
+async fn provision(
+    jetstream: &jetstream::Context,
+    config: &ConsumerConfig,
+) -> Result<jetstream::consumer::PullConsumer, String> {
+    let stream = jetstream
+        .get_stream(&config.stream)
+        .await
+        .map_err(|e| format!("stream {}: {e}", config.stream))?;
+    ensure_consumer(&stream, &config.stream, &config.spec)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Sleep, unless asked to stop first; true when asked to stop.
+async fn sleep_or_stop(d: Duration, a: &CancellationToken, b: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => false,
+        _ = a.cancelled() => true,
+        _ = b.cancelled() => true,
+    }
+}
+
+/// FNV-1a: stable across processes and releases (unlike `DefaultHasher`).
+fn lane_index(key: &str, lanes: usize) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.as_bytes() {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % lanes.max(1) as u64) as usize
+}
+
+enum Outcome {
+    Applied,
+    Duplicate,
+    Failed(HandlerError),
+}
+
+impl<H: EventHandler> Lane<H> {
+    async fn process(&self, delivery: Delivery) {
+        let Delivery { message, parsed } = delivery;
+        let (stream_sequence, delivered) = message
+            .info()
+            .map(|i| (i.stream_sequence, i.delivered))
+            .unwrap_or((0, 1));
+        let subject = self.config.namespace.strip(&message.subject).to_owned();
+        let envelope = match parsed {
+            Ok(env) => env,
+            Err(reason) => {
+                let id = fallback_message_id(&message, stream_sequence);
+                self.dead_letter(&message, &id, &subject, stream_sequence, &reason)
+                    .await;
+                return;
+            }
+        };
+        let trace = extract_nats(message.headers.as_ref()).unwrap_or_else(TraceContext::new_root);
+        let event = IncomingEvent {
+            subject,
+            trace,
+            stream_sequence,
+            delivered,
+            envelope,
+        };
+        let span = hotline_telemetry::event_span(
+            self.config.service,
+            &self.config.spec.durable,
+            &event.trace,
+            Some(&event.envelope.subject),
+        );
+        self.apply(&message, &event).instrument(span).await;
+    }
+
+    async fn apply(&self, message: &Message, event: &IncomingEvent) {
+        let consumer = self.config.spec.durable.as_str();
+        let message_id = event.envelope.id.to_string();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self.try_apply(event, &message_id).await {
+                Outcome::Applied if self.crash_point() => return,
+                Outcome::Applied => {
+                    count(consumer, "applied");
+                    tracing::info!(event_type = %event.envelope.event_type, "event applied");
+                    ack(message, AckKind::Ack).await;
+                    return;
+                }
+                Outcome::Duplicate => {
+                    count(consumer, "duplicate");
+                    tracing::info!(event_type = %event.envelope.event_type, "event already applied; acknowledging the redelivery");
+                    ack(message, AckKind::Ack).await;
+                    return;
+                }
+                Outcome::Failed(HandlerError::Permanent(reason)) => {
+                    self.dead_letter(
+                        message,
+                        &message_id,
+                        &event.subject,
+                        event.stream_sequence,
+                        &reason,
+                    )
+                    .await;
+                    return;
+                }
+                Outcome::Failed(HandlerError::Transient(reason)) => {
+                    if event.delivered >= self.config.dead_letter_after_deliveries {
+                        let reason = format!(
+                            "still failing after {} deliveries: {reason}",
+                            event.delivered
+                        );
+                        self.dead_letter(
+                            message,
+                            &message_id,
+                            &event.subject,
+                            event.stream_sequence,
+                            &reason,
+                        )
+                        .await;
+                        return;
+                    }
+                    let delay = self.backoff(attempt);
+                    if attempt > self.config.retries_in_place {
+                        count(consumer, "nak");
+                        tracing::warn!(%reason, delay_ms = delay.as_millis() as u64, "transient failure; returning the message for later");
+                        ack(message, AckKind::Nak(Some(delay))).await;
+                        return;
+                    }
+                    count(consumer, "retry");
+                    tracing::warn!(%reason, attempt, "transient failure; retrying in place");
+                    ack(message, AckKind::Progress).await;
+                    if sleep_or_stop(delay, &self.crashed, &CancellationToken::new()).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn try_apply(&self, event: &IncomingEvent, message_id: &str) -> Outcome {
+        let mut tx = match self.pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return Outcome::Failed(e.into()),
+        };
+        let inserted = sqlx::query(&self.inbox_sql)
+            .bind(&self.config.spec.durable)
+            .bind(message_id)
+            .bind("applied")
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(r) if r.rows_affected() == 0 => return Outcome::Duplicate,
+            Ok(_) => {}
+            Err(e) => return Outcome::Failed(e.into()),
+        }
+        if let Err(error) = self.handler.handle(&mut tx, event).await {
+            // Dropping `tx` rolls back.
+            return Outcome::Failed(error);
+        }
+        match tx.commit().await {
+            Ok(()) => Outcome::Applied,
+            Err(e) => Outcome::Failed(e.into()),
+        }
+    }
+
+    /// A test crash point after commit: stop everything, ack nothing.
+    fn crash_point(&self) -> bool {
+        if FaultInjection::take(&self.config.faults.crash_after_commit_before_ack) {
+            tracing::warn!("fault injection: crashing after commit, before ack");
+            self.crashed.cancel();
+            return true;
+        }
+        false
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        (self.config.base_backoff * factor).min(self.config.max_backoff)
+    }
+
+    /// Record, announce and terminate a message that cannot be applied.
+    async fn dead_letter(
+        &self,
+        message: &Message,
+        message_id: &str,
+        subject: &str,
+        stream_sequence: u64,
+        reason: &str,
+    ) {
+        let consumer = self.config.spec.durable.as_str();
+        tracing::error!(%subject, %message_id, %reason, "dead-lettering a message that cannot be applied");
+        match self
+            .record_dead_letter(message, message_id, subject, stream_sequence, reason)
+            .await
+        {
+            Ok(()) => {
+                count(consumer, "dead_lettered");
+                metrics::counter!("hotline_dead_letters_total", "consumer" => consumer.to_owned())
+                    .increment(1);
+                ack(message, AckKind::Term).await;
+            }
+            Err(error) => {
+                // Could not even record it: leave it to the server to redeliver.
+                tracing::warn!(%error, "dead letter could not be recorded; retrying later");
+                ack(message, AckKind::Nak(Some(self.config.max_backoff))).await;
+            }
+        }
+    }
+
+    async fn record_dead_letter(
+        &self,
+        message: &Message,
+        message_id: &str,
+        subject: &str,
+        stream_sequence: u64,
+        reason: &str,
+    ) -> Result<(), crate::outbox::OutboxError> {
+        let consumer = self.config.spec.durable.as_str();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(&self.inbox_sql)
+            .bind(consumer)
+            .bind(message_id)
+            .bind("dead_lettered")
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            // Already recorded (a redelivery of a dead letter).
+            return Ok(());
+        }
+        sqlx::query(&self.dead_letter_sql)
+            .bind(consumer)
+            .bind(message_id)
+            .bind(subject)
+            .bind(i64::try_from(stream_sequence).ok())
+            .bind(reason)
+            .bind(message.payload.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        let trace = extract_nats(message.headers.as_ref()).unwrap_or_else(TraceContext::new_root);
+        self.outbox
+            .append(
+                &mut tx,
+                &trace,
+                DeadLetterRecorded {
+                    service: self.config.service.to_owned(),
+                    consumer: consumer.to_owned(),
+                    original_subject: subject.to_owned(),
+                    message_id: message_id.to_owned(),
+                    stream_sequence: Some(stream_sequence),
+                    reason: reason.to_owned(),
+                    payload: payload_text(&message.payload),
+                    recorded_at: Utc::now(),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn fallback_message_id(message: &Message, stream_sequence: u64) -> String {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(hotline_contract::headers::NATS_MSG_ID))
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_else(|| format!("seq:{stream_sequence}"))
+}
+
+/// The payload as text when it is UTF-8, else base64 with a `base64:` prefix; at most
+/// 64 KiB of it.
+fn payload_text(payload: &[u8]) -> String {
+    const MAX: usize = 64 * 1024;
+    let cut = &payload[..payload.len().min(MAX)];
+    match std::str::from_utf8(cut) {
+        Ok(text) => text.to_owned(),
+        Err(_) => format!(
+            "base64:{}",
+            base64::engine::general_purpose::STANDARD.encode(cut)
+        ),
+    }
+}
+
+async fn ack(message: &Message, kind: AckKind) {
+    if let Err(error) = message.ack_with(kind).await {
+        // The server will redeliver; the inbox makes that harmless.
+        tracing::warn!(%error, "acknowledgement could not be sent");
+    }
+}
+
+fn count(consumer: &str, outcome: &'static str) {
+    metrics::counter!("hotline_consumer_messages_total", "consumer" => consumer.to_owned(), "outcome" => outcome)
+        .increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_of_a_key_is_stable_and_in_range() {
+        let a = lane_index("0193-order", 8);
+        assert_eq!(a, lane_index("0193-order", 8));
+        assert!(a < 8);
+        assert_eq!(lane_index("x", 1), 0);
+    }
+
+    #[test]
+    fn binary_payloads_are_base64_in_dead_letters() {
+        assert_eq!(payload_text(b"not json"), "not json");
+        assert!(payload_text(&[0xff, 0xfe]).starts_with("base64:"));
+    }
+}

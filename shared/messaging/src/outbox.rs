@@ -1,0 +1,100 @@
+//! The transactional outbox: events are rows written in the same Postgres transaction as
+//! the state change that caused them.
+//!
+//! A service never publishes to NATS directly. It calls [`Outbox::append`] inside its
+//! transaction; after commit, [`crate::relay::OutboxRelay`] publishes the rows in order.
+//! So an accepted change can never lose its event (the row is committed with it), and an
+//! event can never announce a change that was rolled back. `NOTIFY` wakes the relay at
+//! commit; the relay also polls, so a lost notification only delays.
+//!
+//! Ordering: rows are published in `seq` order. Append a change's events *after* the
+//! statement that locks the aggregate's row, so a later transaction on the same order
+//! (which waits for that lock) always gets a higher `seq`.
+
+use hotline_contract::envelope::Envelope;
+use hotline_contract::{Event, Namespace};
+use hotline_telemetry::TraceContext;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Writing to the outbox failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("event could not be encoded: {0}")]
+    Encode(#[from] hotline_contract::EnvelopeError),
+    #[error("outbox insert failed: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A service's outbox, in its own schema.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    service: &'static str,
+    namespace: Namespace,
+    insert_sql: String,
+    notify_channel: String,
+}
+
+/// The `NOTIFY` channel the relay of `schema` listens on.
+pub fn notify_channel(schema: &str) -> String {
+    format!("hotline_outbox_{schema}")
+}
+
+impl Outbox {
+    /// `schema` must be the service's validated schema name (it is part of the SQL).
+    pub fn new(service: &'static str, schema: &str, namespace: Namespace) -> Self {
+        Self {
+            service,
+            namespace,
+            insert_sql: format!(
+                "INSERT INTO {schema}.outbox (id, subject, payload, traceparent) VALUES ($1, $2, $3, $4)"
+            ),
+            notify_channel: notify_channel(schema),
+        }
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// Add `event` to the transaction `tx`. The envelope's id (UUIDv7) becomes the row id
+    /// and the `Nats-Msg-Id`. `trace` is the context of the step that caused the event.
+    pub async fn append<E: Event>(
+        &self,
+        tx: &mut PgConnection,
+        trace: &TraceContext,
+        event: E,
+    ) -> Result<Uuid, OutboxError> {
+        let subject = self.namespace.subject(&event.subject());
+        let envelope = Envelope::new(self.service, event.aggregate_id(), event);
+        self.append_envelope(tx, trace, &subject, &envelope).await
+    }
+
+    /// As [`Outbox::append`] for a prepared envelope and an already namespaced subject.
+    pub async fn append_envelope<E: Event>(
+        &self,
+        tx: &mut PgConnection,
+        trace: &TraceContext,
+        subject: &str,
+        envelope: &Envelope<E>,
+    ) -> Result<Uuid, OutboxError> {
+        let payload = envelope.to_bytes()?;
+        sqlx::query(&self.insert_sql)
+            .bind(envelope.id)
+            .bind(subject)
+            .bind(payload)
+            .bind(trace.child().to_string())
+            .execute(&mut *tx)
+            .await?;
+        // Delivered at commit; identical notifications in one transaction fold into one.
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(&self.notify_channel)
+            .execute(&mut *tx)
+            .await?;
+        Ok(envelope.id)
+    }
+}

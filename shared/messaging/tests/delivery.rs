@@ -1,0 +1,330 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Delivery guarantees against a real nats-server and a real PostgreSQL: a crash between
+//! commit and ack has one effect, a malformed message is dead-lettered while the next one is
+//! applied, outbox rows wait out a NATS outage and go once (never twice), and a deleted
+//! consumer is re-created on its own.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use chrono::Utc;
+use hotline_contract::envelope::Envelope;
+use hotline_contract::events::{DeadLetterRecorded, OrderSigned};
+use hotline_contract::subjects::{self, event};
+use hotline_contract::{Event, Namespace, RawEnvelope};
+use hotline_messaging::{
+    ConsumerConfig, ConsumerSpec, EventHandler, HandlerError, IncomingEvent, Outbox, OutboxRelay,
+    RelayConfig, ensure_stream, run_consumer,
+};
+use hotline_telemetry::TraceContext;
+use hotline_test_support::{NatsServer, TestDatabase, unique_namespace, wait_for};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const SCHEMA: &str = "svc";
+const SERVICE: &str = "svc";
+const WAIT: Duration = Duration::from_secs(30);
+
+struct World {
+    nats: NatsServer,
+    _db: TestDatabase,
+    pool: PgPool,
+    js: jetstream::Context,
+    ns: Namespace,
+    stream: String,
+}
+
+async fn world() -> World {
+    let nats = NatsServer::start().await;
+    let db = TestDatabase::create().await;
+    let options: PgConnectOptions = db.url().parse().unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .connect_with(options.options([("search_path", SCHEMA)]))
+        .await
+        .unwrap();
+    sqlx::query("CREATE SCHEMA svc")
+        .execute(&pool)
+        .await
+        .unwrap();
+    hotline_messaging::MIGRATOR.run(&pool).await.unwrap();
+    sqlx::query("CREATE TABLE svc.effects (seq BIGSERIAL PRIMARY KEY, aggregate TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let js = jetstream::new(client);
+    let ns = Namespace::new(unique_namespace()).unwrap();
+    let spec = subjects::hotline_stream(&ns, 1);
+    ensure_stream(&js, &spec).await.unwrap();
+    World {
+        nats,
+        _db: db,
+        pool,
+        js,
+        ns,
+        stream: spec.name,
+    }
+}
+
+/// Records one effect row per applied event: a double effect shows as two rows.
+struct RecordEffect;
+
+impl EventHandler for RecordEffect {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let signed = event.envelope.decode::<OrderSigned>()?;
+        sqlx::query("INSERT INTO svc.effects (aggregate) VALUES ($1)")
+            .bind(signed.data.order_id.to_string())
+            .execute(tx)
+            .await?;
+        Ok(())
+    }
+}
+
+fn signed(order_id: Uuid) -> Envelope<OrderSigned> {
+    Envelope::new(
+        "router",
+        order_id.to_string(),
+        OrderSigned {
+            order_id,
+            unit_id: "unit-1".to_owned(),
+            signed_by: "staff-1".to_owned(),
+            signed_at: Utc::now(),
+        },
+    )
+}
+
+async fn publish(w: &World, env: &Envelope<OrderSigned>) {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", env.id.to_string().as_str());
+    w.js.publish_with_headers(
+        w.ns.subject(event::ORDER_SIGNED),
+        headers,
+        env.to_bytes().unwrap().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+}
+
+fn consumer_config(w: &World, durable: &str) -> ConsumerConfig {
+    let mut spec = ConsumerSpec::new(durable, vec![w.ns.subject(event::ORDER_SIGNED)]);
+    spec.ack_wait = Duration::from_secs(1);
+    ConsumerConfig::new(SERVICE, SCHEMA, w.ns.clone(), w.stream.clone(), spec)
+}
+
+async fn effects(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM svc.effects")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_consumer_killed_after_commit_before_ack_applies_the_event_exactly_once() {
+    let w = world().await;
+    let order = Uuid::now_v7();
+    publish(&w, &signed(order)).await;
+
+    // First run: commits the effect, then "crashes" before the ack.
+    let mut config = consumer_config(&w, "svc-crash");
+    config.faults.crash_after_commit_before_ack = Arc::new(AtomicU32::new(1));
+    let crashed = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        config,
+        Arc::new(RecordEffect),
+        CancellationToken::new(),
+    ));
+    tokio::time::timeout(WAIT, crashed).await.unwrap().unwrap();
+    assert_eq!(
+        effects(&w.pool).await,
+        1,
+        "the effect was committed before the crash"
+    );
+
+    // Restart: the server redelivers after ack_wait; the inbox absorbs it.
+    let shutdown = CancellationToken::new();
+    let restarted = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        consumer_config(&w, "svc-crash"),
+        Arc::new(RecordEffect),
+        shutdown.clone(),
+    ));
+    let stream = w.js.get_stream(&w.stream).await.unwrap();
+    wait_for("the redelivery to be acknowledged", WAIT, || {
+        let stream = stream.clone();
+        async move {
+            let mut consumer: jetstream::consumer::PullConsumer =
+                stream.get_consumer("svc-crash").await.ok()?;
+            let info = consumer.info().await.ok()?;
+            // Two deliveries of one message, the last one acknowledged.
+            (info.ack_floor.consumer_sequence >= 2 && info.num_ack_pending == 0).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        effects(&w.pool).await,
+        1,
+        "the redelivery had no second effect"
+    );
+    shutdown.cancel();
+    restarted.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_malformed_message_is_dead_lettered_and_the_next_one_is_applied() {
+    let w = world().await;
+    w.js.publish(w.ns.subject(event::ORDER_SIGNED), "this is not json".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    publish(&w, &signed(Uuid::now_v7())).await;
+
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        consumer_config(&w, "svc-dlq"),
+        Arc::new(RecordEffect),
+        shutdown.clone(),
+    ));
+    let relay = tokio::spawn(
+        OutboxRelay::new(w.pool.clone(), w.js.clone(), SCHEMA, RelayConfig::default())
+            .run(shutdown.clone()),
+    );
+    wait_for("the valid message to be applied", WAIT, || async {
+        (effects(&w.pool).await == 1).then_some(())
+    })
+    .await;
+    let reason: String = sqlx::query_scalar("SELECT reason FROM svc.dead_letter")
+        .fetch_one(&w.pool)
+        .await
+        .unwrap();
+    assert!(
+        reason.contains("not a CloudEvents JSON envelope"),
+        "{reason}"
+    );
+
+    // The dead letter is announced on hotline.deadletter.svc with its reason.
+    let stream = w.js.get_stream(&w.stream).await.unwrap();
+    let dlq_subject = w.ns.subject(&event::dead_letter(SERVICE));
+    let message = wait_for("the dead letter on its subject", WAIT, || {
+        let stream = stream.clone();
+        let subject = dlq_subject.clone();
+        async move { stream.get_last_raw_message_by_subject(&subject).await.ok() }
+    })
+    .await;
+    let dead = RawEnvelope::parse(&message.payload)
+        .unwrap()
+        .decode::<DeadLetterRecorded>()
+        .unwrap();
+    assert_eq!(dead.event_type, DeadLetterRecorded::TYPE);
+    assert_eq!(dead.data.payload, "this is not json");
+    assert_eq!(dead.data.original_subject, event::ORDER_SIGNED);
+    shutdown.cancel();
+    consumer.await.unwrap();
+    relay.await.unwrap();
+}
+
+#[tokio::test]
+async fn outbox_rows_wait_while_nats_is_down_then_go_exactly_once() {
+    let mut w = world().await;
+    let outbox = Outbox::new(SERVICE, SCHEMA, w.ns.clone());
+    let relay = OutboxRelay::new(
+        w.pool.clone(),
+        w.js.clone(),
+        SCHEMA,
+        RelayConfig {
+            poll_interval: Duration::from_millis(200),
+            max_backoff: Duration::from_millis(500),
+            ..RelayConfig::default()
+        },
+    );
+    w.nats.stop();
+    for _ in 0..3 {
+        let mut tx = w.pool.begin().await.unwrap();
+        let env = signed(Uuid::now_v7());
+        outbox
+            .append(&mut tx, &TraceContext::new_root(), env.data)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(relay.clone().run(shutdown.clone()));
+    assert_eq!(
+        relay.backlog().await.unwrap(),
+        3,
+        "rows wait while NATS is down"
+    );
+
+    w.nats.restart().await;
+    wait_for("the outbox to drain after NATS is back", WAIT, || async {
+        (relay.backlog().await.ok()? == 0).then_some(())
+    })
+    .await;
+
+    let mut stream = w.js.get_stream(&w.stream).await.unwrap();
+    assert_eq!(
+        stream.info().await.unwrap().state.messages,
+        3,
+        "each row published once"
+    );
+
+    // A relay that crashed after the ack but before marking the row re-publishes it:
+    // JetStream drops the copy by its Nats-Msg-Id.
+    sqlx::query(
+        "UPDATE svc.outbox SET sent_at = NULL WHERE seq = (SELECT min(seq) FROM svc.outbox)",
+    )
+    .execute(&w.pool)
+    .await
+    .unwrap();
+    relay.drain().await.unwrap();
+    let info = stream.info().await.unwrap();
+    assert_eq!(
+        info.state.messages, 3,
+        "three events, none lost, none doubled"
+    );
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_deleted_consumer_is_recreated_and_consumption_goes_on() {
+    let w = world().await;
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        consumer_config(&w, "svc-heal"),
+        Arc::new(RecordEffect),
+        shutdown.clone(),
+    ));
+    publish(&w, &signed(Uuid::now_v7())).await;
+    wait_for("the first event", WAIT, || async {
+        (effects(&w.pool).await == 1).then_some(())
+    })
+    .await;
+
+    let stream = w.js.get_stream(&w.stream).await.unwrap();
+    stream.delete_consumer("svc-heal").await.unwrap();
+    publish(&w, &signed(Uuid::now_v7())).await;
+    wait_for("the event after the consumer was deleted", WAIT, || async {
+        (effects(&w.pool).await == 2).then_some(())
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap();
+}

@@ -1,0 +1,36 @@
+//! What every hotline service does the same way, so each service's `main` stays short:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use hotline_service_kit::{bootstrap, config, shutdown};
+//!
+//! let common: config::CommonConfig = config::load()?;
+//! let _telemetry = hotline_telemetry::init("intake", &common.telemetry)?;
+//! let (ctx, ops) = bootstrap::start("intake", "intake", &common, &[], shutdown::on_signals()).await?;
+//! // ... run consumers with ctx until ctx.shutdown is cancelled ...
+//! ops.wait().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! * [`config`]: defaults < TOML file < `HOTLINE_*` env, with secrets as `SecretString`.
+//! * [`shutdown`]: a cancellation token fired by SIGTERM/SIGINT.
+//! * [`db`]: a Postgres pool pinned to the service's schema; migrations under a lock.
+//! * [`ops`]: `/healthz`, `/readyz`, `/metrics`.
+//! * [`bootstrap`]: all of the above in the right order.
+//! * [`http`]: serving a service's own axum API with graceful shutdown.
+//! * [`running`]: a started service's tasks and addresses, awaited on shutdown.
+
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod ops;
+pub mod running;
+pub mod shutdown;
+
+pub use bootstrap::{BootstrapError, ServiceContext};
+pub use config::{CommonConfig, ConfigError, DatabaseConfig, OpsConfig};
+pub use db::DbError;
+pub use ops::{OpsServer, Readiness};
+pub use running::Running;

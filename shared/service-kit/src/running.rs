@@ -1,0 +1,72 @@
+//! A started service: its background tasks and the addresses it listens on.
+//!
+//! `start()` of every service returns a [`Running`]; `main` waits on it, tests read its
+//! addresses (services bind port 0 in tests). Tasks stop on the shutdown token they were
+//! given; [`Running::wait`] returns once every task and the ops server have finished,
+//! which is the "finish in-flight work, then exit" half of graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::task::JoinSet;
+
+use crate::ops::OpsServer;
+
+/// A running service.
+#[derive(Debug)]
+pub struct Running {
+    service: &'static str,
+    ops: OpsServer,
+    ops_addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    pub fn new(service: &'static str, ops: OpsServer) -> Self {
+        Self {
+            service,
+            ops_addr: ops.local_addr,
+            ops,
+            http_addr: None,
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Run `task` in the background; its end is logged with `name`.
+    pub fn spawn<F>(&mut self, name: &'static str, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let service = self.service;
+        self.tasks.spawn(async move {
+            task.await;
+            tracing::debug!(service, task = name, "task finished");
+        });
+    }
+
+    pub fn set_http_addr(&mut self, addr: SocketAddr) {
+        self.http_addr = Some(addr);
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` answer.
+    pub fn ops_addr(&self) -> SocketAddr {
+        self.ops_addr
+    }
+
+    /// The service's own HTTP API, if it has one.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
+    }
+
+    /// Wait until every task and the ops server have stopped.
+    pub async fn wait(mut self) {
+        while let Some(result) = self.tasks.join_next().await {
+            if let Err(error) = result {
+                tracing::error!(service = self.service, %error, "a task ended abnormally");
+            }
+        }
+        self.ops.wait().await;
+        tracing::info!(service = self.service, "stopped");
+    }
+}
