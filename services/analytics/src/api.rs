@@ -3,20 +3,10 @@
 //! `rpc.analytics.summary`: how many orders reached each lifecycle step. A first, small
 //! view for dashboards and tests; the KPI reports and bulletins (A18, A20) come later.
 
-use hotline_contract::rpc::{RpcError, RpcErrorCode};
-use serde::{Deserialize, Serialize};
+use hotline_contract::rpc::{OrderSummary, RpcError, RpcErrorCode, SummaryQuery};
 use sqlx::PgPool;
 
 use crate::store;
-pub use crate::store::OrderSummary;
-
-/// `rpc.analytics.summary`. Local until it moves to `hotline_contract::rpc::verbs`.
-pub const SUMMARY: (&str, &str) = ("analytics", "summary");
-
-/// The summary query: no filters yet, the body is `{}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SummaryQuery {}
 
 /// Answer `rpc.analytics.summary`.
 pub async fn summary(pool: &PgPool, _query: SummaryQuery) -> Result<OrderSummary, RpcError> {

@@ -12,13 +12,9 @@ pub mod config;
 pub mod handlers;
 pub mod store;
 
-use std::sync::Arc;
-
 use anyhow::Context;
-use hotline_contract::subjects::{self, event};
-use hotline_messaging::{
-    ConsumerConfig, ConsumerSpec, OutboxRelay, RelayConfig, RpcServer, run_consumer,
-};
+use hotline_contract::subjects::event;
+use hotline_messaging::RpcServer;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -46,48 +42,29 @@ pub async fn start(
     )
     .await
     .context("bootstrap")?;
-    let ns = ctx.namespace.clone();
-    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
     let mut running = Running::new(SERVICE, ops);
 
-    let relay = OutboxRelay::new(
-        ctx.db.clone(),
-        ctx.jetstream.clone(),
-        SCHEMA,
-        RelayConfig::default(),
-    );
-    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+    running.spawn_outbox_relay(&ctx);
 
-    let facts = ConsumerConfig::new(
-        SERVICE,
-        SCHEMA,
-        ns.clone(),
-        stream.name.clone(),
-        ConsumerSpec::new(
-            subjects::durable_name(SERVICE, "facts"),
-            vec![ns.subject(event::ALL_ORDER)],
-        ),
-    );
-    running.spawn(
-        "facts",
-        run_consumer(
-            ctx.jetstream.clone(),
-            ctx.db.clone(),
-            facts,
-            Arc::new(handlers::Facts),
-            shutdown.clone(),
-        ),
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("facts", &[event::ALL_ORDER]),
+        handlers::Facts,
     );
 
-    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ns, shutdown.clone()).await?;
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
     let pool = ctx.db.clone();
-    rpc.endpoint(api::SUMMARY.1, 16, move |query, _trace| {
-        let pool = pool.clone();
-        async move { api::summary(&pool, query).await }
-    })
+    rpc.endpoint(
+        hotline_contract::rpc::verbs::ANALYTICS_SUMMARY.1,
+        16,
+        move |query, _trace| {
+            let pool = pool.clone();
+            async move { api::summary(&pool, query).await }
+        },
+    )
     .await?;
     running.spawn("rpc", rpc.wait());
 

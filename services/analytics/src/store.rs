@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hotline_contract::events::{
     OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
 };
-use serde::{Deserialize, Serialize};
+use hotline_contract::rpc::OrderSummary;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -134,23 +134,20 @@ async fn record_step(
     .map(|_| ())
 }
 
-/// How many orders reached each step of the lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, sqlx::FromRow)]
-pub struct OrderSummary {
-    pub registered: i64,
-    pub dispatched: i64,
-    pub signed: i64,
-    pub result_submitted: i64,
-    pub closed: i64,
-}
-
 /// Count the orders that reached each step.
 pub async fn summary(pool: &PgPool) -> Result<OrderSummary, sqlx::Error> {
-    sqlx::query_as(
+    let (registered, dispatched, signed, result_submitted, closed) = sqlx::query_as(
         "SELECT count(registered_at) AS registered, count(dispatched_at) AS dispatched, \
          count(signed_at) AS signed, count(result_submitted_at) AS result_submitted, \
          count(closed_at) AS closed FROM analytics.order_facts",
     )
     .fetch_one(pool)
-    .await
+    .await?;
+    Ok(OrderSummary {
+        registered,
+        dispatched,
+        signed,
+        result_submitted,
+        closed,
+    })
 }

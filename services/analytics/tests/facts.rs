@@ -5,20 +5,19 @@
 // allow-unwrap-in-tests only covers `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::{PATIENCE, TestEnv};
 use hotline_analytics::AnalyticsConfig;
-use hotline_analytics::api::{OrderSummary, SUMMARY, SummaryQuery};
 use hotline_contract::events::{
     Closure, DispatchBasis, OrderClosed, OrderDispatched, OrderRegistered, OrderResultSubmitted,
     OrderSigned, RequesterRef, ResultChecklist,
 };
+use hotline_contract::rpc::verbs::ANALYTICS_SUMMARY as SUMMARY;
+use hotline_contract::rpc::{OrderSummary, SummaryQuery};
 use hotline_contract::vocabulary::{Channel, RequestKind, RequesterType, Urgency};
 use hotline_service_kit::running::Running;
+use hotline_service_test::{PATIENCE, TestEnv};
 use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;

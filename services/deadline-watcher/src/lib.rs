@@ -23,10 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use hotline_contract::subjects::{self, event};
-use hotline_messaging::{
-    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, run_consumer,
-};
+use hotline_contract::subjects::event;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -60,45 +57,25 @@ pub async fn start(
     )
     .await
     .context("bootstrap")?;
-    let ns = ctx.namespace.clone();
-    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
     let mut running = Running::new(SERVICE, ops);
 
-    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
-    let relay = OutboxRelay::new(
-        ctx.db.clone(),
-        ctx.jetstream.clone(),
-        SCHEMA,
-        RelayConfig::default(),
-    );
-    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+    let outbox = ctx.outbox();
+    running.spawn_outbox_relay(&ctx);
 
-    let clocks = ConsumerConfig::new(
-        SERVICE,
-        SCHEMA,
-        ns.clone(),
-        stream.name.clone(),
-        ConsumerSpec::new(
-            subjects::durable_name(SERVICE, "clocks"),
-            vec![
-                ns.subject(event::ORDER_DISPATCHED),
-                ns.subject(event::ORDER_SIGNED),
-                ns.subject(event::ORDER_CLOSED),
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer(
+            "clocks",
+            &[
+                event::ORDER_DISPATCHED,
+                event::ORDER_SIGNED,
+                event::ORDER_CLOSED,
             ],
         ),
-    );
-    running.spawn(
-        "clocks",
-        run_consumer(
-            ctx.jetstream.clone(),
-            ctx.db.clone(),
-            clocks,
-            Arc::new(handlers::Clocks::new(calendar.clone(), outbox.clone())),
-            shutdown.clone(),
-        ),
+        handlers::Clocks::new(calendar.clone(), outbox.clone()),
     );
 
     let scan = overdue::OverdueScan::new(ctx.db.clone(), outbox, settings.scan_batch_size);

@@ -6,10 +6,7 @@
 // allow-unwrap-in-tests only covers `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use chrono::{DateTime, Utc};
-use common::{PATIENCE, TestEnv};
 use hotline_contract::events::{
     Closure, DeadlineClock, DeadlineOverdue, DeadlineScheduled, DispatchBasis, OrderClosed,
     OrderDispatched, OrderSigned,
@@ -20,6 +17,7 @@ use hotline_deadline_watcher::overdue::OverdueScan;
 use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
 use hotline_messaging::Outbox;
 use hotline_service_kit::running::Running;
+use hotline_service_test::{PATIENCE, TestEnv};
 use hotline_test_support::wait_for;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;

@@ -8,7 +8,6 @@
 pub mod config;
 
 use anyhow::Context;
-use hotline_contract::subjects;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -36,8 +35,7 @@ pub async fn start(
     )
     .await
     .context("bootstrap")?;
-    let stream = subjects::hotline_stream(&ctx.namespace, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
     let running = Running::new(SERVICE, ops);

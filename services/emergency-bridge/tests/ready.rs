@@ -1,30 +1,23 @@
 //! The emergency bridge starts against a real nats-server and Postgres, migrates, and reports ready.
 
 use hotline_emergency_bridge::EmergencyBridgeConfig;
-use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
-use secrecy::SecretString;
+use hotline_service_test::{TestEnv, assert_ready};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn started_service_reports_ready_with_the_emergency_partners_registered() {
-    let nats = NatsServer::start().await;
-    let db = TestDatabase::create().await;
-    let mut config = EmergencyBridgeConfig::default();
-    config.common.namespace = unique_namespace();
-    config.common.database.url = SecretString::from(db.url());
-    config.common.nats.url = nats.url();
-    config.common.ops.listen = "127.0.0.1:0".parse().unwrap();
+    let env = TestEnv::new().await;
+    let config = EmergencyBridgeConfig {
+        common: env.common_config(),
+    };
     let shutdown = CancellationToken::new();
 
     let running = hotline_emergency_bridge::start(config, shutdown.clone())
         .await
         .unwrap();
-    let ready = reqwest::get(format!("http://{}/readyz", running.ops_addr()))
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+    assert_ready(running.ops_addr()).await;
 
-    let pool = db.pool().await;
+    let pool = env.pool().await;
     let partners: Vec<(String, String, i32)> = sqlx::query_as(
         "SELECT code, kind, ack_timeout_secs FROM emergency_bridge.partners ORDER BY code",
     )
@@ -44,5 +37,4 @@ async fn started_service_reports_ready_with_the_emergency_partners_registered() 
     tokio::time::timeout(std::time::Duration::from_secs(20), running.wait())
         .await
         .expect("the service stops after shutdown");
-    db.drop_database().await;
 }

@@ -89,6 +89,26 @@ fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
     })
 }
 
+/// Ask the service behind `verb` and turn its typed reply into JSON or a problem.
+async fn ask<Req: Serialize, Resp: DeserializeOwned>(
+    state: &AppState,
+    verb: (&str, &str),
+    request: &Req,
+    trace: &TraceContext,
+) -> Result<Json<Resp>, Problem> {
+    hotline_messaging::call(
+        &state.nats,
+        &state.namespace,
+        verb,
+        request,
+        trace,
+        state.timeout,
+    )
+    .await
+    .map(Json)
+    .map_err(call_problem)
+}
+
 fn call_problem(error: CallError) -> Problem {
     match error {
         CallError::Rpc(e) => e.into(),
@@ -183,17 +203,7 @@ pub async fn progress(
             }])
         })?;
     let query = ProgressQuery { number, check_code };
-    hotline_messaging::call(
-        &state.nats,
-        &state.namespace,
-        rpc::verbs::INTAKE_PROGRESS,
-        &query,
-        &trace,
-        state.timeout,
-    )
-    .await
-    .map(Json)
-    .map_err(call_problem)
+    ask(&state, rpc::verbs::INTAKE_PROGRESS, &query, &trace).await
 }
 
 /// A handling unit signs for an order dispatched to it (A15).
@@ -223,17 +233,7 @@ pub async fn sign(
         unit_id: req.unit_id,
         signed_by: req.signed_by,
     };
-    hotline_messaging::call(
-        &state.nats,
-        &state.namespace,
-        rpc::verbs::ROUTER_SIGN,
-        &command,
-        &trace,
-        state.timeout,
-    )
-    .await
-    .map(Json)
-    .map_err(call_problem)
+    ask(&state, rpc::verbs::ROUTER_SIGN, &command, &trace).await
 }
 
 /// A handling unit submits its result (A16).
@@ -267,15 +267,5 @@ pub async fn submit_result(
         reply: req.reply,
         promised_by: req.promised_by,
     };
-    hotline_messaging::call(
-        &state.nats,
-        &state.namespace,
-        rpc::verbs::ROUTER_SUBMIT_RESULT,
-        &command,
-        &trace,
-        state.timeout,
-    )
-    .await
-    .map(Json)
-    .map_err(call_problem)
+    ask(&state, rpc::verbs::ROUTER_SUBMIT_RESULT, &command, &trace).await
 }

@@ -20,10 +20,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hotline_contract::rpc::verbs;
-use hotline_contract::subjects::{self, event};
-use hotline_messaging::{
-    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, RpcServer, run_consumer,
-};
+use hotline_contract::subjects::event;
+use hotline_messaging::RpcServer;
 use hotline_reference::Regions;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
@@ -59,47 +57,21 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
     )
     .await
     .context("bootstrap")?;
-    let ns = ctx.namespace.clone();
-    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
     let mut running = Running::new(SERVICE, ops);
 
-    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
-    let relay = OutboxRelay::new(
-        ctx.db.clone(),
-        ctx.jetstream.clone(),
-        SCHEMA,
-        RelayConfig::default(),
-    );
-    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+    let outbox = ctx.outbox();
+    running.spawn_outbox_relay(&ctx);
 
-    let projection = ConsumerConfig::new(
-        SERVICE,
-        SCHEMA,
-        ns.clone(),
-        stream.name.clone(),
-        ConsumerSpec::new(
-            subjects::durable_name(SERVICE, "status"),
-            vec![
-                ns.subject(event::ALL_ORDER),
-                ns.subject(event::DEADLINE_SCHEDULED),
-            ],
-        ),
-    );
-    running.spawn(
-        "status-projection",
-        run_consumer(
-            ctx.jetstream.clone(),
-            ctx.db.clone(),
-            projection,
-            Arc::new(handlers::StatusProjection),
-            shutdown.clone(),
-        ),
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("status", &[event::ALL_ORDER, event::DEADLINE_SCHEDULED]),
+        handlers::StatusProjection,
     );
 
-    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ns, shutdown.clone()).await?;
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
     let pool = ctx.db.clone();
     rpc.endpoint(verbs::INTAKE_PROGRESS.1, 64, move |query, _trace| {
         let pool = pool.clone();

@@ -1,30 +1,23 @@
 //! Knowledge starts against a real nats-server and Postgres, migrates, and reports ready.
 
 use hotline_knowledge::KnowledgeConfig;
-use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
-use secrecy::SecretString;
+use hotline_service_test::{TestEnv, assert_ready};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn started_service_reports_ready_with_its_schema_in_place() {
-    let nats = NatsServer::start().await;
-    let db = TestDatabase::create().await;
-    let mut config = KnowledgeConfig::default();
-    config.common.namespace = unique_namespace();
-    config.common.database.url = SecretString::from(db.url());
-    config.common.nats.url = nats.url();
-    config.common.ops.listen = "127.0.0.1:0".parse().unwrap();
+    let env = TestEnv::new().await;
+    let config = KnowledgeConfig {
+        common: env.common_config(),
+    };
     let shutdown = CancellationToken::new();
 
     let running = hotline_knowledge::start(config, shutdown.clone())
         .await
         .unwrap();
-    let ready = reqwest::get(format!("http://{}/readyz", running.ops_addr()))
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+    assert_ready(running.ops_addr()).await;
 
-    let pool = db.pool().await;
+    let pool = env.pool().await;
     let published: i64 =
         sqlx::query_scalar("SELECT count(*) FROM knowledge.articles WHERE status = 'published'")
             .fetch_one(&pool)
@@ -37,5 +30,4 @@ async fn started_service_reports_ready_with_its_schema_in_place() {
     tokio::time::timeout(std::time::Duration::from_secs(20), running.wait())
         .await
         .expect("the service stops after shutdown");
-    db.drop_database().await;
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use chrono::{SubsecRound, Utc};
 use hotline_contract::Event;
-use hotline_contract::events::{DispatchBasis, OrderDispatched, OrderRegistered};
+use hotline_contract::events::{OrderDispatched, OrderRegistered};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_reference::Regions;
 use sqlx::PgConnection;
@@ -113,10 +113,7 @@ impl Dispatcher {
                 },
             )
             .await?;
-        let basis = match decision.basis {
-            DispatchBasis::Rule => "rule",
-            DispatchBasis::Territorial => "territorial",
-        };
+        let basis = decision.basis.code();
         // Counted before the commit: a transaction that fails and is retried counts twice,
         // which a rate panel tolerates; exact counts come from analytics.
         metrics::counter!("hotline_orders_dispatched_total", "basis" => basis).increment(1);

@@ -24,10 +24,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hotline_contract::rpc::verbs;
-use hotline_contract::subjects::{self, event};
-use hotline_messaging::{
-    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, RpcServer, run_consumer,
-};
+use hotline_contract::subjects::event;
+use hotline_messaging::RpcServer;
 use hotline_reference::Regions;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
@@ -61,9 +59,7 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
     )
     .await
     .context("bootstrap")?;
-    let ns = ctx.namespace.clone();
-    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
 
@@ -79,44 +75,23 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
     );
 
     let mut running = Running::new(SERVICE, ops);
-    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
-    let relay = OutboxRelay::new(
-        ctx.db.clone(),
-        ctx.jetstream.clone(),
-        SCHEMA,
-        RelayConfig::default(),
-    );
-    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+    let outbox = ctx.outbox();
+    running.spawn_outbox_relay(&ctx);
 
-    let dispatch = ConsumerConfig::new(
-        SERVICE,
-        SCHEMA,
-        ns.clone(),
-        stream.name.clone(),
-        ConsumerSpec::new(
-            subjects::durable_name(SERVICE, "dispatch"),
-            vec![ns.subject(event::ORDER_REGISTERED)],
-        ),
-    );
-    running.spawn(
-        "dispatch",
-        run_consumer(
-            ctx.jetstream.clone(),
-            ctx.db.clone(),
-            dispatch,
-            Arc::new(Dispatcher {
-                outbox: outbox.clone(),
-                regions,
-            }),
-            shutdown.clone(),
-        ),
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("dispatch", &[event::ORDER_REGISTERED]),
+        Dispatcher {
+            outbox: outbox.clone(),
+            regions,
+        },
     );
 
     let desk = UnitDesk {
         pool: ctx.db.clone(),
         outbox,
     };
-    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ns, shutdown.clone()).await?;
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
     let sign_desk = desk.clone();
     rpc.endpoint(
         verbs::ROUTER_SIGN.1,

@@ -154,7 +154,7 @@ pub async fn insert_assignment(
     .bind(a.order_id)
     .bind(a.number)
     .bind(a.unit_id)
-    .bind(basis_code(a.basis))
+    .bind(a.basis.code())
     .bind(a.rule_id)
     .bind(a.kind)
     .bind(a.urgency)
@@ -175,13 +175,6 @@ pub async fn insert_assignment(
     } else {
         Inserted::NumberTaken
     })
-}
-
-fn basis_code(basis: DispatchBasis) -> &'static str {
-    match basis {
-        DispatchBasis::Rule => "rule",
-        DispatchBasis::Territorial => "territorial",
-    }
 }
 
 /// An assignment locked for a step by its unit.

@@ -12,13 +12,8 @@ pub mod domain;
 pub mod handlers;
 pub mod store;
 
-use std::sync::Arc;
-
 use anyhow::Context;
-use hotline_contract::subjects::{self, event};
-use hotline_messaging::{
-    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, run_consumer,
-};
+use hotline_contract::subjects::event;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -46,41 +41,18 @@ pub async fn start(
     )
     .await
     .context("bootstrap")?;
-    let ns = ctx.namespace.clone();
-    let stream = subjects::hotline_stream(&ns, config.common.stream_replicas);
-    hotline_messaging::ensure_stream(&ctx.jetstream, &stream)
+    ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
     let mut running = Running::new(SERVICE, ops);
 
-    let outbox = Outbox::new(SERVICE, SCHEMA, ns.clone());
-    let relay = OutboxRelay::new(
-        ctx.db.clone(),
-        ctx.jetstream.clone(),
-        SCHEMA,
-        RelayConfig::default(),
-    );
-    running.spawn("outbox-relay", relay.run(shutdown.clone()));
+    let outbox = ctx.outbox();
+    running.spawn_outbox_relay(&ctx);
 
-    let review = ConsumerConfig::new(
-        SERVICE,
-        SCHEMA,
-        ns.clone(),
-        stream.name.clone(),
-        ConsumerSpec::new(
-            subjects::durable_name(SERVICE, "review"),
-            vec![ns.subject(event::ORDER_RESULT_SUBMITTED)],
-        ),
-    );
-    running.spawn(
-        "review",
-        run_consumer(
-            ctx.jetstream.clone(),
-            ctx.db.clone(),
-            review,
-            Arc::new(handlers::Reviews::new(outbox)),
-            shutdown.clone(),
-        ),
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("review", &[event::ORDER_RESULT_SUBMITTED]),
+        handlers::Reviews::new(outbox),
     );
 
     tracing::info!(ops = %running.ops_addr(), "supervision ready");

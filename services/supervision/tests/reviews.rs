@@ -5,13 +5,11 @@
 // allow-unwrap-in-tests only covers `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use chrono::Utc;
-use common::{PATIENCE, TestEnv};
 use hotline_contract::events::{Closure, OrderClosed, OrderResultSubmitted, ResultChecklist};
 use hotline_contract::subjects::event;
 use hotline_service_kit::running::Running;
+use hotline_service_test::{PATIENCE, TestEnv};
 use hotline_supervision::{SCHEMA, SupervisionConfig};
 use hotline_test_support::wait_for;
 use sqlx::PgPool;

@@ -20,6 +20,7 @@ pub mod verbs {
     pub const INTAKE_PROGRESS: (&str, &str) = ("intake", "progress");
     pub const ROUTER_SIGN: (&str, &str) = ("router", "sign");
     pub const ROUTER_SUBMIT_RESULT: (&str, &str) = ("router", "submit_result");
+    pub const ANALYTICS_SUMMARY: (&str, &str) = ("analytics", "summary");
 }
 
 /// What went wrong, for machines.
@@ -254,4 +255,19 @@ pub struct RegistrationReceipt {
     /// Needed with the number for the public progress query.
     pub check_code: String,
     pub registered_at: DateTime<Utc>,
+}
+
+/// `rpc.analytics.summary`: no filters yet, the body is `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {}
+
+/// How many orders reached each step of the lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub registered: i64,
+    pub dispatched: i64,
+    pub signed: i64,
+    pub result_submitted: i64,
+    pub closed: i64,
 }

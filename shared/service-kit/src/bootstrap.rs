@@ -22,8 +22,12 @@ use crate::ops::{self, OpsServer, Readiness};
 pub struct ServiceContext {
     /// The service's name (NATS client name, log field).
     pub service: &'static str,
+    /// The service's Postgres schema (its tables, outbox, inbox and dead letters).
+    pub schema: String,
     /// Subject/stream prefix (empty in production), validated from `common.namespace`.
     pub namespace: Namespace,
+    /// Replicas of the streams the service provisions (1 locally, 3 in production).
+    pub stream_replicas: usize,
     /// The NATS connection.
     pub nats: async_nats::Client,
     /// JetStream on that connection.
@@ -95,7 +99,9 @@ pub async fn start(
     tracing::info!(service, ops = %ops.local_addr, "started");
     let context = ServiceContext {
         service,
+        schema: schema.to_owned(),
         namespace,
+        stream_replicas: common.stream_replicas,
         nats,
         jetstream,
         db,

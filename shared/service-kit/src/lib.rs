@@ -28,6 +28,7 @@ pub mod http;
 pub mod ops;
 pub mod running;
 pub mod shutdown;
+pub mod wiring;
 
 pub use bootstrap::{BootstrapError, ServiceContext};
 pub use config::{CommonConfig, ConfigError, DatabaseConfig, OpsConfig};

@@ -78,6 +78,16 @@ pub struct OrderDispatched {
     pub dispatched_at: DateTime<Utc>,
 }
 
+impl DispatchBasis {
+    /// The wire code (same as the serde form).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Rule => "rule",
+            Self::Territorial => "territorial",
+        }
+    }
+}
+
 impl Event for OrderDispatched {
     const TYPE: &'static str = "cn.gov.12345.order.dispatched.v1";
     fn subject(&self) -> String {

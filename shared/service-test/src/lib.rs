@@ -1,11 +1,12 @@
-//! Test harness: a real nats-server, a fresh Postgres database, a random namespace, and
-//! helpers to publish events the way a producing service would (CloudEvents envelope,
-//! `Nats-Msg-Id` = envelope id) and to wait for the events the service publishes.
+//! Harness for testing one service against a real nats-server and a real PostgreSQL: a
+//! fresh database, a random namespace, the `HOTLINE` stream, and helpers to publish events
+//! the way a producing service would (CloudEvents envelope, `Nats-Msg-Id` = envelope id), to
+//! wait for the events the service publishes, and to count its inbox and outbox rows.
 
 // Harness code fails the test loudly on any broken step, like the tests themselves
 // (clippy's allow-unwrap-in-tests only covers `#[test]` functions). Not every test file
 // uses every helper.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use uuid::Uuid;
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Everything a test needs around the service under test.
+#[derive(Debug)]
 pub struct TestEnv {
     pub nats: NatsServer,
     pub db: TestDatabase,
@@ -158,4 +160,11 @@ impl TestEnv {
         .await
         .unwrap()
     }
+}
+
+/// Assert that the ops server at `ops` reports ready (`/readyz` answers 200).
+pub async fn assert_ready(ops: std::net::SocketAddr) {
+    let ready = reqwest::get(format!("http://{ops}/readyz")).await.unwrap();
+    let status = ready.status();
+    assert_eq!(status, 200, "{}", ready.text().await.unwrap());
 }
