@@ -139,6 +139,21 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
     // A wrong check code reveals nothing.
     assert_eq!(status_of(&http, &stack, &number, "000000x").await, None);
 
+    // Personal data stays in intake's vault: not in any log line, not in any event.
+    let personal = ["13812345678", "张三", "花果园"];
+    let logs = stack.logs.contents();
+    for item in personal {
+        assert!(!logs.contains(item), "{item:?} appeared in the logs");
+    }
+    for (subject, payload) in stack.all_events().await {
+        for item in personal {
+            assert!(
+                !payload.contains(item),
+                "{item:?} appeared in an event on {subject}"
+            );
+        }
+    }
+
     // Every log line about this order carries one trace id, across all services.
     let lines = stack.logs.json_lines();
     let about_order: Vec<_> = lines

@@ -137,6 +137,42 @@ impl Stack {
         }
     }
 
+    /// Every message in the `HOTLINE` stream so far, as (subject, payload text).
+    pub async fn all_events(&self) -> Vec<(String, String)> {
+        use futures::StreamExt;
+        let client = async_nats::connect(self.nats.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        let ns = hotline_contract::Namespace::new(self.namespace.clone()).expect("namespace");
+        let stream = js
+            .get_stream(ns.stream(hotline_contract::subjects::HOTLINE_STREAM))
+            .await
+            .expect("stream");
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+            .await
+            .expect("ordered consumer");
+        let pending = stream.cached_info().state.messages;
+        let mut messages = consumer.messages().await.expect("messages");
+        let mut out = Vec::new();
+        while (out.len() as u64) < pending {
+            let Ok(Some(Ok(m))) =
+                tokio::time::timeout(Duration::from_secs(5), messages.next()).await
+            else {
+                break;
+            };
+            out.push((
+                m.subject.to_string(),
+                String::from_utf8_lossy(&m.payload).into_owned(),
+            ));
+        }
+        assert_eq!(
+            out.len() as u64,
+            pending,
+            "read every message in the stream"
+        );
+        out
+    }
+
     /// Graceful shutdown of every service.
     pub async fn stop(self) {
         self.shutdown.cancel();

@@ -45,7 +45,7 @@ pub async fn start(
     ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
-    let mut running = Running::new(SERVICE, ops);
+    let mut running = Running::for_context(&ctx, ops);
 
     running.spawn_outbox_relay(&ctx);
 

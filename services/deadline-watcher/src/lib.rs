@@ -60,7 +60,7 @@ pub async fn start(
     ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
-    let mut running = Running::new(SERVICE, ops);
+    let mut running = Running::for_context(&ctx, ops);
 
     let outbox = ctx.outbox();
     running.spawn_outbox_relay(&ctx);

@@ -48,7 +48,7 @@ pub async fn start(config: GatewayConfig, shutdown: CancellationToken) -> anyhow
         timeout,
     };
     let app = app::app(state, config.gateway.max_body_bytes);
-    let mut running = Running::new(SERVICE, ops);
+    let mut running = Running::for_context(&ctx, ops);
     let (addr, server) =
         hotline_service_kit::http::serve(config.http.listen, app, shutdown.clone())
             .await

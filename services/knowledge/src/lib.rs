@@ -37,7 +37,7 @@ pub async fn start(
     ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
-    let running = Running::new(SERVICE, ops);
+    let running = Running::for_context(&ctx, ops);
     tracing::info!(ops = %running.ops_addr(), "knowledge ready");
     Ok(running)
 }

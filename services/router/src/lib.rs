@@ -74,7 +74,7 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
         "unit directory seeded"
     );
 
-    let mut running = Running::new(SERVICE, ops);
+    let mut running = Running::for_context(&ctx, ops);
     let outbox = ctx.outbox();
     running.spawn_outbox_relay(&ctx);
 

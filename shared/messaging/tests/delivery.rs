@@ -52,7 +52,9 @@ async fn world() -> World {
         .await
         .unwrap();
     hotline_messaging::MIGRATOR.run(&pool).await.unwrap();
-    sqlx::query("CREATE TABLE svc.effects (seq BIGSERIAL PRIMARY KEY, aggregate TEXT NOT NULL)")
+    sqlx::query(
+        "CREATE TABLE svc.effects (seq BIGSERIAL PRIMARY KEY, aggregate TEXT NOT NULL, stream_seq BIGINT NOT NULL)",
+    )
         .execute(&pool)
         .await
         .unwrap();
@@ -81,8 +83,9 @@ impl EventHandler for RecordEffect {
         event: &IncomingEvent,
     ) -> Result<(), HandlerError> {
         let signed = event.envelope.decode::<OrderSigned>()?;
-        sqlx::query("INSERT INTO svc.effects (aggregate) VALUES ($1)")
+        sqlx::query("INSERT INTO svc.effects (aggregate, stream_seq) VALUES ($1, $2)")
             .bind(signed.data.order_id.to_string())
+            .bind(event.stream_sequence as i64)
             .execute(tx)
             .await?;
         Ok(())
@@ -325,6 +328,46 @@ async fn a_deleted_consumer_is_recreated_and_consumption_goes_on() {
         (effects(&w.pool).await == 2).then_some(())
     })
     .await;
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn events_of_one_order_are_applied_in_the_order_they_were_published() {
+    let w = world().await;
+    let orders: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    // Interleaved: o1 o2 o3 o4 o1 o2 ... so lanes work in parallel on different orders.
+    for _ in 0..25 {
+        for order in &orders {
+            publish(&w, &signed(*order)).await;
+        }
+    }
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        consumer_config(&w, "svc-order"),
+        Arc::new(RecordEffect),
+        shutdown.clone(),
+    ));
+    wait_for("all hundred events", WAIT, || async {
+        (effects(&w.pool).await == 100).then_some(())
+    })
+    .await;
+    for order in &orders {
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq",
+        )
+        .bind(order.to_string())
+        .fetch_all(&w.pool)
+        .await
+        .unwrap();
+        assert_eq!(applied.len(), 25);
+        assert!(
+            applied.windows(2).all(|p| p[0] < p[1]),
+            "order {order} applied out of order: {applied:?}"
+        );
+    }
     shutdown.cancel();
     task.await.unwrap();
 }

@@ -2,8 +2,9 @@
 //!
 //! `start()` of every service returns a [`Running`]; `main` waits on it, tests read its
 //! addresses (services bind port 0 in tests). Tasks stop on the shutdown token they were
-//! given; [`Running::wait`] returns once every task and the ops server have finished,
-//! which is the "finish in-flight work, then exit" half of graceful shutdown.
+//! given; [`Running::wait`] returns once every task has finished, the NATS connection is
+//! drained and the ops server has stopped: the "finish in-flight work, drain, exit" half of
+//! graceful shutdown (the caller then flushes telemetry).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ pub struct Running {
     ops_addr: SocketAddr,
     http_addr: Option<SocketAddr>,
     tasks: JoinSet<()>,
+    nats: Option<async_nats::Client>,
 }
 
 impl Running {
@@ -30,7 +32,14 @@ impl Running {
             ops,
             http_addr: None,
             tasks: JoinSet::new(),
+            nats: None,
         }
+    }
+
+    /// Drain this NATS connection when the service stops: pending publishes and acks are
+    /// flushed, subscriptions closed, then the connection.
+    pub fn drain_on_exit(&mut self, nats: async_nats::Client) {
+        self.nats = Some(nats);
     }
 
     /// Run `task` in the background; its end is logged with `name`.
@@ -65,6 +74,11 @@ impl Running {
             if let Err(error) = result {
                 tracing::error!(service = self.service, %error, "a task ended abnormally");
             }
+        }
+        if let Some(nats) = self.nats.take()
+            && let Err(error) = nats.drain().await
+        {
+            tracing::warn!(service = self.service, %error, "NATS connection could not be drained");
         }
         self.ops.wait().await;
         tracing::info!(service = self.service, "stopped");

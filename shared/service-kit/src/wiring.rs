@@ -11,6 +11,7 @@ use hotline_messaging::{
 };
 
 use crate::bootstrap::ServiceContext;
+use crate::ops::OpsServer;
 use crate::running::Running;
 
 impl ServiceContext {
@@ -47,6 +48,13 @@ impl ServiceContext {
 }
 
 impl Running {
+    /// The running service of `ctx`: its NATS connection is drained when it stops.
+    pub fn for_context(ctx: &ServiceContext, ops: OpsServer) -> Self {
+        let mut running = Running::new(ctx.service, ops);
+        running.drain_on_exit(ctx.nats.clone());
+        running
+    }
+
     /// Run the outbox relay of `ctx`'s schema until shutdown.
     pub fn spawn_outbox_relay(&mut self, ctx: &ServiceContext) {
         let relay = OutboxRelay::new(
