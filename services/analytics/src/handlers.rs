@@ -4,7 +4,9 @@
 
 use hotline_contract::Event;
 use hotline_contract::events::{
-    Closure, OrderClosed, OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
+    Closure, OrderAnswered, OrderClosed, OrderDispatched, OrderRedirected, OrderRegistered,
+    OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSigned,
+    OrderTransferRequested,
 };
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
 use sqlx::PgConnection;
@@ -45,7 +47,56 @@ impl EventHandler for Facts {
                         .increment(1);
                 }
             }
-            // Order events not charted yet (answered, redirected, ...) are skipped.
+            // Intake's dispositions (A9, A10): the order never reaches a unit.
+            OrderAnswered::TYPE => {
+                let e = env.decode::<OrderAnswered>()?.data;
+                let r = &e.registration;
+                store::record_disposition(tx, r, "answered_directly", None, e.answered_at, true)
+                    .await?;
+            }
+            OrderRedirected::TYPE => {
+                let e = env.decode::<OrderRedirected>()?.data;
+                let reason = Some(e.reason.code());
+                store::record_disposition(
+                    tx,
+                    &e.registration,
+                    "redirected",
+                    reason,
+                    e.redirected_at,
+                    true,
+                )
+                .await?;
+            }
+            OrderRepeatLinked::TYPE => {
+                let e = env.decode::<OrderRepeatLinked>()?.data;
+                store::record_disposition(
+                    tx,
+                    &e.registration,
+                    "repeat_linked",
+                    None,
+                    e.linked_at,
+                    true,
+                )
+                .await?;
+            }
+            OrderTransferRequested::TYPE => {
+                let e = env.decode::<OrderTransferRequested>()?.data;
+                let partner = Some(e.partner_code.as_str());
+                store::record_disposition(
+                    tx,
+                    &e.registration,
+                    "transfer_requested",
+                    partner,
+                    e.requested_at,
+                    false,
+                )
+                .await?;
+            }
+            OrderSatisfactionRecorded::TYPE => {
+                let e = env.decode::<OrderSatisfactionRecorded>()?.data;
+                store::record_satisfaction(tx, &e).await?;
+            }
+            // Order events not charted yet are skipped.
             _ => {}
         }
         Ok(())

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use hotline_contract::events::{
-    OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
+    OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSigned,
 };
 use hotline_contract::rpc::OrderSummary;
 use sqlx::{PgConnection, PgPool};
@@ -21,12 +21,13 @@ pub async fn record_registered(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO analytics.order_facts \
-         (order_id, number, kind, channel, region_code, category, registered_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now()) \
+         (order_id, number, kind, channel, region_code, category, registered_at, follow_up_of, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) \
          ON CONFLICT (order_id) DO UPDATE SET number = EXCLUDED.number, kind = EXCLUDED.kind, \
          channel = EXCLUDED.channel, region_code = EXCLUDED.region_code, \
          category = COALESCE(EXCLUDED.category, analytics.order_facts.category), \
          registered_at = LEAST(analytics.order_facts.registered_at, EXCLUDED.registered_at), \
+         follow_up_of = COALESCE(EXCLUDED.follow_up_of, analytics.order_facts.follow_up_of), \
          updated_at = now()",
     )
     .bind(e.order_id)
@@ -36,9 +37,38 @@ pub async fn record_registered(
     .bind(&e.region_code)
     .bind(&e.category)
     .bind(e.registered_at)
+    .bind(e.follow_up_of)
     .execute(tx)
     .await
     .map(|_| ())
+}
+
+/// An intake disposition (A9, A10): the registration facts, the disposition and its
+/// reason. Orders closed at intake also get their close time.
+pub async fn record_disposition(
+    tx: &mut PgConnection,
+    registration: &OrderRegistered,
+    disposition: &'static str,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+    closes: bool,
+) -> Result<(), sqlx::Error> {
+    record_registered(tx, registration).await?;
+    sqlx::query(
+        "UPDATE analytics.order_facts SET disposition = $2, disposition_reason = $3, updated_at = now() \
+         WHERE order_id = $1",
+    )
+    .bind(registration.order_id)
+    .bind(disposition)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    let column = if closes {
+        "closed_at"
+    } else {
+        "transfer_requested_at"
+    };
+    record_step(tx, column, registration.order_id, at).await
 }
 
 /// `dispatched` sets the dispatch time (the earliest) and its unit; it fills in the number
@@ -150,4 +180,28 @@ pub async fn summary(pool: &PgPool) -> Result<OrderSummary, sqlx::Error> {
         result_submitted,
         closed,
     })
+}
+
+/// The satisfaction visit: the first verdict recorded stands (a repeated event changes
+/// nothing).
+pub async fn record_satisfaction(
+    tx: &mut PgConnection,
+    e: &OrderSatisfactionRecorded,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_facts (order_id, satisfaction, resolved, satisfaction_at, updated_at) \
+         VALUES ($1, $2, $3, $4, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+         satisfaction = COALESCE(analytics.order_facts.satisfaction, EXCLUDED.satisfaction), \
+         resolved = COALESCE(analytics.order_facts.resolved, EXCLUDED.resolved), \
+         satisfaction_at = COALESCE(analytics.order_facts.satisfaction_at, EXCLUDED.satisfaction_at), \
+         updated_at = now()",
+    )
+    .bind(e.order_id)
+    .bind(e.verdict.code())
+    .bind(e.resolved)
+    .bind(e.recorded_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
 }

@@ -110,6 +110,7 @@ fn registered(order_id: Uuid, number: &str) -> OrderRegistered {
         requested_at: at("2026-11-02T00:30:00Z"),
         registered_at: at("2026-11-02T00:31:00Z"),
         registered_by: None,
+        follow_up_of: None,
     }
 }
 

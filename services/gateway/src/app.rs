@@ -1,13 +1,18 @@
 //! The axum application: routes, OpenAPI document, fallbacks and protective layers.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Json, Router, middleware};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
+use crate::config::GatewaySection;
 use crate::problem::Problem;
+use crate::rate_limit::{self, Guard, Limiter, Rate};
 use crate::routes::{self, AppState};
 
 /// The OpenAPI document, generated from the handlers' annotations.
@@ -17,29 +22,69 @@ use crate::routes::{self, AppState};
         title = "12345 政务服务便民热线 API",
         description = "Guizhou 12345 government-service hotline: submit requests, follow their progress, and (for handling units) sign for orders and submit results."
     ),
-    paths(routes::register_order, routes::progress, routes::sign, routes::submit_result),
-    components(schemas(Problem, routes::SignRequest, routes::ResultRequest)),
+    paths(
+        routes::register_order,
+        routes::progress,
+        routes::sign,
+        routes::submit_result,
+        routes::record_satisfaction,
+        routes::flag_harassment
+    ),
+    components(schemas(
+        Problem,
+        routes::SignRequest,
+        routes::ResultRequest,
+        routes::SatisfactionRequest,
+        routes::HarassmentRequest
+    )),
     tags(
-        (name = "orders", description = "工单：受理与进度查询"),
-        (name = "units", description = "承办单位：签收与反馈")
+        (name = "orders", description = "工单：受理、进度查询与回访"),
+        (name = "units", description = "承办单位：签收与反馈"),
+        (name = "agents", description = "话务员")
     )
 )]
 pub struct ApiDoc;
 
-/// Build the application.
-pub fn app(state: AppState, max_body_bytes: usize) -> Router {
+/// Build the application with the settings of `[gateway]`.
+pub fn app(state: AppState, config: &GatewaySection) -> Router {
+    let trusted: Arc<[IpAddr]> = config.trusted_proxies.clone().into();
+    let guard = |route: &'static str, per_minute: u32, burst: u32| {
+        Limiter::new(Rate { per_minute, burst }, config.rate_limit_clients).map(|limiter| Guard {
+            route,
+            limiter: Arc::new(limiter),
+            trusted_proxies: trusted.clone(),
+        })
+    };
+    // A3: anyone may write in; per-client limits keep one client from crowding out the
+    // rest. A11: the progress query is keyed by a 6-digit code, so it is limited too.
+    let submit = limited(
+        post(routes::register_order),
+        guard("submit", config.submit_per_minute, config.submit_burst),
+    );
+    let query = limited(
+        get(routes::progress),
+        guard("query", config.query_per_minute, config.query_burst),
+    );
     Router::new()
         .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/orders", post(routes::register_order))
-        .route("/api/v1/orders/{number}", get(routes::progress))
+        .route("/api/v1/orders", submit)
+        .route("/api/v1/orders/{number}", query)
         .route("/api/v1/orders/{number}/sign", post(routes::sign))
         .route(
             "/api/v1/orders/{number}/result",
             post(routes::submit_result),
         )
+        .route(
+            "/api/v1/orders/{number}/satisfaction",
+            post(routes::record_satisfaction),
+        )
+        .route(
+            "/api/v1/orders/{number}/harassment-flags",
+            post(routes::flag_harassment),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "no-referrer"))
@@ -49,6 +94,14 @@ pub fn app(state: AppState, max_body_bytes: usize) -> Router {
         ))
         .layer(header("cache-control", "no-store"))
         .with_state(state)
+}
+
+/// `route` behind the rate limit `guard`, if that limit is on.
+fn limited(route: MethodRouter<AppState>, guard: Option<Guard>) -> MethodRouter<AppState> {
+    match guard {
+        Some(guard) => route.layer(middleware::from_fn_with_state(guard, rate_limit::enforce)),
+        None => route,
+    }
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

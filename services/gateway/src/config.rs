@@ -1,6 +1,6 @@
 //! The gateway's configuration.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use hotline_service_kit::config::CommonConfig;
 use serde::Deserialize;
@@ -38,6 +38,21 @@ pub struct GatewaySection {
     pub request_timeout_ms: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Order submissions (`POST /api/v1/orders`) per client per minute, sustained; 0
+    /// switches the limit off (`HOTLINE_GATEWAY__SUBMIT_PER_MINUTE`).
+    pub submit_per_minute: u32,
+    /// Order submissions a client may make at once before the per-minute rate applies.
+    pub submit_burst: u32,
+    /// Progress queries (`GET /api/v1/orders/{number}`) per client per minute; 0 switches
+    /// the limit off. Also what makes guessing 6-digit check codes impractical (A11).
+    pub query_per_minute: u32,
+    /// Progress queries a client may make at once.
+    pub query_burst: u32,
+    /// Peers whose `X-Forwarded-For` is believed (the ingress or load balancer), e.g.
+    /// `HOTLINE_GATEWAY__TRUSTED_PROXIES=[10.0.0.2]`. Empty: clients are the peers.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Most clients each rate limit tracks at once (bounded memory; see `rate_limit`).
+    pub rate_limit_clients: usize,
 }
 
 impl Default for GatewaySection {
@@ -46,6 +61,12 @@ impl Default for GatewaySection {
             intake_url: "http://127.0.0.1:8081".to_owned(),
             request_timeout_ms: 5000,
             max_body_bytes: 64 * 1024,
+            submit_per_minute: 30,
+            submit_burst: 10,
+            query_per_minute: 120,
+            query_burst: 30,
+            trusted_proxies: Vec::new(),
+            rate_limit_clients: 100_000,
         }
     }
 }

@@ -6,10 +6,16 @@
 //! accepted even while NATS is down (see docs/architecture.md); everything else is NATS
 //! request/reply (`rpc.<service>.<verb>`). The OpenAPI document is generated from the
 //! handlers and served at `/api/openapi.json`.
+//!
+//! At the edge, before any service is asked: per-client rate limits on submitting and on
+//! the progress query ([`rate_limit`]), a body size limit, and JSON decoding that names
+//! the field at fault ([`json_body`]).
 
 pub mod app;
 pub mod config;
+pub mod json_body;
 pub mod problem;
+pub mod rate_limit;
 pub mod routes;
 
 use std::time::Duration;
@@ -47,7 +53,7 @@ pub async fn start(config: GatewayConfig, shutdown: CancellationToken) -> anyhow
         intake_url: config.gateway.intake_url.clone(),
         timeout,
     };
-    let app = app::app(state, config.gateway.max_body_bytes);
+    let app = app::app(state, &config.gateway);
     let mut running = Running::for_context(&ctx, ops);
     let (addr, server) =
         hotline_service_kit::http::serve(config.http.listen, app, shutdown.clone())

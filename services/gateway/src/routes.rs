@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::json_body;
 use crate::problem::Problem;
 
 /// What every handler needs.
@@ -77,16 +78,15 @@ fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
                 "请求体超过允许的大小",
             )
         } else {
-            Problem::new(status, "bad_body", "请求体无法读取", rejection.body_text())
+            Problem::new(
+                status,
+                "bad_body",
+                "请求体无法读取",
+                "请求体无法读取，请重新提交",
+            )
         }
     })?;
-    serde_json::from_slice(&body).map_err(|e| {
-        Problem::invalid(vec![FieldError {
-            field: "body".to_owned(),
-            code: "invalid_json".to_owned(),
-            message: format!("请求体无法解析：{e}"),
-        }])
-    })
+    json_body::decode(&body).map_err(|e| Problem::invalid(vec![e]))
 }
 
 /// Ask the service behind `verb` and turn its typed reply into JSON or a problem.
@@ -130,7 +130,9 @@ fn call_problem(error: CallError) -> Problem {
     request_body = RegisterOrder,
     responses(
         (status = 201, description = "已受理：工单编号和查询码", body = RegistrationReceipt),
-        (status = 422, description = "请求内容有误", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "请求体过大", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "请求内容有误（errors 列出每个字段的问题）", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "提交过于频繁（见 Retry-After）", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "暂时无法受理", body = Problem, content_type = "application/problem+json"),
     ),
     tag = "orders"
@@ -182,6 +184,7 @@ pub async fn register_order(
         (status = 200, description = "工单进度", body = ProgressView),
         (status = 404, description = "未找到（编号或查询码不符）", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "缺少查询码", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "查询过于频繁（见 Retry-After）", body = Problem, content_type = "application/problem+json"),
     ),
     tag = "orders"
 )]
@@ -268,4 +271,95 @@ pub async fn submit_result(
         promised_by: req.promised_by,
     };
     ask(&state, rpc::verbs::ROUTER_SUBMIT_RESULT, &command, &trace).await
+}
+
+/// The satisfaction visit after closing (回访): an agent's callback record, or the
+/// requester online with the check code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SatisfactionRequest {
+    pub verdict: hotline_contract::vocabulary::SatisfactionVerdict,
+    pub resolved: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub check_code: Option<String>,
+}
+
+/// Record the requester's verdict on a closed order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/satisfaction",
+    params(("number" = String, Path, description = "工单编号")),
+    request_body = SatisfactionRequest,
+    responses(
+        (status = 200, description = "已记录回访结果", body = rpc::SatisfactionReceipt),
+        (status = 404, description = "未找到（编号或查询码不符）", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "未办结或已回访", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "请求内容有误", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "orders"
+)]
+pub async fn record_satisfaction(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<rpc::SatisfactionReceipt>, Problem> {
+    let trace = trace_of(&headers);
+    let req: SatisfactionRequest = parse_json(body)?;
+    let command = rpc::RecordSatisfaction {
+        number,
+        verdict: req.verdict,
+        resolved: req.resolved,
+        comment: req.comment,
+        agent_id: req.agent_id,
+        check_code: req.check_code,
+    };
+    ask(
+        &state,
+        rpc::verbs::INTAKE_RECORD_SATISFACTION,
+        &command,
+        &trace,
+    )
+    .await
+}
+
+/// An agent flags abusive contact (A24).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HarassmentRequest {
+    pub agent_id: String,
+    pub note: String,
+}
+
+/// Flag harassment of staff on an order (A24); repeated flags mark the requester.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/harassment-flags",
+    params(("number" = String, Path, description = "工单编号")),
+    request_body = HarassmentRequest,
+    responses(
+        (status = 200, description = "已记录", body = rpc::HarassmentReceipt),
+        (status = 404, description = "未找到", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "请求内容有误", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "agents"
+)]
+pub async fn flag_harassment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<rpc::HarassmentReceipt>, Problem> {
+    let trace = trace_of(&headers);
+    let req: HarassmentRequest = parse_json(body)?;
+    let command = rpc::FlagHarassment {
+        number,
+        agent_id: req.agent_id,
+        note: req.note,
+    };
+    ask(&state, rpc::verbs::INTAKE_FLAG_HARASSMENT, &command, &trace).await
 }

@@ -1,5 +1,5 @@
-//! Intake's configuration: the common sections plus its internal HTTP listener and the
-//! phone-hashing key.
+//! Intake's configuration: the common sections plus its internal HTTP listener, the
+//! phone-hashing key and the personal-data vault's keys (A21).
 
 use std::net::SocketAddr;
 
@@ -39,6 +39,8 @@ pub struct IntakeSection {
     /// `HOTLINE_INTAKE__PHONE_HASH_KEY` in every real deployment; the default is for
     /// development only and is announced with a warning at start.
     pub phone_hash_key: SecretString,
+    /// `[intake.vault]`: the keys that encrypt requesters' personal data at rest.
+    pub vault: VaultConfig,
 }
 
 /// The development-only key (never use it in production: hashes would be reversible by
@@ -49,6 +51,89 @@ impl Default for IntakeSection {
     fn default() -> Self {
         Self {
             phone_hash_key: SecretString::from(DEV_PHONE_HASH_KEY),
+            vault: VaultConfig::default(),
         }
+    }
+}
+
+/// The vault's key ring (`[intake.vault]`, see [`crate::vault`]). Both values are secrets:
+/// set `HOTLINE_INTAKE__VAULT__KEYS` and `HOTLINE_INTAKE__VAULT__ACTIVE_KEY` in every real
+/// deployment. The default is a fixed development key, announced with a warning at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct VaultConfig {
+    /// Every key that may still be needed to decrypt, as comma-separated
+    /// `<key id>:<base64 of 32 bytes>` entries, e.g. `2026a:…,2027a:…`. A key id is 1 to 32
+    /// characters of `A-Z a-z 0-9 . _ -`. Keep a retired key here until
+    /// [`crate::vault::rotate`] has re-encrypted every value under the active key.
+    pub keys: SecretString,
+    /// Id of the key that encrypts new values (and that rotation moves values to).
+    pub active_key: SecretString,
+}
+
+/// Id of the development-only vault key.
+pub const DEV_VAULT_KEY_ID: &str = "dev";
+
+/// The development-only vault key ring: 32 well-known bytes, so anything encrypted with it
+/// is as good as clear text. Never use it in production.
+pub const DEV_VAULT_KEYS: &str = "dev:aG90bGluZS1kZXYtb25seS12YXVsdC1rZXktMzJieXQ=";
+
+impl Default for VaultConfig {
+    fn default() -> Self {
+        Self {
+            keys: SecretString::from(DEV_VAULT_KEYS),
+            active_key: SecretString::from(DEV_VAULT_KEY_ID),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret as _;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn vault_keys_come_from_the_environment() {
+        let keys = "k2026:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,k2027://///////////////////////////////////////w==";
+        let config: IntakeConfig = hotline_service_kit::config::load_from(
+            &env(&[
+                ("HOTLINE_INTAKE__VAULT__KEYS", keys),
+                ("HOTLINE_INTAKE__VAULT__ACTIVE_KEY", "k2027"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(config.intake.vault.keys.expose_secret(), keys);
+        assert_eq!(config.intake.vault.active_key.expose_secret(), "k2027");
+        // The other intake settings keep their defaults.
+        assert_eq!(
+            config.intake.phone_hash_key.expose_secret(),
+            DEV_PHONE_HASH_KEY
+        );
+    }
+
+    #[test]
+    fn without_settings_the_development_vault_key_applies() {
+        let config: IntakeConfig = hotline_service_kit::config::load_from(&[], None).unwrap();
+        assert_eq!(config.intake.vault.keys.expose_secret(), DEV_VAULT_KEYS);
+        assert_eq!(
+            config.intake.vault.active_key.expose_secret(),
+            DEV_VAULT_KEY_ID
+        );
+    }
+
+    #[test]
+    fn printing_the_config_does_not_print_the_keys() {
+        let printed = format!("{:?}", IntakeConfig::default());
+        assert!(!printed.contains("aG90bGluZS1kZXYtb25seS12YXVsdC1rZXktMzJieXQ"));
+        assert!(!printed.contains(DEV_PHONE_HASH_KEY));
     }
 }

@@ -8,6 +8,7 @@
 //! [`handlers::StatusProjection`] consumer follows `hotline.order.>` (and sign deadlines)
 //! to keep the public status current; [`api::progress`] serves `rpc.intake.progress`.
 
+pub mod aftercare;
 pub mod api;
 pub mod config;
 pub mod domain;
@@ -15,6 +16,8 @@ pub mod handlers;
 pub mod http;
 pub mod registration;
 pub mod store;
+pub mod triage;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -32,6 +35,7 @@ pub use config::IntakeConfig;
 
 use crate::domain::phone::PhoneHasher;
 use crate::registration::Registrar;
+use crate::vault::Vault;
 
 pub const SERVICE: &str = "intake";
 pub const SCHEMA: &str = "intake";
@@ -46,6 +50,14 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         );
     }
     let hasher = PhoneHasher::new(key.as_bytes()).context("phone hash key")?;
+    // A21: the vault's blind index of identity numbers shares the phone-hash key.
+    let vault = Vault::from_config(&config.intake.vault, key.as_bytes()).context("vault keys")?;
+    if vault.key_ring().uses_development_key() {
+        tracing::warn!(
+            "HOTLINE_INTAKE__VAULT__KEYS holds the development key: personal data is encrypted with a \
+             publicly known key; never do this in production"
+        );
+    }
     let regions = Arc::new(Regions::bundled().context("divisions data")?);
 
     let (ctx, ops) = bootstrap::start(
@@ -78,6 +90,22 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         async move { api::progress(&pool, query).await }
     })
     .await?;
+    let (pool, visit_outbox) = (ctx.db.clone(), ctx.outbox());
+    rpc.endpoint(
+        verbs::INTAKE_RECORD_SATISFACTION.1,
+        16,
+        move |input, trace| {
+            let (pool, outbox) = (pool.clone(), visit_outbox.clone());
+            async move { aftercare::record_satisfaction(&pool, &outbox, &trace, input).await }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(verbs::INTAKE_FLAG_HARASSMENT.1, 16, move |input, _trace| {
+        let pool = pool.clone();
+        async move { aftercare::flag_harassment(&pool, input).await }
+    })
+    .await?;
     running.spawn("rpc", rpc.wait());
 
     let registrar = Registrar {
@@ -85,6 +113,7 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         outbox,
         regions,
         hasher,
+        vault,
     };
     let (http_addr, http) = hotline_service_kit::http::serve(
         config.http.listen,

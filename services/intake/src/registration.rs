@@ -1,10 +1,11 @@
-//! Registering a request as a work order (A11): validate, number, store, and queue
-//! `order.registered` in the same transaction. The requester gets their number only after
-//! the commit, so an acknowledged order is never lost, whatever happens to NATS.
+//! Registering a request as a work order (A11): validate, triage (A9, A10), number, store,
+//! and queue the event that announces the order in the same transaction. The requester
+//! gets their number only after the commit, so an acknowledged order is never lost,
+//! whatever happens to NATS.
 
 use chrono::Utc;
 use hotline_contract::events::{OrderRegistered, RequesterRef};
-use hotline_contract::rpc::{RegisterOrder, RegistrationReceipt, RpcError};
+use hotline_contract::rpc::{RegisterOrder, RegistrationReceipt, RpcError, TriageInput};
 use hotline_messaging::Outbox;
 use hotline_reference::Regions;
 use hotline_telemetry::TraceContext;
@@ -13,8 +14,10 @@ use uuid::Uuid;
 
 use crate::domain::number::{format_number, local_day, new_check_code};
 use crate::domain::phone::PhoneHasher;
-use crate::domain::registration::validate;
+use crate::domain::registration::{ValidRegistration, validate};
+use crate::domain::triage::{Triage, decide};
 use crate::store::{self, NewOrder};
+use crate::vault::Vault;
 
 /// Everything registration needs.
 #[derive(Debug, Clone)]
@@ -23,19 +26,35 @@ pub struct Registrar {
     pub outbox: Outbox,
     pub regions: std::sync::Arc<Regions>,
     pub hasher: PhoneHasher,
+    /// Encrypts the requester's personal data before it is stored (A21).
+    pub vault: Vault,
 }
 
 impl Registrar {
     pub async fn register(
         &self,
-        input: RegisterOrder,
+        mut input: RegisterOrder,
         trace: &TraceContext,
     ) -> Result<RegistrationReceipt, RpcError> {
         let now = Utc::now();
+        let triage_input = input.triage.take();
         let valid = validate(input, &self.regions, now).map_err(RpcError::invalid)?;
+        let triage = self.triage(&valid, triage_input).await?;
+        let notice = crate::triage::notice(&triage.decision);
         let phone_hash = self.hasher.hash(&valid.phone);
         let order_id = Uuid::now_v7();
         let check_code = new_check_code();
+        // A21: the requester's personal data is encrypted before it reaches the database.
+        let requester = self
+            .vault
+            .seal_requester(order_id, &valid)
+            .map_err(|error| {
+                tracing::error!(%error, "sealing the requester's data failed");
+                RpcError::new(
+                    hotline_contract::rpc::RpcErrorCode::Unavailable,
+                    "暂时无法受理，请稍后重试",
+                )
+            })?;
 
         let result: Result<_, RegisterError> = async {
             let mut tx = self.pool.begin().await?;
@@ -51,33 +70,41 @@ impl Registrar {
                     registered_at: now,
                     registration: &valid,
                     phone_hash: &phone_hash,
+                    requester: &requester,
                 },
             )
             .await?;
-            self.outbox
-                .append(
-                    &mut tx,
-                    trace,
-                    OrderRegistered {
-                        order_id,
-                        number: number.clone(),
-                        channel: valid.channel,
-                        kind: valid.kind,
-                        category: valid.category.clone(),
-                        region_code: valid.region_code.clone(),
-                        urgency: valid.urgency,
-                        requester: RequesterRef {
-                            requester_type: valid.requester_type,
-                            phone_masked: Some(valid.phone.masked()),
-                            phone_hash: Some(phone_hash.clone()),
-                            confidential: valid.confidential,
-                        },
-                        requested_at: valid.requested_at,
-                        registered_at: now,
-                        registered_by: valid.agent_id.clone(),
+            store::insert_triage(&mut tx, order_id, &triage, notice.as_deref(), now).await?;
+            if let Some(status) = crate::triage::initial_status(&triage.decision) {
+                store::advance_status(&mut tx, order_id, status, now).await?;
+            }
+            crate::triage::announce(
+                &self.outbox,
+                &mut tx,
+                trace,
+                OrderRegistered {
+                    order_id,
+                    number: number.clone(),
+                    channel: valid.channel,
+                    kind: valid.kind,
+                    category: valid.category.clone(),
+                    region_code: valid.region_code.clone(),
+                    urgency: valid.urgency,
+                    requester: RequesterRef {
+                        requester_type: valid.requester_type,
+                        phone_masked: Some(valid.phone.masked()),
+                        phone_hash: Some(phone_hash.clone()),
+                        confidential: valid.confidential,
                     },
-                )
-                .await?;
+                    requested_at: valid.requested_at,
+                    registered_at: now,
+                    registered_by: valid.agent_id.clone(),
+                    follow_up_of: None,
+                },
+                &triage,
+                now,
+            )
+            .await?;
             tx.commit().await?;
             Ok(number)
         }
@@ -87,12 +114,14 @@ impl Registrar {
             Ok(number) => {
                 metrics::counter!("hotline_orders_registered_total", "channel" => valid.channel.code())
                     .increment(1);
-                tracing::info!(%order_id, %number, channel = valid.channel.code(), kind = valid.kind.code(), "order registered");
+                tracing::info!(%order_id, %number, channel = valid.channel.code(), kind = valid.kind.code(), disposition = triage.decision.code(), decided_by = %triage.decided_by, "order registered");
                 Ok(RegistrationReceipt {
                     order_id,
                     number,
                     check_code,
                     registered_at: now,
+                    disposition: crate::triage::disposition(&triage.decision),
+                    notice,
                 })
             }
             Err(error) => {
@@ -103,6 +132,39 @@ impl Registrar {
                 ))
             }
         }
+    }
+}
+
+impl Registrar {
+    /// Triage the request (A9, A10); a repeat's earlier order is looked up by number.
+    async fn triage(
+        &self,
+        valid: &ValidRegistration,
+        input: Option<TriageInput>,
+    ) -> Result<Triage, RpcError> {
+        let earlier = match &input {
+            Some(TriageInput::Repeat { earlier_number, .. }) => {
+                store::find_order_by_number(&self.pool, earlier_number)
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, "earlier order lookup failed");
+                        RpcError::new(
+                            hotline_contract::rpc::RpcErrorCode::Unavailable,
+                            "暂时无法受理，请稍后重试",
+                        )
+                    })?
+            }
+            _ => None,
+        };
+        decide(
+            valid.channel,
+            valid.kind,
+            &valid.matter,
+            valid.agent_id.as_deref(),
+            input,
+            earlier,
+        )
+        .map_err(RpcError::invalid)
     }
 }
 

@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::registration::ValidRegistration;
+use crate::vault::{Field, SealedRequester};
 
 /// The order row as registered.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct NewOrder<'a> {
     pub registered_at: DateTime<Utc>,
     pub registration: &'a ValidRegistration,
     pub phone_hash: &'a str,
+    /// The requester's personal data, encrypted by the vault (A21: never stored in clear).
+    pub requester: &'a SealedRequester,
 }
 
 /// Next number of the day for a region; the upsert's row lock serialises concurrent
@@ -59,16 +62,21 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .bind(&r.agent_id)
     .execute(&mut *tx)
     .await?;
+    let sealed = o.requester;
     sqlx::query(
-        "INSERT INTO intake.requesters (order_id, requester_type, name, phone, phone_hash, address) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO intake.requesters (order_id, requester_type, phone_hash, id_number_hash, \
+         key_id, name_enc, phone_enc, id_number_enc, address_enc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(o.order_id)
     .bind(r.requester_type.code())
-    .bind(&r.name)
-    .bind(r.phone.as_str())
     .bind(o.phone_hash)
-    .bind(&r.address)
+    .bind(&sealed.id_number_hash)
+    .bind(&sealed.key_id)
+    .bind(&sealed.name)
+    .bind(&sealed.phone)
+    .bind(&sealed.id_number)
+    .bind(&sealed.address)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -81,6 +89,141 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .execute(&mut *tx)
     .await?;
     record_history(tx, o.order_id, OrderStatus::Registered, o.registered_at).await
+}
+
+/// One encrypted field of an order's requester, with what decides who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedField {
+    /// The stored value (vault format), `None` if the requester did not give it.
+    pub value: Option<Vec<u8>>,
+    /// The requester asked for confidentiality (A21).
+    pub confidential: bool,
+}
+
+/// The stored, still encrypted, value of `field` for the order's requester; `None` if
+/// intake holds no requester for the order. Only the vault decrypts it.
+pub async fn sealed_field(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    field: Field,
+) -> Result<Option<SealedField>, sqlx::Error> {
+    let column = match field {
+        Field::Name => "name_enc",
+        Field::Phone => "phone_enc",
+        Field::IdNumber => "id_number_enc",
+        Field::Address => "address_enc",
+    };
+    let row: Option<(Option<Vec<u8>>, bool)> = sqlx::query_as(&format!(
+        "SELECT r.{column}, o.confidential FROM intake.requesters r \
+         JOIN intake.orders o USING (order_id) WHERE r.order_id = $1"
+    ))
+    .bind(order_id)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(value, confidential)| SealedField {
+        value,
+        confidential,
+    }))
+}
+
+/// A requester row's encrypted values, as key rotation reads and rewrites them.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SealedRequesterRow {
+    pub order_id: Uuid,
+    /// The key the row's values are under.
+    pub key_id: String,
+    pub name_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub id_number_enc: Option<Vec<u8>>,
+    pub address_enc: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SealedRequesterRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedRequesterRow")
+            .field("order_id", &self.order_id)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SealedRequesterRow {
+    /// The stored value of `field`, to re-encrypt in place.
+    pub fn value_mut(&mut self, field: Field) -> Option<&mut Vec<u8>> {
+        match field {
+            Field::Name => self.name_enc.as_mut(),
+            Field::Phone => self.phone_enc.as_mut(),
+            Field::IdNumber => self.id_number_enc.as_mut(),
+            Field::Address => self.address_enc.as_mut(),
+        }
+    }
+}
+
+/// Claim up to `limit` requester rows whose values are not under `active_key`; rows that
+/// another transaction holds are skipped (`FOR UPDATE SKIP LOCKED`), so rotators never
+/// block each other or live traffic.
+pub async fn requesters_to_rotate(
+    tx: &mut PgConnection,
+    active_key: &str,
+    limit: i64,
+) -> Result<Vec<SealedRequesterRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT order_id, key_id, name_enc, phone_enc, id_number_enc, address_enc \
+         FROM intake.requesters WHERE key_id <> $1 ORDER BY order_id LIMIT $2 \
+         FOR UPDATE SKIP LOCKED",
+    )
+    .bind(active_key)
+    .bind(limit)
+    .fetch_all(tx)
+    .await
+}
+
+/// Write back a re-encrypted requester row.
+pub async fn reseal_requester(
+    tx: &mut PgConnection,
+    row: &SealedRequesterRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE intake.requesters SET key_id = $2, name_enc = $3, phone_enc = $4, \
+         id_number_enc = $5, address_enc = $6 WHERE order_id = $1",
+    )
+    .bind(row.order_id)
+    .bind(&row.key_id)
+    .bind(&row.name_enc)
+    .bind(&row.phone_enc)
+    .bind(&row.id_number_enc)
+    .bind(&row.address_enc)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Orders of the requester with this phone hash ([`crate::domain::phone::PhoneHasher`]),
+/// oldest first; found by the blind index, nothing decrypted.
+pub async fn order_ids_by_phone_hash(
+    tx: &mut PgConnection,
+    phone_hash: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT order_id FROM intake.requesters WHERE phone_hash = $1 ORDER BY order_id",
+    )
+    .bind(phone_hash)
+    .fetch_all(tx)
+    .await
+}
+
+/// Orders of the requester with this identity-number hash
+/// ([`crate::vault::Vault::id_number_hash`]), oldest first; nothing decrypted.
+pub async fn order_ids_by_id_number_hash(
+    tx: &mut PgConnection,
+    id_number_hash: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT order_id FROM intake.requesters WHERE id_number_hash = $1 ORDER BY order_id",
+    )
+    .bind(id_number_hash)
+    .fetch_all(tx)
+    .await
 }
 
 async fn record_history(
@@ -211,4 +354,64 @@ pub async fn progress(
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The order with this number, if any (A10.3: a repeat names its earlier order).
+pub async fn find_order_by_number(
+    pool: &PgPool,
+    number: &str,
+) -> Result<Option<crate::domain::triage::EarlierOrder>, sqlx::Error> {
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT order_id, number FROM intake.orders WHERE number = $1")
+            .bind(number.trim())
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(order_id, number)| crate::domain::triage::EarlierOrder { order_id, number }))
+}
+
+/// Record the order's one disposition (A9, A10).
+pub async fn insert_triage(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    triage: &crate::domain::triage::Triage,
+    notice: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    use crate::domain::triage::Decision;
+    let (mut reason, mut article_id, mut article_version, mut partner, mut earlier) =
+        (None, None, None, None, None);
+    match &triage.decision {
+        Decision::Dispatch { follow_up_of } => {
+            earlier = follow_up_of.as_ref().map(|e| e.order_id);
+            reason = follow_up_of.as_ref().map(|_| "follow_up");
+        }
+        Decision::Answer {
+            article_id: id,
+            article_version: v,
+        } => {
+            article_id = Some(id.as_str());
+            article_version = i32::try_from(*v).ok();
+        }
+        Decision::Transfer { partner_code, .. } => partner = Some(partner_code.as_str()),
+        Decision::Redirect { reason: r } => reason = Some(r.code()),
+        Decision::RepeatLink { earlier: e } => earlier = Some(e.order_id),
+    }
+    sqlx::query(
+        "INSERT INTO intake.triage (order_id, disposition, reason_code, decided_by, article_id, \
+         article_version, partner_code, earlier_order_id, notice, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(order_id)
+    .bind(triage.decision.code())
+    .bind(reason)
+    .bind(&triage.decided_by)
+    .bind(article_id)
+    .bind(article_version)
+    .bind(partner)
+    .bind(earlier)
+    .bind(notice)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
 }

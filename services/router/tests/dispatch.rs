@@ -228,6 +228,7 @@ fn registered(number: &str, category: Option<&str>, region: &str) -> OrderRegist
         requested_at: now,
         registered_at: now,
         registered_by: Some("agent-007".to_owned()),
+        follow_up_of: None,
     }
 }
 

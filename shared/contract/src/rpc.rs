@@ -21,6 +21,8 @@ pub mod verbs {
     pub const ROUTER_SIGN: (&str, &str) = ("router", "sign");
     pub const ROUTER_SUBMIT_RESULT: (&str, &str) = ("router", "submit_result");
     pub const ANALYTICS_SUMMARY: (&str, &str) = ("analytics", "summary");
+    pub const INTAKE_RECORD_SATISFACTION: (&str, &str) = ("intake", "record_satisfaction");
+    pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
 }
 
 /// What went wrong, for machines.
@@ -220,6 +222,10 @@ pub struct RequesterInput {
     pub requester_type: crate::vocabulary::RequesterType,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// Resident identity card number (GB 11643, 18 characters with check digit), or the
+    /// unified social credit code of a legal person or organisation.
+    #[serde(default)]
+    pub id_number: Option<String>,
 }
 
 /// Register a request as a work order (A11). Sent by the gateway to intake over HTTP
@@ -244,6 +250,48 @@ pub struct RegisterOrder {
     pub requested_at: Option<DateTime<Utc>>,
     /// The registering agent (required for phone and online chat).
     pub agent_id: Option<String>,
+    /// The agent's triage decision (A9, A10); absent means dispatch. Web messages may not
+    /// carry one: intake's own rules triage them.
+    #[serde(default)]
+    pub triage: Option<TriageInput>,
+}
+
+/// An agent's triage decision for a request (A9, A10): exactly one per order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "disposition", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TriageInput {
+    /// Dispatch to the handling unit (A9.3).
+    Dispatch,
+    /// A consultation answered at once from the knowledge base (A9.2).
+    Answer {
+        article_id: String,
+        article_version: u32,
+    },
+    /// An emergency or utility matter: transfer to the partner hotline (A10.1).
+    Transfer { partner_code: String },
+    /// Tell the route, explain, or persuade (A10.2, A10.4, A10.5).
+    Redirect {
+        reason: crate::vocabulary::RedirectReason,
+    },
+    /// A repeat of an earlier order (A10.3): with no new facts it is linked and closed;
+    /// with new facts it is a new order, dispatched as a follow-up of the earlier one.
+    Repeat {
+        earlier_number: String,
+        new_facts: bool,
+    },
+}
+
+/// How intake disposed of a request (A9, A10): the outcome the receipt reports.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    Dispatched,
+    AnsweredDirectly,
+    TransferRequested,
+    Redirected,
+    RepeatLinked,
 }
 
 /// The acknowledgement a requester gets (A11: a number to follow the order with).
@@ -255,6 +303,11 @@ pub struct RegistrationReceipt {
     /// Needed with the number for the public progress query.
     pub check_code: String,
     pub registered_at: DateTime<Utc>,
+    /// What happens to the request next.
+    pub disposition: Disposition,
+    /// Something the requester must know at once (e.g. to call 119 now), in Chinese.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// `rpc.analytics.summary`: no filters yet, the body is `{}`.
@@ -270,4 +323,55 @@ pub struct OrderSummary {
     pub signed: i64,
     pub result_submitted: i64,
     pub closed: i64,
+}
+
+/// `rpc.intake.record_satisfaction`: the satisfaction visit after closing (回访). Either an
+/// agent records what the requester said on a callback (`agent_id`), or the requester
+/// answers online, proving it is theirs with the check code.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSatisfaction {
+    pub number: String,
+    pub verdict: crate::vocabulary::SatisfactionVerdict,
+    pub resolved: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The agent who called back; absent for an online answer.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// Required for an online answer: the check code from the receipt.
+    #[serde(default)]
+    pub check_code: Option<String>,
+}
+
+/// Reply to [`RecordSatisfaction`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatisfactionReceipt {
+    pub number: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// `rpc.intake.flag_harassment`: an agent flags abusive contact on an order (A24). The
+/// note stays in intake (kept for handing to public security).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagHarassment {
+    pub number: String,
+    pub agent_id: String,
+    /// What happened, in the agent's words.
+    pub note: String,
+}
+
+/// Reply to [`FlagHarassment`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarassmentReceipt {
+    pub number: String,
+    /// Flags on this requester within the window, this one included.
+    pub flags_in_window: i64,
+    /// True once the requester is marked (repeated flags, A24).
+    pub requester_marked: bool,
 }

@@ -100,6 +100,11 @@ pub mod event {
     pub const ORDER_SIGNED: &str = "hotline.order.signed";
     pub const ORDER_RESULT_SUBMITTED: &str = "hotline.order.result_submitted";
     pub const ORDER_CLOSED: &str = "hotline.order.closed";
+    pub const ORDER_ANSWERED: &str = "hotline.order.answered";
+    pub const ORDER_REDIRECTED: &str = "hotline.order.redirected";
+    pub const ORDER_REPEAT_LINKED: &str = "hotline.order.repeat_linked";
+    pub const ORDER_TRANSFER_REQUESTED: &str = "hotline.order.transfer_requested";
+    pub const ORDER_SATISFACTION_RECORDED: &str = "hotline.order.satisfaction_recorded";
     pub const DEADLINE_SCHEDULED: &str = "hotline.deadline.scheduled";
     pub const DEADLINE_REMINDER: &str = "hotline.deadline.reminder";
     pub const DEADLINE_OVERDUE: &str = "hotline.deadline.overdue";

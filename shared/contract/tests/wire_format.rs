@@ -57,6 +57,7 @@ fn order_registered_v1() {
             requested_at: at(11, 58),
             registered_at: at(11, 59),
             registered_by: None,
+            follow_up_of: None,
         }
     ));
 }
@@ -253,4 +254,121 @@ fn an_old_consumer_rejects_an_unknown_type_instead_of_misreading_it() {
     );
     let raw = RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap();
     assert!(raw.decode::<OrderClosed>().is_err());
+}
+
+fn registration() -> OrderRegistered {
+    OrderRegistered {
+        order_id: ORDER,
+        number: "5201022611270002".to_owned(),
+        channel: Channel::Phone,
+        kind: RequestKind::Consultation,
+        category: None,
+        region_code: "520102".to_owned(),
+        urgency: Urgency::Normal,
+        requester: requester(),
+        requested_at: at(11, 58),
+        registered_at: at(11, 59),
+        registered_by: Some("agent-7".to_owned()),
+        follow_up_of: None,
+    }
+}
+
+#[test]
+fn order_registered_v1_as_a_follow_up() {
+    let mut r = registration();
+    r.follow_up_of = Some(Uuid::from_u128(9));
+    insta::assert_json_snapshot!(snapshot("intake", r));
+}
+
+#[test]
+fn order_answered_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderAnswered {
+            registration: registration(),
+            article_id: "kb-social-insurance-subsidy".to_owned(),
+            article_version: 3,
+            answered_by: "agent-7".to_owned(),
+            answered_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_redirected_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderRedirected {
+            registration: registration(),
+            reason: RedirectReason::Litigation,
+            decided_by: "agent-7".to_owned(),
+            redirected_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_repeat_linked_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderRepeatLinked {
+            registration: registration(),
+            earlier_order_id: Uuid::from_u128(9),
+            earlier_number: "5201022611200007".to_owned(),
+            decided_by: "agent-7".to_owned(),
+            linked_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_transfer_requested_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderTransferRequested {
+            registration: registration(),
+            partner_code: "119".to_owned(),
+            emergency: true,
+            requested_by: "rule:emergency-keywords".to_owned(),
+            requested_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn register_order_with_triage() {
+    let body = serde_json::json!({
+        "channel": "phone", "kind": "consultation", "agent_id": "agent-7",
+        "requester": {"type": "person", "phone": "13812345678"},
+        "matter": "社保补贴怎么申请？", "region_code": "520102",
+        "triage": {"disposition": "answer", "article_id": "kb-1", "article_version": 2}
+    });
+    let parsed: RegisterOrder = serde_json::from_value(body).unwrap();
+    insta::assert_json_snapshot!("register_order_with_triage", parsed);
+    insta::assert_json_snapshot!(
+        "registration_receipt",
+        RegistrationReceipt {
+            order_id: ORDER,
+            number: "5201022611270002".to_owned(),
+            check_code: "483920".to_owned(),
+            registered_at: at(11, 59),
+            disposition: Disposition::TransferRequested,
+            notice: Some("如遇火情，请立即拨打119火警电话。".to_owned()),
+        }
+    );
+}
+
+#[test]
+fn order_satisfaction_recorded_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "intake",
+        OrderSatisfactionRecorded {
+            order_id: ORDER,
+            verdict: SatisfactionVerdict::BasicallySatisfied,
+            resolved: true,
+            via: VisitChannel::AgentCallback,
+            recorded_by: "agent-7".to_owned(),
+            recorded_at: at(16, 0),
+        }
+    ));
 }

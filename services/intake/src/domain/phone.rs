@@ -140,4 +140,39 @@ mod tests {
         assert_eq!(k1.hash(&p).len(), 64);
         assert_eq!(PhoneHasher::new(b"short").unwrap_err(), WeakKey);
     }
+
+    #[test]
+    fn landlines_are_masked_to_three_and_four_digits_too() {
+        // 0851 (Guiyang) + 8 digits: 12 digits, five hidden.
+        assert_eq!(
+            Phone::parse("0851-85551234").unwrap().masked(),
+            "085*****1234"
+        );
+        // 010 (Beijing) + 8 digits: 11 digits, four hidden.
+        assert_eq!(Phone::parse("01062551234").unwrap().masked(), "010****1234");
+        // 0857 + 7 digits: 11 digits, four hidden.
+        assert_eq!(
+            Phone::parse("0857 1234567").unwrap().masked(),
+            "085****4567"
+        );
+        // A 3-character area code + 7 digits: 10 digits, three hidden.
+        assert_eq!(Phone::parse("021-1234567").unwrap().masked(), "021***4567");
+    }
+
+    #[test]
+    fn prefixes_and_separators_never_reach_the_canonical_form() {
+        for raw in [
+            "8613812345678",
+            "+8613812345678",
+            "+86 138 1234 5678",
+            " 138-1234-5678 ",
+        ] {
+            assert_eq!(Phone::parse(raw).unwrap().as_str(), "13812345678", "{raw}");
+        }
+        // A + anywhere but first, or a foreign country code, is refused.
+        assert_eq!(Phone::parse("138+12345678"), Err(PhoneError::Characters));
+        assert_eq!(Phone::parse("+44 20 7946 0958"), Err(PhoneError::Shape));
+        // A landline written without its leading 0 is not a number we can call back.
+        assert_eq!(Phone::parse("85185551234"), Err(PhoneError::Shape));
+    }
 }

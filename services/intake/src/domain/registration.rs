@@ -6,6 +6,8 @@ use hotline_contract::rpc::{FieldError, RegisterOrder};
 use hotline_contract::vocabulary::{Channel, RequestKind, RequesterType, Urgency};
 use hotline_reference::Regions;
 
+use super::id_number;
+use super::number::local_day;
 use super::phone::Phone;
 
 /// Upper bounds on free text, in characters.
@@ -26,6 +28,8 @@ pub struct ValidRegistration {
     pub requester_type: RequesterType,
     pub name: Option<String>,
     pub phone: Phone,
+    /// Validated identity number, if given (stored only in the vault).
+    pub id_number: Option<String>,
     pub matter: String,
     pub category: Option<String>,
     pub region_code: String,
@@ -72,9 +76,36 @@ pub fn validate(
         },
     };
 
+    // A11: the identity number is optional; when given it must be a real one, of the kind
+    // that fits the requester (resident identity number or unified social credit code).
+    let id_number = match input.requester.id_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            match id_number::for_requester(input.requester.requester_type, raw, local_day(now)) {
+                Ok(normalised) => Some(normalised),
+                Err(e) => {
+                    errors.push(err("requester.id_number", e.code(), &e.to_string()));
+                    None
+                }
+            }
+        }
+    };
+
     let region_code = input.region_code.trim().to_owned();
     if region_code.is_empty() {
         errors.push(err("region_code", "required", "必须填写诉求所在地区划代码"));
+    } else if region_code.len() == 9
+        && regions
+            .get(&region_code)
+            .is_some_and(|d| d.level == hotline_reference::Level::Township)
+    {
+        // A township's 9-digit statistical code: the order is recorded at county level,
+        // the township belongs in the address.
+        errors.push(err(
+            "region_code",
+            "invalid_format",
+            "请填写县级（6位）区划代码，乡镇街道请写在地址中",
+        ));
     } else if region_code.len() != 6 || !region_code.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(err(
             "region_code",
@@ -110,13 +141,17 @@ pub fn validate(
         Some(c) => Some(c.to_owned()),
     };
 
+    let before = errors.len();
     let agent_id = optional_text(
         &mut errors,
         "agent_id",
         input.agent_id.as_deref(),
         MAX_AGENT_ID,
     );
+    let agent_refused = errors.len() > before;
     match (input.channel, &agent_id) {
+        // Already reported: an unusable agent id is not also a missing one.
+        _ if agent_refused => {}
         (Channel::Phone | Channel::OnlineChat, None) => errors.push(err(
             "agent_id",
             "required",
@@ -144,6 +179,7 @@ pub fn validate(
             requester_type: input.requester.requester_type,
             name,
             phone,
+            id_number,
             matter,
             category,
             region_code,
@@ -201,6 +237,16 @@ fn checked_text(
     max: usize,
     multiline: bool,
 ) -> Option<String> {
+    // Length first: an over-long value is refused as such whatever else is in it, and
+    // the count stops at the first character past the limit.
+    if value.chars().nth(max).is_some() {
+        errors.push(FieldError {
+            field: field.to_owned(),
+            code: "too_long".to_owned(),
+            message: format!("不能超过{max}个字符"),
+        });
+        return None;
+    }
     if value.contains('\0') {
         errors.push(err(field, "nul_byte", "不能包含空字符（NUL）"));
         return None;
@@ -208,14 +254,6 @@ fn checked_text(
     let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
     if value.chars().any(|c| c.is_control() && !allowed(c)) {
         errors.push(err(field, "control_character", "不能包含控制字符"));
-        return None;
-    }
-    if value.chars().count() > max {
-        errors.push(FieldError {
-            field: field.to_owned(),
-            code: "too_long".to_owned(),
-            message: format!("不能超过{max}个字符"),
-        });
         return None;
     }
     Some(value.to_owned())
@@ -234,6 +272,7 @@ mod tests {
                 requester_type: RequesterType::Person,
                 name: Some("张三".to_owned()),
                 phone: Some("13812345678".to_owned()),
+                id_number: None,
             },
             matter: "小区夜间施工噪声扰民".to_owned(),
             category: Some("environment.noise".to_owned()),
@@ -243,6 +282,7 @@ mod tests {
             urgency: Urgency::Normal,
             requested_at: None,
             agent_id: None,
+            triage: None,
         }
     }
 
@@ -340,6 +380,118 @@ mod tests {
         assert_eq!(
             codes(validate(i, &regions(), now)),
             vec![("requested_at".into(), "too_old".into())]
+        );
+    }
+
+    #[test]
+    fn a_valid_identity_number_is_kept_normalised() {
+        let mut i = input();
+        i.requester.id_number = Some(" 11010519491231002x ".to_owned());
+        let v = validate(i, &regions(), Utc::now()).unwrap();
+        assert_eq!(v.id_number.as_deref(), Some("11010519491231002X"));
+
+        let mut i = input();
+        i.requester.requester_type = RequesterType::LegalPerson;
+        i.requester.id_number = Some("91350100M000100Y43".to_owned());
+        let v = validate(i, &regions(), Utc::now()).unwrap();
+        assert_eq!(v.id_number.as_deref(), Some("91350100M000100Y43"));
+
+        let mut i = input();
+        i.requester.id_number = Some("   ".to_owned());
+        assert_eq!(validate(i, &regions(), Utc::now()).unwrap().id_number, None);
+    }
+
+    #[test]
+    fn bad_identity_numbers_are_reported_on_their_field() {
+        let cases = [
+            (
+                RequesterType::Person,
+                "110105194912310021",
+                "invalid_check_digit",
+            ),
+            (RequesterType::Person, "520102199902301231", "invalid_date"),
+            (RequesterType::Person, "5201021990030712", "invalid_format"),
+            (
+                RequesterType::Organisation,
+                "91350100M000100Y44",
+                "invalid_check_digit",
+            ),
+            (
+                RequesterType::LegalPerson,
+                "91350100M00010OY43",
+                "invalid_format",
+            ),
+        ];
+        for (requester_type, number, code) in cases {
+            let mut i = input();
+            i.requester.requester_type = requester_type;
+            i.requester.id_number = Some(number.to_owned());
+            let errors = validate(i, &regions(), Utc::now()).unwrap_err();
+            assert_eq!(errors.len(), 1, "{number}");
+            assert_eq!(errors[0].field, "requester.id_number");
+            assert_eq!(errors[0].code, code, "{number}");
+            assert!(
+                !errors[0].message.contains(number),
+                "the message repeats no number"
+            );
+        }
+    }
+
+    #[test]
+    fn a_birth_date_after_today_in_guizhou_is_refused() {
+        // 2026-11-27 20:00 UTC is already 2026-11-28 in Guizhou: born "today" there is fine,
+        // born the day after is not.
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 27, 20, 0, 0).unwrap();
+        let with_check = |first17: &str| {
+            let mut digits = [0u8; 17];
+            for (d, b) in digits.iter_mut().zip(first17.bytes()) {
+                *d = b - b'0';
+            }
+            format!("{first17}{}", id_number::resident_check_char(&digits))
+        };
+        let mut i = input();
+        i.requester.id_number = Some(with_check("52010220261128123"));
+        assert!(validate(i.clone(), &regions(), now).is_ok());
+        i.requester.id_number = Some(with_check("52010220261129123"));
+        assert_eq!(
+            codes(validate(i, &regions(), now)),
+            vec![("requester.id_number".into(), "invalid_date".into())]
+        );
+    }
+
+    #[test]
+    fn a_township_code_is_refused_with_a_hint() {
+        let mut i = input();
+        let township = regions()
+            .at_level(hotline_reference::Level::Township)
+            .first()
+            .map(|d| d.code.clone())
+            .unwrap();
+        i.region_code = township;
+        let errors = validate(i, &regions(), Utc::now()).unwrap_err();
+        assert_eq!(errors[0].field, "region_code");
+        assert_eq!(errors[0].code, "invalid_format");
+        assert!(errors[0].message.contains("乡镇"));
+    }
+
+    #[test]
+    fn an_over_long_value_is_refused_as_too_long_whatever_it_contains() {
+        let mut i = input();
+        i.matter = format!("{}\0", "字".repeat(MAX_MATTER));
+        assert_eq!(
+            codes(validate(i, &regions(), Utc::now())),
+            vec![("matter".into(), "too_long".into())]
+        );
+    }
+
+    #[test]
+    fn an_unusable_agent_id_is_reported_once_not_also_as_missing() {
+        let mut i = input();
+        i.channel = Channel::Phone;
+        i.agent_id = Some("a".repeat(MAX_AGENT_ID + 1));
+        assert_eq!(
+            codes(validate(i, &regions(), Utc::now())),
+            vec![("agent_id".into(), "too_long".into())]
         );
     }
 }

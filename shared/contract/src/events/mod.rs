@@ -15,8 +15,9 @@ pub mod order;
 pub use dead_letter::DeadLetterRecorded;
 pub use deadline::{DeadlineClock, DeadlineOverdue, DeadlineReminder, DeadlineScheduled};
 pub use order::{
-    Closure, DispatchBasis, OrderClosed, OrderDispatched, OrderRegistered, OrderResultSubmitted,
-    OrderSigned, RequesterRef, ResultChecklist,
+    Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderDispatched, OrderRedirected,
+    OrderRegistered, OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded,
+    OrderSigned, OrderTransferRequested, RequesterRef, ResultChecklist, VisitChannel,
 };
 
 /// Every event type this contract defines, with the subject it is published on (dead
@@ -36,6 +37,23 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::subjects::event::ORDER_RESULT_SUBMITTED,
     ),
     (OrderClosed::TYPE, crate::subjects::event::ORDER_CLOSED),
+    (OrderAnswered::TYPE, crate::subjects::event::ORDER_ANSWERED),
+    (
+        OrderRedirected::TYPE,
+        crate::subjects::event::ORDER_REDIRECTED,
+    ),
+    (
+        OrderRepeatLinked::TYPE,
+        crate::subjects::event::ORDER_REPEAT_LINKED,
+    ),
+    (
+        OrderTransferRequested::TYPE,
+        crate::subjects::event::ORDER_TRANSFER_REQUESTED,
+    ),
+    (
+        OrderSatisfactionRecorded::TYPE,
+        crate::subjects::event::ORDER_SATISFACTION_RECORDED,
+    ),
     (
         DeadlineScheduled::TYPE,
         crate::subjects::event::DEADLINE_SCHEDULED,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::Event;
 use crate::subjects::event;
-use crate::vocabulary::{Channel, RequestKind, RequesterType, Urgency};
+use crate::vocabulary::{Channel, RedirectReason, RequestKind, RequesterType, Urgency};
 
 /// The requester as other services may see them: never a name, an address or a phone
 /// number in clear (A21).
@@ -42,6 +42,9 @@ pub struct OrderRegistered {
     pub registered_at: DateTime<Utc>,
     /// The agent who registered it; absent for web messages.
     pub registered_by: Option<String>,
+    /// A new order with new facts about an earlier one (A10.3): the earlier order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<Uuid>,
 }
 
 impl Event for OrderRegistered {
@@ -181,6 +184,128 @@ impl Event for OrderClosed {
     const TYPE: &'static str = "cn.gov.12345.order.closed.v1";
     fn subject(&self) -> String {
         event::ORDER_CLOSED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.order.answered`: a consultation answered at once from the knowledge base and
+/// closed (A9). Carries the registration facts, since the order is never dispatched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAnswered {
+    pub registration: OrderRegistered,
+    pub article_id: String,
+    pub article_version: u32,
+    /// The agent who chose the article, or `rule:<name>` for an automatic answer.
+    pub answered_by: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+impl Event for OrderAnswered {
+    const TYPE: &'static str = "cn.gov.12345.order.answered.v1";
+    fn subject(&self) -> String {
+        event::ORDER_ANSWERED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.registration.order_id.to_string()
+    }
+}
+
+/// `hotline.order.redirected`: closed at intake with the proper route told, or an
+/// explanation or persuasion given (A10.2, A10.4, A10.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRedirected {
+    pub registration: OrderRegistered,
+    pub reason: RedirectReason,
+    pub decided_by: String,
+    pub redirected_at: DateTime<Utc>,
+}
+
+impl Event for OrderRedirected {
+    const TYPE: &'static str = "cn.gov.12345.order.redirected.v1";
+    fn subject(&self) -> String {
+        event::ORDER_REDIRECTED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.registration.order_id.to_string()
+    }
+}
+
+/// `hotline.order.repeat_linked`: a repeat of an earlier order with no new facts or
+/// reasons; linked to it and closed, the requester told its progress or result (A10.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRepeatLinked {
+    pub registration: OrderRegistered,
+    pub earlier_order_id: Uuid,
+    pub earlier_number: String,
+    pub decided_by: String,
+    pub linked_at: DateTime<Utc>,
+}
+
+impl Event for OrderRepeatLinked {
+    const TYPE: &'static str = "cn.gov.12345.order.repeat_linked.v1";
+    fn subject(&self) -> String {
+        event::ORDER_REPEAT_LINKED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.registration.order_id.to_string()
+    }
+}
+
+/// `hotline.order.transfer_requested`: an emergency or utility matter to be transferred
+/// at once to a partner hotline (A10.1); the emergency bridge carries it. Contact details
+/// are not in the event: the bridge asks intake for what the partner needs, and intake
+/// records that disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderTransferRequested {
+    pub registration: OrderRegistered,
+    /// The partner hotline: `110`, `119`, `120`, `122`, a utility or sub-center code.
+    pub partner_code: String,
+    /// True for 110/119/120/122: the bridge uses its emergency lane.
+    pub emergency: bool,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for OrderTransferRequested {
+    const TYPE: &'static str = "cn.gov.12345.order.transfer_requested.v1";
+    fn subject(&self) -> String {
+        event::ORDER_TRANSFER_REQUESTED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.registration.order_id.to_string()
+    }
+}
+
+/// How the satisfaction visit was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitChannel {
+    /// An agent called the requester back.
+    AgentCallback,
+    /// The requester answered online with the number and check code.
+    Online,
+}
+
+/// `hotline.order.satisfaction_recorded`: the requester's verdict after closing (回访; A18
+/// counts satisfaction). The requester's comment stays in intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSatisfactionRecorded {
+    pub order_id: Uuid,
+    pub verdict: crate::vocabulary::SatisfactionVerdict,
+    /// Whether the requester considers the matter resolved.
+    pub resolved: bool,
+    pub via: VisitChannel,
+    /// The agent, or `requester` for an online answer.
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Event for OrderSatisfactionRecorded {
+    const TYPE: &'static str = "cn.gov.12345.order.satisfaction_recorded.v1";
+    fn subject(&self) -> String {
+        event::ORDER_SATISFACTION_RECORDED.to_owned()
     }
     fn aggregate_id(&self) -> String {
         self.order_id.to_string()
