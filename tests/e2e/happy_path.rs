@@ -138,6 +138,10 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
 
     // A wrong check code reveals nothing.
     assert_eq!(status_of(&http, &stack, &number, "000000x").await, None);
+    // A11: the last 4 digits of the requester's phone work as well; other digits do not.
+    let by_phone = status_of(&http, &stack, &number, "5678").await.unwrap();
+    assert_eq!(by_phone["status"], "closed");
+    assert_eq!(status_of(&http, &stack, &number, "1234").await, None);
 
     // Personal data stays in intake's vault: not in any log line, not in any event.
     let personal = ["13812345678", "张三", "花果园"];

@@ -173,11 +173,93 @@ impl Stack {
         out
     }
 
-    /// Graceful shutdown of every service.
+    /// Fail if personal data of requesters appears in clear in any captured log line or
+    /// any event on the stream (A21): an 11-digit mobile number standing alone, or a name
+    /// from [`SEEDED_NAMES`]. Called by [`Stack::stop`], so every end-to-end test checks it.
+    pub async fn assert_no_personal_data(&self) {
+        let logs = self.logs.contents();
+        let events = self.all_events().await;
+        let texts = std::iter::once(("logs".to_owned(), logs)).chain(
+            events
+                .into_iter()
+                .map(|(subject, payload)| (format!("event on {subject}"), payload)),
+        );
+        for (place, text) in texts {
+            if let Some(phone) = find_mobile_number(&text) {
+                panic!(
+                    "a phone number ({}****) appeared in clear in {place}",
+                    &phone[..3]
+                );
+            }
+            for name in SEEDED_NAMES {
+                assert!(
+                    !text.contains(name),
+                    "the name {name:?} appeared in clear in {place}"
+                );
+            }
+        }
+    }
+
+    /// Graceful shutdown of every service, after checking that no personal data leaked.
     pub async fn stop(self) {
+        self.assert_no_personal_data().await;
         self.shutdown.cancel();
         for r in self.running {
             r.wait().await;
         }
+    }
+}
+
+/// Requester names the end-to-end tests use; none may appear in logs or events.
+pub const SEEDED_NAMES: &[&str] = &["张三", "李四", "王五", "演示用户"];
+
+/// An 11-digit mainland mobile number standing alone (not part of a longer run of digits
+/// or letters, such as an order number, a hash or a UUID).
+pub fn find_mobile_number(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|b| bytes[b]);
+            let after = bytes.get(i).copied();
+            let alone = |c: Option<u8>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+            let run = &text[start..i];
+            if run.len() == 11
+                && run.starts_with('1')
+                && (b'3'..=b'9').contains(&bytes[start + 1])
+                && alone(before)
+                && alone(after)
+            {
+                return Some(run);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_mobile_number;
+
+    #[test]
+    fn mobile_numbers_are_found_but_order_numbers_and_hashes_are_not() {
+        assert_eq!(
+            find_mobile_number("call 13812345678 now"),
+            Some("13812345678")
+        );
+        assert_eq!(
+            find_mobile_number(r#"{"phone":"13812345678"}"#),
+            Some("13812345678")
+        );
+        assert_eq!(find_mobile_number("5201022611280003"), None);
+        assert_eq!(find_mobile_number("138****5678"), None);
+        assert_eq!(find_mobile_number("a13812345678b"), None);
+        assert_eq!(find_mobile_number("12812345678"), None);
     }
 }

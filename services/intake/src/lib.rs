@@ -7,6 +7,9 @@
 //! `order.registered` in one transaction → the outbox relay publishes it. The
 //! [`handlers::StatusProjection`] consumer follows `hotline.order.>` (and sign deadlines)
 //! to keep the public status current; [`api::progress`] serves `rpc.intake.progress`.
+//! [`triage`] gives every request one disposition (A9, A10), the [`vault`] keeps the
+//! requester's personal data encrypted (A21), [`aftercare`] records the satisfaction visit
+//! and harassment flags (A24).
 
 pub mod aftercare;
 pub mod api;
@@ -84,10 +87,10 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
     );
 
     let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
-    let pool = ctx.db.clone();
+    let (pool, progress_hasher) = (ctx.db.clone(), hasher.clone());
     rpc.endpoint(verbs::INTAKE_PROGRESS.1, 64, move |query, _trace| {
-        let pool = pool.clone();
-        async move { api::progress(&pool, query).await }
+        let (pool, hasher) = (pool.clone(), progress_hasher.clone());
+        async move { api::progress(&pool, &hasher, query).await }
     })
     .await?;
     let (pool, visit_outbox) = (ctx.db.clone(), ctx.outbox());

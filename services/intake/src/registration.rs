@@ -67,6 +67,7 @@ impl Registrar {
                     order_id,
                     number: &number,
                     check_code: &check_code,
+                    phone_check: &self.hasher.last4_check(order_id, valid.phone.last4()),
                     registered_at: now,
                     registration: &valid,
                     phone_hash: &phone_hash,

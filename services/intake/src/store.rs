@@ -6,6 +6,7 @@ use hotline_contract::vocabulary::{Channel, OrderStatus, RequestKind};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::phone::PhoneHasher;
 use crate::domain::registration::ValidRegistration;
 use crate::vault::{Field, SealedRequester};
 
@@ -15,6 +16,8 @@ pub struct NewOrder<'a> {
     pub order_id: Uuid,
     pub number: &'a str,
     pub check_code: &'a str,
+    /// See [`crate::domain::phone::PhoneHasher::last4_check`].
+    pub phone_check: &'a str,
     pub registered_at: DateTime<Utc>,
     pub registration: &'a ValidRegistration,
     pub phone_hash: &'a str,
@@ -44,8 +47,8 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     let r = o.registration;
     sqlx::query(
         "INSERT INTO intake.orders (order_id, number, check_code, channel, kind, category, \
-         region_code, urgency, confidential, matter, requested_at, registered_at, registered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         region_code, urgency, confidential, matter, requested_at, registered_at, registered_by, \
+         phone_check) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(o.order_id)
     .bind(o.number)
@@ -60,6 +63,7 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .bind(r.requested_at)
     .bind(o.registered_at)
     .bind(&r.agent_id)
+    .bind(o.phone_check)
     .execute(&mut *tx)
     .await?;
     let sealed = o.requester;
@@ -290,6 +294,7 @@ struct ProgressRow {
     order_id: Uuid,
     number: String,
     check_code: String,
+    phone_check: Option<String>,
     channel: String,
     kind: String,
     registered_at: DateTime<Utc>,
@@ -307,13 +312,16 @@ pub enum Lookup {
     NotFound,
 }
 
+/// A11: look an order up by number plus either the check code from the receipt (6 digits)
+/// or the last 4 digits of the requester's phone.
 pub async fn progress(
     pool: &PgPool,
+    hasher: &PhoneHasher,
     number: &str,
     check_code: &str,
 ) -> Result<Lookup, sqlx::Error> {
     let row: Option<ProgressRow> = sqlx::query_as(
-        "SELECT o.order_id, o.number, o.check_code, o.channel, o.kind, o.registered_at, \
+        "SELECT o.order_id, o.number, o.check_code, o.phone_check, o.channel, o.kind, o.registered_at, \
          s.status, s.updated_at, s.sign_due_at \
          FROM intake.orders o JOIN intake.order_status s USING (order_id) WHERE o.number = $1",
     )
@@ -323,7 +331,15 @@ pub async fn progress(
     let Some(row) = row else {
         return Ok(Lookup::NotFound);
     };
-    if !constant_time_eq(row.check_code.as_bytes(), check_code.as_bytes()) {
+    let proven = if check_code.len() == 4 && check_code.bytes().all(|b| b.is_ascii_digit()) {
+        let expected = hasher.last4_check(row.order_id, check_code);
+        row.phone_check
+            .as_deref()
+            .is_some_and(|stored| constant_time_eq(stored.as_bytes(), expected.as_bytes()))
+    } else {
+        constant_time_eq(row.check_code.as_bytes(), check_code.as_bytes())
+    };
+    if !proven {
         return Ok(Lookup::NotFound);
     }
     let history: Vec<(String, DateTime<Utc>)> = sqlx::query_as(

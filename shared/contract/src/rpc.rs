@@ -140,6 +140,8 @@ impl<T> From<RpcReply<T>> for Result<T, RpcError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressQuery {
     pub number: String,
+    /// The 6-digit check code from the receipt, or the last 4 digits of the requester's
+    /// phone.
     pub check_code: String,
 }
 

@@ -94,6 +94,22 @@ impl PhoneHasher {
         mac.update(phone.as_str().as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+
+    /// A11: the check that lets the requester follow `order_id` with the last 4 digits of
+    /// their phone: HMAC of `last4|<order id>|<digits>` (domain-separated from
+    /// [`PhoneHasher::hash`], and bound to the order so it cannot be searched across orders).
+    pub fn last4_check(&self, order_id: uuid::Uuid, last4: &str) -> String {
+        let mut mac = self.0.clone();
+        mac.update(format!("last4|{order_id}|{last4}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl Phone {
+    /// The last 4 digits (what the requester types into the progress query).
+    pub fn last4(&self) -> &str {
+        &self.0[self.0.len() - 4..]
+    }
 }
 
 #[cfg(test)]
