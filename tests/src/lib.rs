@@ -30,6 +30,14 @@ pub struct Stack {
 impl Stack {
     /// Start NATS, a database and every service; return when all are started.
     pub async fn start() -> Stack {
+        Self::start_with(|_| {}).await
+    }
+
+    /// As [`Stack::start`], with the gateway's config adjusted first (benchmarks turn the
+    /// per-client rate limits off).
+    pub async fn start_with(
+        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig),
+    ) -> Stack {
         let logs = LogCapture::new();
         let telemetry = TelemetryConfig {
             log_filter: "info".to_owned(),
@@ -92,6 +100,7 @@ impl Stack {
         };
         gateway_config.http.listen = any_port;
         gateway_config.gateway.intake_url = intake_url;
+        adjust_gateway(&mut gateway_config);
         let gateway = hotline_gateway::start(gateway_config, shutdown.clone())
             .await
             .expect("gateway starts");
