@@ -105,6 +105,10 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
         (v["status"] == "closed").then_some(v)
     })
     .await;
+    assert_eq!(
+        view["reply"], "已责令施工单位停止夜间施工，并将加强巡查。",
+        "the unit's reply is shown once closed"
+    );
     let steps: Vec<&str> = view["history"]
         .as_array()
         .unwrap()

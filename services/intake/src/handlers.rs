@@ -3,7 +3,7 @@
 
 use hotline_contract::Event;
 use hotline_contract::events::{
-    DeadlineClock, DeadlineScheduled, OrderClosed, OrderDispatched, OrderRegistered,
+    Closure, DeadlineClock, DeadlineScheduled, OrderClosed, OrderDispatched, OrderRegistered,
     OrderResultSubmitted, OrderSigned,
 };
 use hotline_contract::vocabulary::OrderStatus;
@@ -14,8 +14,36 @@ use uuid::Uuid;
 use crate::store;
 
 /// Keeps `intake.order_status` current.
-#[derive(Debug, Clone, Default)]
-pub struct StatusProjection;
+#[derive(Debug, Clone)]
+pub struct StatusProjection {
+    /// For asking the router for the unit's reply when an order closes after review.
+    pub nats: async_nats::Client,
+    pub namespace: hotline_contract::Namespace,
+}
+
+impl StatusProjection {
+    /// A11, A16: the requester sees the unit's reply once the order is closed. The reply
+    /// lives with the router (free text never travels in events), so it is fetched here;
+    /// a failure is transient and the event is retried.
+    async fn fetch_reply(
+        &self,
+        event: &IncomingEvent,
+        order_id: Uuid,
+    ) -> Result<String, HandlerError> {
+        let query = hotline_contract::rpc::ResultReplyQuery { order_id };
+        let reply: hotline_contract::rpc::ResultReply = hotline_messaging::call(
+            &self.nats,
+            &self.namespace,
+            hotline_contract::rpc::verbs::ROUTER_RESULT_REPLY,
+            &query,
+            &event.trace,
+            std::time::Duration::from_secs(5),
+        )
+        .await
+        .map_err(|e| HandlerError::transient(format!("result reply from the router: {e}")))?;
+        Ok(reply.reply)
+    }
+}
 
 impl EventHandler for StatusProjection {
     async fn handle(
@@ -40,6 +68,10 @@ impl EventHandler for StatusProjection {
             }
             OrderClosed::TYPE => {
                 let e = env.decode::<OrderClosed>()?.data;
+                if e.closure == Closure::ResultAccepted && known(tx, e.order_id).await? {
+                    let reply = self.fetch_reply(event, e.order_id).await?;
+                    store::set_reply(tx, e.order_id, &reply).await?;
+                }
                 (e.order_id, OrderStatus::Closed, e.closed_at)
             }
             DeadlineScheduled::TYPE => {

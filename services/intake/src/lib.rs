@@ -83,7 +83,10 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
     running.spawn_consumer(
         &ctx,
         ctx.consumer("status", &[event::ALL_ORDER, event::DEADLINE_SCHEDULED]),
-        handlers::StatusProjection,
+        handlers::StatusProjection {
+            nats: ctx.nats.clone(),
+            namespace: ctx.namespace.clone(),
+        },
     );
 
     let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;

@@ -276,6 +276,20 @@ pub async fn advance_status(
     record_history(tx, order_id, status, at).await
 }
 
+/// The unit's reply, shown to the requester once the order is closed (A11, A16).
+pub async fn set_reply(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    reply: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE intake.order_status SET reply = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(reply)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
 pub async fn set_sign_due(
     tx: &mut PgConnection,
     order_id: Uuid,
@@ -301,6 +315,7 @@ struct ProgressRow {
     status: String,
     updated_at: DateTime<Utc>,
     sign_due_at: Option<DateTime<Utc>>,
+    reply: Option<String>,
 }
 
 /// Outcome of a progress lookup.
@@ -322,7 +337,7 @@ pub async fn progress(
 ) -> Result<Lookup, sqlx::Error> {
     let row: Option<ProgressRow> = sqlx::query_as(
         "SELECT o.order_id, o.number, o.check_code, o.phone_check, o.channel, o.kind, o.registered_at, \
-         s.status, s.updated_at, s.sign_due_at \
+         s.status, s.updated_at, s.sign_due_at, s.reply \
          FROM intake.orders o JOIN intake.order_status s USING (order_id) WHERE o.number = $1",
     )
     .bind(number)
@@ -358,6 +373,7 @@ pub async fn progress(
         registered_at: row.registered_at,
         updated_at: row.updated_at,
         sign_due_at: row.sign_due_at,
+        reply: row.reply.filter(|_| status == OrderStatus::Closed),
         history: history
             .into_iter()
             .filter_map(|(s, at)| {

@@ -16,7 +16,8 @@
 use chrono::{SubsecRound, Utc};
 use hotline_contract::events::{OrderResultSubmitted, OrderSigned};
 use hotline_contract::rpc::{
-    ResultReceipt, RpcError, RpcErrorCode, SignCommand, SignReceipt, SubmitResultCommand,
+    ResultReceipt, ResultReply, ResultReplyQuery, RpcError, RpcErrorCode, SignCommand, SignReceipt,
+    SubmitResultCommand,
 };
 use hotline_messaging::{Outbox, OutboxError};
 use hotline_telemetry::TraceContext;
@@ -226,4 +227,24 @@ fn status_of(assignment: &LockedAssignment) -> Result<AssignmentStatus, StepErro
         order_id: assignment.order_id,
         status: assignment.status.clone(),
     })
+}
+
+/// `rpc.router.result_reply`: the reply of the order's latest result (A16), which intake
+/// shows the requester once the order is closed (A11).
+pub async fn result_reply(pool: &PgPool, query: ResultReplyQuery) -> Result<ResultReply, RpcError> {
+    match store::latest_reply(pool, query.order_id).await {
+        Ok(Some((result_id, reply, submitted_at))) => Ok(ResultReply {
+            result_id,
+            reply,
+            submitted_at,
+        }),
+        Ok(None) => Err(RpcError::not_found("该工单尚无办理结果")),
+        Err(error) => {
+            tracing::error!(%error, "result reply lookup failed");
+            Err(RpcError::new(
+                RpcErrorCode::Unavailable,
+                "暂时无法处理，请稍后重试",
+            ))
+        }
+    }
 }

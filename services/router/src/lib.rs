@@ -102,6 +102,16 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
         },
     )
     .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::ROUTER_RESULT_REPLY.1,
+        RPC_CONCURRENCY,
+        move |query, _trace| {
+            let pool = pool.clone();
+            async move { api::result_reply(&pool, query).await }
+        },
+    )
+    .await?;
     rpc.endpoint(
         verbs::ROUTER_SUBMIT_RESULT.1,
         RPC_CONCURRENCY,

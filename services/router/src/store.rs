@@ -263,3 +263,17 @@ pub async fn insert_result(tx: &mut PgConnection, r: &NewResult<'_>) -> Result<(
     .await
     .map(|_| ())
 }
+
+/// The latest result of an order: (result id, reply, submitted at).
+pub async fn latest_reply(
+    pool: &sqlx::PgPool,
+    order_id: Uuid,
+) -> Result<Option<(Uuid, String, DateTime<Utc>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT result_id, reply, submitted_at FROM router.results WHERE order_id = $1 \
+         ORDER BY submitted_at DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(pool)
+    .await
+}

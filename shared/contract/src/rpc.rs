@@ -22,6 +22,7 @@ pub mod verbs {
     pub const ROUTER_SUBMIT_RESULT: (&str, &str) = ("router", "submit_result");
     pub const ANALYTICS_SUMMARY: (&str, &str) = ("analytics", "summary");
     pub const INTAKE_RECORD_SATISFACTION: (&str, &str) = ("intake", "record_satisfaction");
+    pub const ROUTER_RESULT_REPLY: (&str, &str) = ("router", "result_reply");
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
 }
 
@@ -167,6 +168,9 @@ pub struct ProgressView {
     pub updated_at: DateTime<Utc>,
     /// When the handling unit must sign by, once dispatched.
     pub sign_due_at: Option<DateTime<Utc>>,
+    /// The unit's reply, once the order is closed after review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
     pub history: Vec<ProgressStep>,
 }
 
@@ -376,4 +380,21 @@ pub struct HarassmentReceipt {
     pub flags_in_window: i64,
     /// True once the requester is marked (repeated flags, A24).
     pub requester_marked: bool,
+}
+
+/// `rpc.router.result_reply`: the reply of the latest result of an order, for the
+/// requester's progress view once the order is closed (A11, A16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultReplyQuery {
+    pub order_id: Uuid,
+}
+
+/// Reply to [`ResultReplyQuery`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultReply {
+    pub result_id: Uuid,
+    /// 答复内容: the unit's reply to the requester.
+    pub reply: String,
+    pub submitted_at: DateTime<Utc>,
 }

@@ -26,6 +26,7 @@ fn asyncapi_names_every_request_subject() {
         verbs::INTAKE_PROGRESS,
         verbs::ROUTER_SIGN,
         verbs::ROUTER_SUBMIT_RESULT,
+        verbs::ROUTER_RESULT_REPLY,
     ] {
         let subject = rpc::subject(service, verb);
         assert!(
