@@ -10,6 +10,13 @@ use hotline_test_support::wait_for;
 use serde_json::json;
 
 const ORDERS: usize = 5;
+const MATTERS: [&str; ORDERS] = [
+    "小区停电三天了",
+    "路灯不亮",
+    "井盖丢失",
+    "垃圾没人清运",
+    "道路积水",
+];
 
 #[tokio::test]
 async fn orders_accepted_while_nats_is_down_are_delivered_once_when_it_returns() {
@@ -19,14 +26,16 @@ async fn orders_accepted_while_nats_is_down_are_delivered_once_when_it_returns()
 
     stack.nats.stop();
     let mut numbers = Vec::new();
-    for i in 0..ORDERS {
+    for (i, matter) in MATTERS.iter().enumerate() {
         let r = http
             .post(stack.url("/api/v1/orders"))
             .json(&json!({
                 "channel": "web_message",
                 "kind": "help",
-                "requester": {"type": "person", "phone": "13912345678"},
-                "matter": format!("停电第{i}天，请帮忙协调。"),
+                // Different requesters and matters: the same message posted again by the
+                // same person would be linked as a repeat (A10.3), not dispatched.
+                "requester": {"type": "person", "phone": format!("1391234567{i}")},
+                "matter": matter,
                 "region_code": "520103",
             }))
             .send()

@@ -263,3 +263,51 @@ async fn a_repeat_without_new_facts_is_linked_and_one_with_new_facts_is_dispatch
     assert_eq!(problem["errors"][0]["field"], "triage.earlier_number");
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn a_web_message_posted_again_by_the_same_requester_is_linked_and_agents_see_candidates() {
+    let stack = Stack::start().await;
+    stack.wait_ready().await;
+    let message = json!({
+        "channel": "web_message", "kind": "complaint",
+        "requester": {"type": "person", "phone": "13911112222"},
+        "matter": "花果园小区旁工地每天晚上施工到凌晨两点，噪音太大，无法休息。",
+        "category": "environment.noise", "region_code": "520102",
+    });
+    let first = submit(&stack, &message).await;
+    assert_eq!(first["disposition"], "dispatched");
+    let again = submit(&stack, &message).await;
+    assert_eq!(again["disposition"], "repeat_linked", "{again}");
+    let linked = wait_for_event(
+        &stack,
+        again["order_id"].as_str().unwrap(),
+        "hotline.order.repeat_linked",
+    )
+    .await;
+    assert_eq!(linked["earlier_number"], first["number"]);
+    assert_eq!(linked["decided_by"], "rule:repeat-auto-link");
+
+    // An agent taking a call about the same matter sees the earlier order as a candidate.
+    let r = reqwest::Client::new()
+        .post(stack.url("/api/v1/repeat-candidates"))
+        .json(&json!({"phone": "13911112222", "region_code": "520102",
+                      "matter": "花果园工地晚上施工太吵了，到凌晨还在施工"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let candidates: Value = r.json().await.unwrap();
+    assert_eq!(candidates[0]["number"], first["number"], "{candidates}");
+    assert_eq!(candidates[0]["same_requester"], true);
+
+    // A different matter from someone else is not linked.
+    let other = submit(
+        &stack,
+        &json!({"channel": "web_message", "kind": "help",
+                "requester": {"type": "person", "phone": "13933334444"},
+                "matter": "观山湖区某小区停水两天了", "region_code": "520115"}),
+    )
+    .await;
+    assert_eq!(other["disposition"], "dispatched");
+    stack.stop().await;
+}

@@ -28,7 +28,8 @@ use crate::routes::{self, AppState};
         routes::sign,
         routes::submit_result,
         routes::record_satisfaction,
-        routes::flag_harassment
+        routes::flag_harassment,
+        routes::repeat_candidates
     ),
     components(schemas(
         Problem,
@@ -82,6 +83,7 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
             "/api/v1/orders/{number}/harassment-flags",
             post(routes::flag_harassment),
         )
+        .route("/api/v1/repeat-candidates", post(routes::repeat_candidates))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

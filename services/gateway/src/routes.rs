@@ -363,3 +363,24 @@ pub async fn flag_harassment(
     };
     ask(&state, rpc::verbs::INTAKE_FLAG_HARASSMENT, &command, &trace).await
 }
+
+/// Earlier orders a request may repeat (A10.3), for the agent registering it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/repeat-candidates",
+    request_body = rpc::RepeatCandidatesQuery,
+    responses(
+        (status = 200, description = "可能重复的工单，按相似度排序", body = Vec<rpc::RepeatCandidateView>),
+        (status = 422, description = "请求内容有误", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "agents"
+)]
+pub async fn repeat_candidates(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Vec<rpc::RepeatCandidateView>>, Problem> {
+    let trace = trace_of(&headers);
+    let query: rpc::RepeatCandidatesQuery = parse_json(body)?;
+    ask(&state, rpc::verbs::INTAKE_REPEAT_CANDIDATES, &query, &trace).await
+}

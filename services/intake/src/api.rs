@@ -28,3 +28,71 @@ pub async fn progress(
         }
     }
 }
+
+/// `rpc.intake.repeat_candidates`: earlier orders the request may repeat, best first, for
+/// the agent to decide (A10.3). Answers with numbers and scores only, no personal data.
+pub async fn repeat_candidates(
+    pool: &PgPool,
+    hasher: &crate::domain::phone::PhoneHasher,
+    regions: &hotline_reference::Regions,
+    window: chrono::Duration,
+    query: hotline_contract::rpc::RepeatCandidatesQuery,
+) -> Result<Vec<hotline_contract::rpc::RepeatCandidateView>, RpcError> {
+    use hotline_contract::rpc::{FieldError, RepeatCandidateView};
+    let mut errors = Vec::new();
+    let phone = crate::domain::phone::Phone::parse(&query.phone)
+        .map_err(|e| {
+            errors.push(FieldError {
+                field: "phone".to_owned(),
+                code: "invalid_format".to_owned(),
+                message: e.to_string(),
+            })
+        })
+        .ok();
+    if !regions.is_known_region(query.region_code.trim()) {
+        errors.push(FieldError {
+            field: "region_code".to_owned(),
+            code: "unknown".to_owned(),
+            message: "区划代码不在贵州省行政区划目录中".to_owned(),
+        });
+    }
+    let matter = query.matter.trim();
+    if matter.is_empty() || matter.chars().count() > crate::domain::registration::MAX_MATTER {
+        errors.push(FieldError {
+            field: "matter".to_owned(),
+            code: "invalid".to_owned(),
+            message: "诉求内容不能为空且不超过4000字".to_owned(),
+        });
+    }
+    let Some(phone) = phone.filter(|_| errors.is_empty()) else {
+        return Err(RpcError::invalid(errors));
+    };
+    let found = crate::repeats::candidates(
+        pool,
+        &hasher.hash(&phone),
+        query.region_code.trim(),
+        matter,
+        chrono::Utc::now(),
+        window,
+        10,
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "repeat candidates failed");
+        RpcError::new(
+            hotline_contract::rpc::RpcErrorCode::Unavailable,
+            "暂时无法查询，请稍后重试",
+        )
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|c| RepeatCandidateView {
+            number: c.number,
+            registered_at: c.registered_at,
+            status: c.status,
+            similarity: c.score.similarity,
+            same_requester: c.score.same_requester,
+            score: c.score.score,
+        })
+        .collect())
+}

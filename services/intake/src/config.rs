@@ -41,6 +41,8 @@ pub struct IntakeSection {
     pub phone_hash_key: SecretString,
     /// `[intake.vault]`: the keys that encrypt requesters' personal data at rest.
     pub vault: VaultConfig,
+    /// A10.3: how far back repeat detection looks, in days (a documented default of 30).
+    pub repeat_window_days: i64,
 }
 
 /// The development-only key (never use it in production: hashes would be reversible by
@@ -52,6 +54,7 @@ impl Default for IntakeSection {
         Self {
             phone_hash_key: SecretString::from(DEV_PHONE_HASH_KEY),
             vault: VaultConfig::default(),
+            repeat_window_days: crate::domain::similarity::DEFAULT_WINDOW_DAYS,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod handlers;
 pub mod http;
 pub mod registration;
+pub mod repeats;
 pub mod store;
 pub mod triage;
 pub mod vault;
@@ -112,7 +113,36 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         async move { aftercare::flag_harassment(&pool, input).await }
     })
     .await?;
+    let repeat_window = chrono::Duration::days(config.intake.repeat_window_days.max(1));
+    let (pool, repeat_hasher, repeat_regions) = (ctx.db.clone(), hasher.clone(), regions.clone());
+    rpc.endpoint(verbs::INTAKE_REPEAT_CANDIDATES.1, 16, move |query, _trace| {
+        let (pool, hasher, regions) = (pool.clone(), repeat_hasher.clone(), repeat_regions.clone());
+        async move { api::repeat_candidates(&pool, &hasher, &regions, repeat_window, query).await }
+    })
+    .await?;
     running.spawn("rpc", rpc.wait());
+
+    // A10.3: load the segmentation dictionary now rather than on the first request, and
+    // give orders registered before the repeat index existed their words.
+    let (pool, since) = (ctx.db.clone(), chrono::Utc::now() - repeat_window);
+    running.spawn("repeat-index", async move {
+        if tokio::task::spawn_blocking(domain::similarity::warm_up)
+            .await
+            .is_err()
+        {
+            tracing::error!("the word segmenter failed to load");
+        }
+        loop {
+            match repeats::index_missing(&pool, since, 500).await {
+                Ok(0) => break,
+                Ok(n) => tracing::info!(orders = n, "repeat index backfilled"),
+                Err(error) => {
+                    tracing::warn!(%error, "repeat index backfill stopped");
+                    break;
+                }
+            }
+        }
+    });
 
     let registrar = Registrar {
         pool: ctx.db.clone(),
@@ -120,6 +150,7 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         regions,
         hasher,
         vault,
+        repeat_window,
     };
     let (http_addr, http) = hotline_service_kit::http::serve(
         config.http.listen,

@@ -15,7 +15,10 @@ use uuid::Uuid;
 use crate::domain::number::{format_number, local_day, new_check_code};
 use crate::domain::phone::PhoneHasher;
 use crate::domain::registration::{ValidRegistration, validate};
-use crate::domain::triage::{Triage, decide};
+use crate::domain::triage::{Decision, EarlierOrder, Triage, decide};
+
+/// The rule recorded when a web message is linked to an earlier order automatically.
+pub const AUTO_LINK_RULE: &str = "rule:repeat-auto-link";
 use crate::store::{self, NewOrder};
 use crate::vault::Vault;
 
@@ -28,6 +31,8 @@ pub struct Registrar {
     pub hasher: PhoneHasher,
     /// Encrypts the requester's personal data before it is stored (A21).
     pub vault: Vault,
+    /// How far back repeat detection looks (A10.3).
+    pub repeat_window: chrono::Duration,
 }
 
 impl Registrar {
@@ -39,9 +44,9 @@ impl Registrar {
         let now = Utc::now();
         let triage_input = input.triage.take();
         let valid = validate(input, &self.regions, now).map_err(RpcError::invalid)?;
-        let triage = self.triage(&valid, triage_input).await?;
-        let notice = crate::triage::notice(&triage.decision);
         let phone_hash = self.hasher.hash(&valid.phone);
+        let triage = self.triage(&valid, triage_input, &phone_hash, now).await?;
+        let notice = crate::triage::notice(&triage.decision);
         let order_id = Uuid::now_v7();
         let check_code = new_check_code();
         // A21: the requester's personal data is encrypted before it reaches the database.
@@ -76,6 +81,15 @@ impl Registrar {
             )
             .await?;
             store::insert_triage(&mut tx, order_id, &triage, notice.as_deref(), now).await?;
+            // A10.3: every order's words, so later requests can find it as a repeat.
+            crate::repeats::record_matter_words(
+                &mut tx,
+                order_id,
+                &valid.region_code,
+                now,
+                &valid.matter,
+            )
+            .await?;
             if let Some(status) = crate::triage::initial_status(&triage.decision) {
                 store::advance_status(&mut tx, order_id, status, now).await?;
             }
@@ -137,11 +151,15 @@ impl Registrar {
 }
 
 impl Registrar {
-    /// Triage the request (A9, A10); a repeat's earlier order is looked up by number.
+    /// Triage the request (A9, A10); a repeat's earlier order is looked up by number. A web
+    /// message that would be dispatched is first checked for a near-verbatim repeat by the
+    /// same requester (A10.3), which is linked without an agent.
     async fn triage(
         &self,
         valid: &ValidRegistration,
         input: Option<TriageInput>,
+        phone_hash: &str,
+        now: chrono::DateTime<Utc>,
     ) -> Result<Triage, RpcError> {
         let earlier = match &input {
             Some(TriageInput::Repeat { earlier_number, .. }) => {
@@ -157,7 +175,7 @@ impl Registrar {
             }
             _ => None,
         };
-        decide(
+        let triage = decide(
             valid.channel,
             valid.kind,
             &valid.matter,
@@ -165,7 +183,41 @@ impl Registrar {
             input,
             earlier,
         )
-        .map_err(RpcError::invalid)
+        .map_err(RpcError::invalid)?;
+        let web_dispatch = valid.channel == hotline_contract::vocabulary::Channel::WebMessage
+            && triage.decision == (Decision::Dispatch { follow_up_of: None });
+        if !web_dispatch {
+            return Ok(triage);
+        }
+        let found = crate::repeats::candidates(
+            &self.pool,
+            phone_hash,
+            &valid.region_code,
+            &valid.matter,
+            now,
+            self.repeat_window,
+            5,
+        )
+        .await;
+        match found {
+            Ok(candidates) => Ok(match crate::repeats::auto_link_target(&candidates) {
+                Some(earlier) => Triage {
+                    decision: Decision::RepeatLink {
+                        earlier: EarlierOrder {
+                            order_id: earlier.order_id,
+                            number: earlier.number.clone(),
+                        },
+                    },
+                    decided_by: AUTO_LINK_RULE.to_owned(),
+                },
+                None => triage,
+            }),
+            // Repeat detection is advice: without it the message is simply dispatched.
+            Err(error) => {
+                tracing::warn!(%error, "repeat detection failed; dispatching");
+                Ok(triage)
+            }
+        }
     }
 }
 

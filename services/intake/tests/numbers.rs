@@ -19,9 +19,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use hotline_intake::domain::number::format_number;
 use hotline_intake::store;
-use hotline_service_kit::config::DatabaseConfig;
 use hotline_test_support::TestDatabase;
-use secrecy::SecretString;
 use sqlx::PgPool;
 
 const WRITERS: usize = 8;
@@ -43,21 +41,13 @@ async fn intake_database() -> (TestDatabase, PgPool) {
     .await
     .unwrap();
     admin.close().await;
-    let config = DatabaseConfig {
-        url: SecretString::from(db.url()),
-        max_connections: u32::try_from(WRITERS).unwrap(),
-        ..DatabaseConfig::default()
-    };
-    let pool = hotline_service_kit::db::connect(&config, hotline_intake::SCHEMA)
-        .await
-        .unwrap();
-    hotline_service_kit::db::migrate(
-        &pool,
+    let pool = hotline_service_test::migrated_pool(
+        &db,
         hotline_intake::SCHEMA,
-        &[&hotline_messaging::MIGRATOR, &hotline_intake::MIGRATOR],
+        &hotline_intake::MIGRATOR,
+        u32::try_from(WRITERS).unwrap(),
     )
-    .await
-    .unwrap();
+    .await;
     (db, pool)
 }
 

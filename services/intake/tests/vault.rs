@@ -20,7 +20,6 @@ use hotline_intake::vault::{
 };
 use hotline_messaging::Outbox;
 use hotline_reference::Regions;
-use hotline_service_kit::config::DatabaseConfig;
 use hotline_telemetry::TraceContext;
 use hotline_test_support::TestDatabase;
 use secrecy::SecretString;
@@ -57,21 +56,13 @@ fn k1_vault() -> Vault {
 impl Fixture {
     async fn start() -> Self {
         let db = TestDatabase::create().await;
-        let config = DatabaseConfig {
-            url: SecretString::from(db.url()),
-            max_connections: 12,
-            ..DatabaseConfig::default()
-        };
-        let pool = hotline_service_kit::db::connect(&config, hotline_intake::SCHEMA)
-            .await
-            .unwrap();
-        hotline_service_kit::db::migrate(
-            &pool,
+        let pool = hotline_service_test::migrated_pool(
+            &db,
             hotline_intake::SCHEMA,
-            &[&hotline_messaging::MIGRATOR, &hotline_intake::MIGRATOR],
+            &hotline_intake::MIGRATOR,
+            12,
         )
-        .await
-        .unwrap();
+        .await;
         let registrar = Registrar {
             pool: pool.clone(),
             outbox: Outbox::new(
@@ -82,6 +73,7 @@ impl Fixture {
             regions: Arc::new(Regions::bundled().unwrap()),
             hasher: PhoneHasher::new(PHONE_HASH_KEY.as_bytes()).unwrap(),
             vault: k1_vault(),
+            repeat_window: chrono::Duration::days(30),
         };
         Self {
             db,

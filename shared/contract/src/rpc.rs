@@ -23,6 +23,7 @@ pub mod verbs {
     pub const ANALYTICS_SUMMARY: (&str, &str) = ("analytics", "summary");
     pub const INTAKE_RECORD_SATISFACTION: (&str, &str) = ("intake", "record_satisfaction");
     pub const ROUTER_RESULT_REPLY: (&str, &str) = ("router", "result_reply");
+    pub const INTAKE_REPEAT_CANDIDATES: (&str, &str) = ("intake", "repeat_candidates");
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
 }
 
@@ -397,4 +398,30 @@ pub struct ResultReply {
     /// 答复内容: the unit's reply to the requester.
     pub reply: String,
     pub submitted_at: DateTime<Utc>,
+}
+
+/// `rpc.intake.repeat_candidates`: while registering, an agent asks which earlier orders
+/// this request may repeat (A10.3), and then decides.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatCandidatesQuery {
+    pub phone: String,
+    pub region_code: String,
+    pub matter: String,
+}
+
+/// One earlier order the request may repeat; no personal data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatCandidateView {
+    pub number: String,
+    pub registered_at: DateTime<Utc>,
+    pub status: Option<OrderStatus>,
+    /// How alike the two matters read, 0..1.
+    pub similarity: f64,
+    /// The same requester (same phone).
+    pub same_requester: bool,
+    /// The combined score the list is ranked by, 0..1.
+    pub score: f64,
 }

@@ -168,3 +168,26 @@ pub async fn assert_ready(ops: std::net::SocketAddr) {
     let status = ready.status();
     assert_eq!(status, 200, "{}", ready.text().await.unwrap());
 }
+
+/// A pool on `db` whose connections work in `schema`, migrated as the service migrates at
+/// start (the messaging tables, then `migrator`): for tests of a service's SQL without
+/// starting the service.
+pub async fn migrated_pool(
+    db: &TestDatabase,
+    schema: &str,
+    migrator: &sqlx::migrate::Migrator,
+    max_connections: u32,
+) -> PgPool {
+    let config = hotline_service_kit::config::DatabaseConfig {
+        url: SecretString::from(db.url()),
+        max_connections,
+        ..hotline_service_kit::config::DatabaseConfig::default()
+    };
+    let pool = hotline_service_kit::db::connect(&config, schema)
+        .await
+        .unwrap();
+    hotline_service_kit::db::migrate(&pool, schema, &[&hotline_messaging::MIGRATOR, migrator])
+        .await
+        .unwrap();
+    pool
+}

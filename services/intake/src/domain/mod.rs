@@ -5,4 +5,5 @@ pub mod id_number;
 pub mod number;
 pub mod phone;
 pub mod registration;
+pub mod similarity;
 pub mod triage;

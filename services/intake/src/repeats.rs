@@ -1,0 +1,236 @@
+//! Repeat detection against the stored orders (A10.3): find the earlier orders a new request
+//! may repeat, and rank them.
+//!
+//! A10.3: a repeat of a request in progress or done, with no new facts or reasons, is not
+//! handled again; the requester is told the earlier order's progress and the new order is
+//! linked to it. The agent picks the original from [`candidates`]; a web message is linked
+//! by rule to [`auto_link_target`], and only to the same requester's order.
+//!
+//! How candidates are found, fast:
+//!
+//! - Only orders registered in the window before `now` (default 30 days; the caller's
+//!   configuration decides) of the **same requester** (keyed phone hash, index
+//!   `requesters_phone_hash`) or of the **same county** (`region_code`) count.
+//! - A county gets hundreds of orders a day, too many to segment on every registration. So
+//!   registration stores each matter's content words ([`record_matter_words`], table
+//!   `intake.matter_words`, indexed by county and time), and the county side reads only the
+//!   orders that share a word with the new matter, most shared words first, at most
+//!   [`POOL_LIMIT`] of them. On the labelled pairs every true repeat shares at least one
+//!   word with its original (`docs/repeat-detection.md`).
+//! - The pool (at most twice [`POOL_LIMIT`] orders) is scored in Rust
+//!   ([`crate::domain::similarity::score`]) on the blocking thread pool, since segmenting
+//!   is CPU work (about 12 µs a matter in a release build); orders under
+//!   [`CANDIDATE_THRESHOLD`] are dropped.
+//!
+//! Orders that are themselves linked repeats are not offered: their original is.
+
+use chrono::{DateTime, Duration, Utc};
+use hotline_contract::vocabulary::OrderStatus;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+pub use crate::domain::similarity::{
+    AUTO_LINK_THRESHOLD, CANDIDATE_THRESHOLD, DEFAULT_WINDOW_DAYS, RepeatScore,
+};
+use crate::domain::similarity::{MatterFeatures, RequestFacts, score};
+
+/// Most orders read from each side (the requester's, the county's) before scoring.
+pub const POOL_LIMIT: i64 = 100;
+
+/// An earlier order that the new request may repeat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatCandidate {
+    pub order_id: Uuid,
+    pub number: String,
+    pub registered_at: DateTime<Utc>,
+    /// Its public status (`None` if the status projection has no row for it).
+    pub status: Option<OrderStatus>,
+    pub score: RepeatScore,
+}
+
+/// Repeat detection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepeatError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The scoring task panicked or was cancelled.
+    #[error("scoring the candidates failed")]
+    Scoring,
+}
+
+/// Store the content words of an order's matter, so that later requests in its county can
+/// find it. Call it in the transaction that inserts the order; idempotent.
+pub async fn record_matter_words(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    region_code: &str,
+    registered_at: DateTime<Utc>,
+    matter: &str,
+) -> Result<(), sqlx::Error> {
+    let words = MatterFeatures::new(matter).words().to_vec();
+    insert_words(conn, order_id, region_code, registered_at, &words).await
+}
+
+/// The earlier orders that a request from `phone_hash` in `region_code` about `matter`, at
+/// `now`, may repeat (A10.3): registered within `window` before `now`, scoring at least
+/// [`CANDIDATE_THRESHOLD`], best first, at most `limit`.
+pub async fn candidates(
+    pool: &PgPool,
+    phone_hash: &str,
+    region_code: &str,
+    matter: &str,
+    now: DateTime<Utc>,
+    window: Duration,
+    limit: usize,
+) -> Result<Vec<RepeatCandidate>, RepeatError> {
+    let matter = matter.to_owned();
+    let features = tokio::task::spawn_blocking(move || MatterFeatures::new(&matter))
+        .await
+        .map_err(|_| RepeatError::Scoring)?;
+    let since = now
+        .checked_sub_signed(window)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let rows: Vec<PoolRow> = sqlx::query_as(
+        "WITH pool AS ( \
+           (SELECT r.order_id FROM intake.requesters r \
+              JOIN intake.orders o USING (order_id) \
+             WHERE r.phone_hash = $1 AND o.registered_at >= $3 AND o.registered_at < $4 \
+             ORDER BY o.registered_at DESC LIMIT $6) \
+           UNION \
+           (SELECT w.order_id FROM intake.matter_words w \
+             WHERE w.region_code = $2 AND w.registered_at >= $3 AND w.registered_at < $4 \
+               AND w.words && $5 \
+             ORDER BY cardinality(ARRAY(SELECT unnest(w.words) INTERSECT SELECT unnest($5::text[]))) DESC, \
+                      w.registered_at DESC \
+             LIMIT $6)) \
+         SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, r.phone_hash, s.status \
+           FROM pool JOIN intake.orders o USING (order_id) \
+           LEFT JOIN intake.requesters r USING (order_id) \
+           LEFT JOIN intake.order_status s USING (order_id) \
+          WHERE s.status IS DISTINCT FROM $7",
+    )
+    .bind(phone_hash)
+    .bind(region_code)
+    .bind(since)
+    .bind(now)
+    .bind(features.words())
+    .bind(POOL_LIMIT)
+    .bind(OrderStatus::RepeatLinked.code())
+    .fetch_all(pool)
+    .await?;
+
+    let (phone_hash, region_code) = (phone_hash.to_owned(), region_code.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let new = RequestFacts {
+            features: &features,
+            phone_hash: Some(&phone_hash),
+            region_code: &region_code,
+            registered_at: now,
+        };
+        let mut ranked: Vec<RepeatCandidate> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let earlier_features = MatterFeatures::new(&row.matter);
+                let earlier = RequestFacts {
+                    features: &earlier_features,
+                    phone_hash: row.phone_hash.as_deref(),
+                    region_code: &row.region_code,
+                    registered_at: row.registered_at,
+                };
+                let score = score(&new, &earlier, window);
+                score.is_candidate().then(|| RepeatCandidate {
+                    order_id: row.order_id,
+                    number: row.number,
+                    registered_at: row.registered_at,
+                    status: row.status.as_deref().and_then(OrderStatus::from_code),
+                    score,
+                })
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.score
+                .score
+                .total_cmp(&a.score.score)
+                .then(b.registered_at.cmp(&a.registered_at))
+        });
+        ranked.truncate(limit);
+        ranked
+    })
+    .await
+    .map_err(|_| RepeatError::Scoring)
+}
+
+/// The order a web message is linked to without an agent (A10.3): the best candidate, if it
+/// is the same requester's and scores at least [`AUTO_LINK_THRESHOLD`]
+/// ([`RepeatScore::auto_links`]). `candidates` must be ranked as [`candidates`] returns them.
+pub fn auto_link_target(candidates: &[RepeatCandidate]) -> Option<&RepeatCandidate> {
+    candidates.iter().find(|c| c.score.auto_links())
+}
+
+/// Store the matter words of up to `batch` orders registered since `since` that have none
+/// (orders registered before registration wrote them); returns how many were stored. Call
+/// it until it returns 0, e.g. at start-up with `since` one window back.
+pub async fn index_missing(
+    pool: &PgPool,
+    since: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, RepeatError> {
+    let orders: Vec<(Uuid, String, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT o.order_id, o.region_code, o.registered_at, o.matter FROM intake.orders o \
+         WHERE o.registered_at >= $1 \
+           AND NOT EXISTS (SELECT 1 FROM intake.matter_words w WHERE w.order_id = o.order_id) \
+         ORDER BY o.registered_at LIMIT $2",
+    )
+    .bind(since)
+    .bind(batch)
+    .fetch_all(pool)
+    .await?;
+    let words = tokio::task::spawn_blocking(move || {
+        orders
+            .into_iter()
+            .map(|(order_id, region_code, registered_at, matter)| {
+                let words = MatterFeatures::new(&matter).words().to_vec();
+                (order_id, region_code, registered_at, words)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| RepeatError::Scoring)?;
+    let mut tx = pool.begin().await?;
+    for (order_id, region_code, registered_at, words) in &words {
+        insert_words(&mut tx, *order_id, region_code, *registered_at, words).await?;
+    }
+    tx.commit().await?;
+    Ok(u64::try_from(words.len()).unwrap_or(u64::MAX))
+}
+
+#[derive(sqlx::FromRow)]
+struct PoolRow {
+    order_id: Uuid,
+    number: String,
+    region_code: String,
+    matter: String,
+    registered_at: DateTime<Utc>,
+    phone_hash: Option<String>,
+    status: Option<String>,
+}
+
+async fn insert_words(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    region_code: &str,
+    registered_at: DateTime<Utc>,
+    words: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO intake.matter_words (order_id, region_code, registered_at, words) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(region_code)
+    .bind(registered_at)
+    .bind(words)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
