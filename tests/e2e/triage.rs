@@ -311,3 +311,38 @@ async fn a_web_message_posted_again_by_the_same_requester_is_linked_and_agents_s
     assert_eq!(other["disposition"], "dispatched");
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn secrets_and_privacy_are_explained_and_unlawful_demands_are_met_with_persuasion() {
+    let stack = Stack::start().await;
+    stack.wait_ready().await;
+    for (reason, told) in [
+        ("state_secret", "国家秘密"),
+        ("trade_secret", "商业秘密"),
+        ("personal_privacy", "个人隐私"),
+        ("unlawful", "劝导"),
+    ] {
+        let receipt = submit(
+            &stack,
+            &phone_call(
+                "suggestion",
+                "……",
+                json!({"disposition": "redirect", "reason": reason}),
+            ),
+        )
+        .await;
+        assert_eq!(receipt["disposition"], "redirected");
+        assert!(
+            receipt["notice"].as_str().unwrap().contains(told),
+            "{reason}: {receipt}"
+        );
+        let order_id = receipt["order_id"].as_str().unwrap();
+        let redirected = wait_for_event(&stack, order_id, "hotline.order.redirected").await;
+        assert_eq!(redirected["reason"], reason);
+        assert_eq!(
+            public_status(&stack, &receipt).await["status"],
+            "redirected"
+        );
+    }
+    stack.stop().await;
+}
