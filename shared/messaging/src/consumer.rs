@@ -113,6 +113,9 @@ struct Lane<H> {
     inbox_sql: String,
     dead_letter_sql: String,
     crashed: CancellationToken,
+    /// Cuts an in-place retry's back-off short at shutdown (the message is then left
+    /// unacknowledged and redelivered to whoever consumes next).
+    shutdown: CancellationToken,
 }
 
 /// Run the consumer until `shutdown` (or a test crash point). In-flight messages are
@@ -140,6 +143,7 @@ pub async fn run_consumer<H: EventHandler>(
         handler,
         outbox,
         crashed: crashed.clone(),
+        shutdown: shutdown.clone(),
     });
 
     let mut senders = Vec::with_capacity(config.lanes.max(1));
@@ -369,7 +373,7 @@ impl<H: EventHandler> Lane<H> {
                     count(consumer, "retry");
                     tracing::warn!(%reason, attempt, "transient failure; retrying in place");
                     ack(message, AckKind::Progress).await;
-                    if sleep_or_stop(delay, &self.crashed, &CancellationToken::new()).await {
+                    if sleep_or_stop(delay, &self.crashed, &self.shutdown).await {
                         return;
                     }
                 }
