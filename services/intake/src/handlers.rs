@@ -76,8 +76,16 @@ impl EventHandler for StatusProjection {
             }
             DeadlineScheduled::TYPE => {
                 let e = env.decode::<DeadlineScheduled>()?.data;
-                if e.clock == DeadlineClock::Sign && known(tx, e.order_id).await? {
-                    store::set_sign_due(tx, e.order_id, e.due_at).await?;
+                if known(tx, e.order_id).await? {
+                    match e.clock {
+                        DeadlineClock::Sign => {
+                            store::set_sign_due(tx, e.order_id, e.due_at).await?
+                        }
+                        // A11: the expected completion date the requester sees.
+                        DeadlineClock::Handling => {
+                            store::set_handling_due(tx, e.order_id, e.due_at).await?
+                        }
+                    }
                 }
                 return Ok(());
             }

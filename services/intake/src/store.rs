@@ -290,6 +290,19 @@ pub async fn set_reply(
         .map(|_| ())
 }
 
+pub async fn set_handling_due(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    due_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE intake.order_status SET handling_due_at = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(due_at)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
 pub async fn set_sign_due(
     tx: &mut PgConnection,
     order_id: Uuid,
@@ -315,6 +328,7 @@ struct ProgressRow {
     status: String,
     updated_at: DateTime<Utc>,
     sign_due_at: Option<DateTime<Utc>>,
+    handling_due_at: Option<DateTime<Utc>>,
     reply: Option<String>,
 }
 
@@ -337,7 +351,7 @@ pub async fn progress(
 ) -> Result<Lookup, sqlx::Error> {
     let row: Option<ProgressRow> = sqlx::query_as(
         "SELECT o.order_id, o.number, o.check_code, o.phone_check, o.channel, o.kind, o.registered_at, \
-         s.status, s.updated_at, s.sign_due_at, s.reply \
+         s.status, s.updated_at, s.sign_due_at, s.handling_due_at, s.reply \
          FROM intake.orders o JOIN intake.order_status s USING (order_id) WHERE o.number = $1",
     )
     .bind(number)
@@ -373,6 +387,7 @@ pub async fn progress(
         registered_at: row.registered_at,
         updated_at: row.updated_at,
         sign_due_at: row.sign_due_at,
+        expected_completion_at: row.handling_due_at,
         reply: row.reply.filter(|_| status == OrderStatus::Closed),
         history: history
             .into_iter()

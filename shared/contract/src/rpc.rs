@@ -169,6 +169,10 @@ pub struct ProgressView {
     pub updated_at: DateTime<Utc>,
     /// When the handling unit must sign by, once dispatched.
     pub sign_due_at: Option<DateTime<Utc>>,
+    /// When the order is expected to be finished: the handling deadline set when the unit
+    /// signed (A15), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_completion_at: Option<DateTime<Utc>>,
     /// The unit's reply, once the order is closed after review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,

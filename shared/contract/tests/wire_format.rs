@@ -233,6 +233,7 @@ fn rpc_requests() {
             registered_at: at(11, 59),
             updated_at: at(15, 1),
             sign_due_at: None,
+            expected_completion_at: None,
             reply: Some("已责令施工单位停止夜间施工。".to_owned()),
             history: vec![ProgressStep {
                 status: OrderStatus::Registered,
