@@ -80,10 +80,15 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    wait_for("the order to be signed", WAIT, || async {
-        let v = status_of(&http, &stack, &number, &check).await?;
-        (v["status"] == "signed").then_some(())
-    })
+    // A15: signing starts the handling clock; the public sees the expected completion date.
+    wait_for(
+        "the order to be signed with an expected completion date",
+        WAIT,
+        || async {
+            let v = status_of(&http, &stack, &number, &check).await?;
+            (v["status"] == "signed" && !v["expected_completion_at"].is_null()).then_some(())
+        },
+    )
     .await;
     let r = http
         .post(stack.url(&format!("/api/v1/orders/{number}/result")))

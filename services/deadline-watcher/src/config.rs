@@ -28,6 +28,10 @@ pub struct WatcherSection {
     pub calendar_file: Option<PathBuf>,
     /// Seconds between two checks that next year's calendar is loaded.
     pub calendar_check_interval_secs: u64,
+    /// A17: when to remind the unit before a due instant, as fractions of the time allowed
+    /// (each strictly between 0 and 1, kept to thousandths). The reminder scan runs every
+    /// `scan_interval_secs`.
+    pub reminder_fractions: Vec<f64>,
 }
 
 impl Default for WatcherSection {
@@ -37,6 +41,7 @@ impl Default for WatcherSection {
             scan_batch_size: 500,
             calendar_file: None,
             calendar_check_interval_secs: 3600,
+            reminder_fractions: vec![0.5, 0.8],
         }
     }
 }
@@ -72,5 +77,26 @@ mod tests {
         let config = DeadlineWatcherConfig::default();
         assert_eq!(config.deadline_watcher.scan_interval_secs, 30);
         assert_eq!(config.deadline_watcher.calendar_file, None);
+    }
+
+    #[test]
+    fn reminders_come_at_half_and_four_fifths_of_the_time_by_default() {
+        let config = DeadlineWatcherConfig::default();
+        assert_eq!(config.deadline_watcher.reminder_fractions, [0.5, 0.8]);
+    }
+
+    #[test]
+    fn reminder_fractions_can_be_set_in_the_environment() {
+        let env = [(
+            "HOTLINE_DEADLINE_WATCHER__REMINDER_FRACTIONS",
+            "[0.25, 0.75, 0.9]",
+        )]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let config: DeadlineWatcherConfig =
+            hotline_service_kit::config::load_from(&env, None).unwrap();
+        assert_eq!(
+            config.deadline_watcher.reminder_fractions,
+            [0.25, 0.75, 0.9]
+        );
     }
 }

@@ -1,27 +1,35 @@
 //! What the deadline-watcher does on each order event it consumes (durable consumer
 //! `deadline-watcher-clocks`).
 //!
-//! - `order.dispatched` starts the sign clock (A15: sign within 1 working day) and
-//!   announces it with `deadline.scheduled`.
-//! - `order.signed` settles the sign clock: met when in time, overdue (announced) when late.
+//! - `order.dispatched` starts the sign clock (A15: sign within 1 working day), records the
+//!   order's kind and urgency on it, and announces it with `deadline.scheduled`.
+//! - `order.signed` settles the sign clock (met when in time, overdue and announced when
+//!   late) and starts the handling clock from the signed instant, with the limit of the
+//!   policy for the order's kind and urgency (A15), announced with `deadline.scheduled`.
+//! - `order.result_submitted` settles the handling clock the same way.
 //! - `order.closed` cancels every clock still running.
 //!
-//! Each handler runs in the consumer's transaction (the inbox row is already written) and
-//! does all its writes, timers and outbox rows alike, through it. The rules themselves are
-//! in [`crate::domain`]; this module only loads, asks and stores.
+//! Which limit applies is read from `deadline_watcher.policies` and decided by
+//! [`crate::domain::policy::select`]; the policy id and version go on the timer and the
+//! event. Each handler runs in the consumer's transaction (the inbox row is already
+//! written) and does all its writes, timers and outbox rows alike, through it. The rules
+//! themselves are in [`crate::domain`]; this module only loads, asks and stores.
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
-    DeadlineClock, DeadlineOverdue, DeadlineScheduled, OrderClosed, OrderDispatched, OrderSigned,
+    DeadlineClock, DeadlineOverdue, DeadlineScheduled, OrderClosed, OrderDispatched,
+    OrderResultSubmitted, OrderSigned,
 };
+use hotline_contract::vocabulary::{RequestKind, Urgency};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_workday::{Calendar, CalendarError};
 use sqlx::PgConnection;
+use uuid::Uuid;
 
-use crate::domain::deadline::sign_deadline;
+use crate::domain::policy;
 use crate::domain::timer::{TimerEvent, TimerState, clock_code, next_state};
 use crate::store::{self, NewTimer, Timer};
 
@@ -32,10 +40,81 @@ pub struct Clocks {
     outbox: Outbox,
 }
 
+/// A clock about to start.
+struct ClockStart<'a> {
+    order_id: Uuid,
+    clock: DeadlineClock,
+    unit_id: &'a str,
+    started_at: DateTime<Utc>,
+    kind: Option<RequestKind>,
+    urgency: Option<Urgency>,
+}
+
 impl Clocks {
     /// Clocks counted on `calendar`, announced through `outbox`.
     pub fn new(calendar: Arc<Calendar>, outbox: Outbox) -> Self {
         Self { calendar, outbox }
+    }
+
+    /// Start a clock under the policy for the order's kind and urgency and announce it.
+    /// Returns false when the order already had that clock (the first one stands and was
+    /// announced already).
+    async fn start_clock(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        start: ClockStart<'_>,
+    ) -> Result<bool, HandlerError> {
+        let policies = store::active_policies(tx, start.clock).await?;
+        let Some(policy) = policy::select(&policies, start.clock, start.kind, start.urgency) else {
+            // An operator deactivated every policy that fits: no limit is guessed; the event
+            // waits (and is retried) until a policy is active again.
+            tracing::error!(clock = clock_code(start.clock), kind = ?start.kind, urgency = ?start.urgency, "no active time-limit policy fits this order");
+            return Err(HandlerError::transient(format!(
+                "no active {} policy for kind {:?} and urgency {:?}",
+                clock_code(start.clock),
+                start.kind,
+                start.urgency
+            )));
+        };
+        let due_at = policy
+            .due_at(&self.calendar, start.started_at)
+            .map_err(calendar_failure)?;
+        let started = store::insert_timer(
+            tx,
+            &NewTimer {
+                order_id: start.order_id,
+                clock: start.clock,
+                unit_id: start.unit_id,
+                started_at: start.started_at,
+                due_at,
+                policy,
+                kind: start.kind,
+                urgency: start.urgency,
+                traceparent: Some(event.trace.to_string()),
+            },
+        )
+        .await?;
+        if !started {
+            return Ok(false);
+        }
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                DeadlineScheduled {
+                    order_id: start.order_id,
+                    clock: start.clock,
+                    unit_id: start.unit_id.to_owned(),
+                    started_at: start.started_at,
+                    due_at,
+                    policy: policy.label(),
+                },
+            )
+            .await?;
+        metrics::counter!("hotline_deadlines_scheduled_total", "clock" => clock_code(start.clock))
+            .increment(1);
+        Ok(true)
     }
 
     async fn dispatched(
@@ -44,43 +123,27 @@ impl Clocks {
         event: &IncomingEvent,
         dispatched: OrderDispatched,
     ) -> Result<(), HandlerError> {
-        let deadline =
-            sign_deadline(&self.calendar, dispatched.dispatched_at).map_err(calendar_failure)?;
-        let started = store::insert_timer(
-            tx,
-            &NewTimer {
-                order_id: dispatched.order_id,
-                clock: DeadlineClock::Sign,
-                unit_id: &dispatched.unit_id,
-                started_at: dispatched.dispatched_at,
-                due_at: deadline.due_at,
-                policy: deadline.policy,
-                traceparent: Some(event.trace.to_string()),
-            },
-        )
-        .await?;
+        // A15: sign within 1 working day (the `sign` policy). The kind and urgency are kept
+        // on the sign timer for the handling clock, which starts at the sign.
+        let started = self
+            .start_clock(
+                tx,
+                event,
+                ClockStart {
+                    order_id: dispatched.order_id,
+                    clock: DeadlineClock::Sign,
+                    unit_id: &dispatched.unit_id,
+                    started_at: dispatched.dispatched_at,
+                    kind: Some(dispatched.kind),
+                    urgency: Some(dispatched.urgency),
+                },
+            )
+            .await?;
         if !started {
             // A second dispatch of the same order (a re-publication with a new event id):
             // the clock that is already running stands, and was announced already.
             tracing::info!(order_id = %dispatched.order_id, "sign clock already started; nothing to do");
-            return Ok(());
         }
-        self.outbox
-            .append(
-                tx,
-                &event.trace,
-                DeadlineScheduled {
-                    order_id: dispatched.order_id,
-                    clock: DeadlineClock::Sign,
-                    unit_id: dispatched.unit_id,
-                    started_at: dispatched.dispatched_at,
-                    due_at: deadline.due_at,
-                    policy: deadline.policy.to_owned(),
-                },
-            )
-            .await?;
-        metrics::counter!("hotline_deadlines_scheduled_total", "clock" => clock_code(DeadlineClock::Sign))
-            .increment(1);
         Ok(())
     }
 
@@ -117,6 +180,88 @@ impl Clocks {
                 store::set_state(tx, timer.order_id, timer.clock, state).await?;
                 if state == TimerState::Overdue {
                     tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
+                    self.announce_overdue(tx, event, timer).await?;
+                }
+            }
+        }
+        self.start_handling(tx, event, timer, &signed).await
+    }
+
+    /// A15: the handling clock runs from the sign, with the limit for the order's kind and
+    /// urgency (recorded on the sign timer at dispatch).
+    async fn start_handling(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        sign_timer: &Timer,
+        signed: &OrderSigned,
+    ) -> Result<(), HandlerError> {
+        if sign_timer.state == TimerState::Cancelled {
+            tracing::info!("sign for an order already closed; no handling clock");
+            return Ok(());
+        }
+        if sign_timer.kind.is_none() {
+            tracing::warn!(
+                "sign timer predates recorded kinds; no handling clock can be chosen for it"
+            );
+            return Ok(());
+        }
+        let started = self
+            .start_clock(
+                tx,
+                event,
+                ClockStart {
+                    order_id: signed.order_id,
+                    clock: DeadlineClock::Handling,
+                    unit_id: &signed.unit_id,
+                    started_at: signed.signed_at,
+                    kind: sign_timer.kind,
+                    urgency: sign_timer.urgency,
+                },
+            )
+            .await?;
+        if !started {
+            tracing::info!("handling clock already started; kept as is");
+        }
+        Ok(())
+    }
+
+    async fn result_submitted(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        submitted: OrderResultSubmitted,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, submitted.order_id).await?;
+        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Handling) else {
+            let sign = timers.iter().find(|t| t.clock == DeadlineClock::Sign);
+            return match sign {
+                // Closed before signing, or a timer from before kinds were recorded: there
+                // is no handling clock to stop.
+                Some(t) if t.state == TimerState::Cancelled || t.kind.is_none() => {
+                    tracing::info!("result for an order without a handling clock; nothing to do");
+                    Ok(())
+                }
+                // The sign that starts the clock has not been applied yet (it went back
+                // for a retry): wait for it rather than lose the result.
+                _ => Err(HandlerError::transient(format!(
+                    "order {} submitted a result before its handling clock was started",
+                    submitted.order_id
+                ))),
+            };
+        };
+        let at = submitted.submitted_at;
+        match next_state(timer.view(), TimerEvent::ResultSubmitted { at }) {
+            None => {
+                tracing::info!(
+                    state = timer.state.code(),
+                    "result for a handling clock already settled; kept as is"
+                );
+            }
+            Some(state) => {
+                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                if state == TimerState::Overdue {
+                    tracing::warn!(due_at = %timer.due_at, submitted_at = %at, "result submitted after its A15 handling limit");
                     self.announce_overdue(tx, event, timer).await?;
                 }
             }
@@ -175,6 +320,10 @@ impl EventHandler for Clocks {
             OrderSigned::TYPE => {
                 let signed = env.decode::<OrderSigned>()?.data;
                 self.signed(tx, event, signed).await
+            }
+            OrderResultSubmitted::TYPE => {
+                let submitted = env.decode::<OrderResultSubmitted>()?.data;
+                self.result_submitted(tx, event, submitted).await
             }
             OrderClosed::TYPE => {
                 let closed = env.decode::<OrderClosed>()?.data;

@@ -3,20 +3,26 @@
 //!
 //! Flow: the [`handlers::Clocks`] consumer (`deadline-watcher-clocks`) follows
 //! `order.dispatched` (start the sign clock, due at the end of the next working day, and
-//! announce `deadline.scheduled`), `order.signed` (met) and `order.closed` (cancelled).
-//! The [`overdue::OverdueScan`] task claims running timers past due every
-//! `scan_interval_secs`, marks them overdue and announces `deadline.overdue`, which
-//! supervision turns into a case. Everything it announces goes through the outbox, in the
-//! same transaction as the timer change. [`calendar::watch`] warns operators when next
-//! year's holiday schedule is not loaded yet.
+//! announce `deadline.scheduled`), `order.signed` (sign clock met; the handling clock starts,
+//! its limit from the time-limit policy for the order's kind and urgency, A15),
+//! `order.result_submitted` (handling clock met) and `order.closed` (cancelled).
+//! The [`reminders::ReminderScan`] task sends `deadline.reminder` at the configured points
+//! before a due instant (A17); the [`overdue::OverdueScan`] task claims running timers past
+//! due every `scan_interval_secs`, marks them overdue and announces `deadline.overdue`,
+//! which supervision turns into a case. Everything they announce goes through the outbox,
+//! in the same transaction as the timer change. [`calendar::watch`] warns operators when
+//! next year's holiday schedule is not loaded yet.
 //!
-//! Deadline arithmetic and timer transitions are pure rules in [`domain`].
+//! Time limits are data (`deadline_watcher.policies`, documented in `docs/deadlines.md`);
+//! policy selection, deadline arithmetic, reminder points and timer transitions are pure
+//! rules in [`domain`].
 
 pub mod calendar;
 pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod overdue;
+pub mod reminders;
 pub mod store;
 
 use std::sync::Arc;
@@ -43,6 +49,8 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Running> {
     let settings = &config.deadline_watcher;
+    let reminder_points = domain::reminder::reminder_points(&settings.reminder_fractions)
+        .context("deadline_watcher.reminder_fractions")?;
     let calendar = calendar::load(settings.calendar_file.as_deref())
         .context("load the working-day calendar")?;
     tracing::info!(years = ?calendar.covered_years(), "working-day calendar loaded");
@@ -72,12 +80,26 @@ pub async fn start(
             &[
                 event::ORDER_DISPATCHED,
                 event::ORDER_SIGNED,
+                event::ORDER_RESULT_SUBMITTED,
                 event::ORDER_CLOSED,
             ],
         ),
         handlers::Clocks::new(calendar.clone(), outbox.clone()),
     );
 
+    let reminders = reminders::ReminderScan::new(
+        ctx.db.clone(),
+        outbox.clone(),
+        reminder_points,
+        settings.scan_batch_size,
+    );
+    running.spawn(
+        "reminder-scan",
+        reminders.run(
+            Duration::from_secs(settings.scan_interval_secs),
+            shutdown.clone(),
+        ),
+    );
     let scan = overdue::OverdueScan::new(ctx.db.clone(), outbox, settings.scan_batch_size);
     running.spawn(
         "overdue-scan",

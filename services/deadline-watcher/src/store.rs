@@ -6,9 +6,13 @@
 
 use chrono::{DateTime, Utc};
 use hotline_contract::events::DeadlineClock;
+use hotline_contract::vocabulary::{RequestKind, Urgency};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::deadline::Limit;
+use crate::domain::policy::Policy;
+use crate::domain::reminder::ReminderPoint;
 use crate::domain::timer::{TimerState, TimerView, clock_code, clock_from_code};
 
 /// A timer about to start.
@@ -19,7 +23,12 @@ pub struct NewTimer<'a> {
     pub unit_id: &'a str,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub policy: &'a str,
+    /// The policy that set `due_at`.
+    pub policy: &'a Policy,
+    /// The order's kind and urgency as dispatched (recorded on the sign timer, so the
+    /// handling clock can be started when the sign comes).
+    pub kind: Option<RequestKind>,
+    pub urgency: Option<Urgency>,
     /// The trace of the event that started the clock.
     pub traceparent: Option<String>,
 }
@@ -32,7 +41,13 @@ pub struct Timer {
     pub unit_id: String,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// `<policy_id>@v<version>`.
     pub policy: String,
+    pub policy_id: String,
+    pub policy_version: i32,
+    /// The order's kind and urgency (`None` on timers started before they were recorded).
+    pub kind: Option<RequestKind>,
+    pub urgency: Option<Urgency>,
     pub state: TimerState,
     pub traceparent: Option<String>,
 }
@@ -56,16 +71,25 @@ struct TimerRow {
     started_at: DateTime<Utc>,
     due_at: DateTime<Utc>,
     policy: String,
+    policy_id: String,
+    policy_version: i32,
+    kind: Option<String>,
+    urgency: Option<String>,
     state: String,
     traceparent: Option<String>,
 }
 
+/// The columns [`TimerRow`] reads.
+const TIMER_COLUMNS: &str = "order_id, clock, unit_id, started_at, due_at, policy, policy_id, \
+     policy_version, kind, urgency, state, traceparent";
+
 /// A stored code the rules do not know (the table's CHECK constraints make it impossible
 /// unless someone edits rows by hand).
 #[derive(Debug, thiserror::Error)]
-#[error("timer of order {order_id} has an unknown {column} {value:?}")]
+#[error("{table} row {key} has an unknown {column} {value:?}")]
 struct UnknownCode {
-    order_id: Uuid,
+    table: &'static str,
+    key: String,
     column: &'static str,
     value: String,
 }
@@ -76,7 +100,8 @@ impl TryFrom<TimerRow> for Timer {
     fn try_from(row: TimerRow) -> Result<Self, Self::Error> {
         let unknown = |column, value: &str| {
             sqlx::Error::Decode(Box::new(UnknownCode {
-                order_id: row.order_id,
+                table: "timers",
+                key: row.order_id.to_string(),
                 column,
                 value: value.to_owned(),
             }))
@@ -84,6 +109,14 @@ impl TryFrom<TimerRow> for Timer {
         let clock = clock_from_code(&row.clock).ok_or_else(|| unknown("clock", &row.clock))?;
         let state =
             TimerState::from_code(&row.state).ok_or_else(|| unknown("state", &row.state))?;
+        let kind = match row.kind.as_deref() {
+            None => None,
+            Some(code) => Some(RequestKind::from_code(code).ok_or_else(|| unknown("kind", code))?),
+        };
+        let urgency = match row.urgency.as_deref() {
+            None => None,
+            Some(code) => Some(Urgency::from_code(code).ok_or_else(|| unknown("urgency", code))?),
+        };
         Ok(Timer {
             order_id: row.order_id,
             clock,
@@ -91,6 +124,10 @@ impl TryFrom<TimerRow> for Timer {
             started_at: row.started_at,
             due_at: row.due_at,
             policy: row.policy,
+            policy_id: row.policy_id,
+            policy_version: row.policy_version,
+            kind,
+            urgency,
             state,
             traceparent: row.traceparent,
         })
@@ -109,8 +146,9 @@ pub async fn insert_timer(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO deadline_watcher.timers \
-         (order_id, clock, unit_id, started_at, due_at, policy, state, updated_at, traceparent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8) \
+         (order_id, clock, unit_id, started_at, due_at, policy, policy_id, policy_version, \
+          kind, urgency, state, updated_at, traceparent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12) \
          ON CONFLICT (order_id, clock) DO NOTHING",
     )
     .bind(timer.order_id)
@@ -118,7 +156,11 @@ pub async fn insert_timer(
     .bind(timer.unit_id)
     .bind(timer.started_at)
     .bind(timer.due_at)
-    .bind(timer.policy)
+    .bind(timer.policy.label())
+    .bind(&timer.policy.id)
+    .bind(timer.policy.version)
+    .bind(timer.kind.map(RequestKind::code))
+    .bind(timer.urgency.map(Urgency::code))
     .bind(TimerState::Running.code())
     .bind(timer.traceparent.as_deref())
     .execute(tx)
@@ -132,10 +174,10 @@ pub async fn lock_order_timers(
     tx: &mut PgConnection,
     order_id: Uuid,
 ) -> Result<Vec<Timer>, sqlx::Error> {
-    let rows: Vec<TimerRow> = sqlx::query_as(
-        "SELECT order_id, clock, unit_id, started_at, due_at, policy, state, traceparent \
-         FROM deadline_watcher.timers WHERE order_id = $1 ORDER BY clock FOR UPDATE",
-    )
+    let rows: Vec<TimerRow> = sqlx::query_as(&format!(
+        "SELECT {TIMER_COLUMNS} \
+         FROM deadline_watcher.timers WHERE order_id = $1 ORDER BY clock FOR UPDATE"
+    ))
     .bind(order_id)
     .fetch_all(tx)
     .await?;
@@ -169,12 +211,12 @@ pub async fn claim_past_due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Timer>, sqlx::Error> {
-    let rows: Vec<TimerRow> = sqlx::query_as(
-        "SELECT order_id, clock, unit_id, started_at, due_at, policy, state, traceparent \
+    let rows: Vec<TimerRow> = sqlx::query_as(&format!(
+        "SELECT {TIMER_COLUMNS} \
          FROM deadline_watcher.timers \
          WHERE state = 'running' AND due_at < $1 \
-         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-    )
+         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(tx)
@@ -200,4 +242,169 @@ pub async fn mark_overdue(tx: &mut PgConnection, timers: &[&Timer]) -> Result<()
     .execute(tx)
     .await
     .map(|_| ())
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    policy_id: String,
+    version: i32,
+    clock: String,
+    kind: Option<String>,
+    urgency: Option<String>,
+    limit_unit: String,
+    limit_value: i32,
+    basis: String,
+    active: bool,
+}
+
+impl TryFrom<PolicyRow> for Policy {
+    type Error = sqlx::Error;
+
+    fn try_from(row: PolicyRow) -> Result<Self, Self::Error> {
+        let unknown = |column, value: &str| {
+            sqlx::Error::Decode(Box::new(UnknownCode {
+                table: "policies",
+                key: format!("{}@v{}", row.policy_id, row.version),
+                column,
+                value: value.to_owned(),
+            }))
+        };
+        let clock = clock_from_code(&row.clock).ok_or_else(|| unknown("clock", &row.clock))?;
+        let kind = match row.kind.as_deref() {
+            None => None,
+            Some(code) => Some(RequestKind::from_code(code).ok_or_else(|| unknown("kind", code))?),
+        };
+        let urgency = match row.urgency.as_deref() {
+            None => None,
+            Some(code) => Some(Urgency::from_code(code).ok_or_else(|| unknown("urgency", code))?),
+        };
+        let value = u32::try_from(row.limit_value)
+            .map_err(|_| unknown("limit_value", &row.limit_value.to_string()))?;
+        let limit = match row.limit_unit.as_str() {
+            "working_days" => Limit::WorkingDays(value),
+            "hours" => Limit::Hours(value),
+            other => return Err(unknown("limit_unit", other)),
+        };
+        Ok(Policy {
+            id: row.policy_id,
+            version: row.version,
+            clock,
+            kind,
+            urgency,
+            limit,
+            basis: row.basis,
+            active: row.active,
+        })
+    }
+}
+
+/// The active time-limit policies of `clock` (read per event: a policy added by an operator
+/// applies to the next clock started, without a restart).
+pub async fn active_policies(
+    tx: &mut PgConnection,
+    clock: DeadlineClock,
+) -> Result<Vec<Policy>, sqlx::Error> {
+    let rows: Vec<PolicyRow> = sqlx::query_as(
+        "SELECT policy_id, version, clock, kind, urgency, limit_unit, limit_value, basis, active \
+         FROM deadline_watcher.policies WHERE active AND clock = $1 \
+         ORDER BY policy_id, version",
+    )
+    .bind(clock_code(clock))
+    .fetch_all(tx)
+    .await?;
+    rows.into_iter().map(Policy::try_from).collect()
+}
+
+/// A running timer with a reminder point reached and not yet recorded as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReminder {
+    pub timer: Timer,
+    pub point: ReminderPoint,
+}
+
+/// Claim up to `limit` (timer, point) pairs whose reminder point has passed by `now` on a
+/// running timer not yet due, with no reminder recorded for that point; the timers are
+/// locked (`FOR UPDATE SKIP LOCKED`: a handler settling the timer, or another scan, holds
+/// it and wins). Skipping locked rows only spreads the work: what makes a reminder fire
+/// once is [`record_reminder`].
+pub async fn claim_pending_reminders(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+    points: &[ReminderPoint],
+    limit: i64,
+) -> Result<Vec<PendingReminder>, sqlx::Error> {
+    if points.is_empty() {
+        return Ok(Vec::new());
+    }
+    let permille: Vec<i32> = points.iter().map(|p| i32::from(p.permille())).collect();
+    let columns = TIMER_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<ReminderRow> = sqlx::query_as(&format!(
+        "SELECT {columns}, p.permille \
+         FROM deadline_watcher.timers AS t \
+         CROSS JOIN unnest($2::int[]) AS p(permille) \
+         WHERE t.state = 'running' AND t.due_at >= $1 AND t.due_at > t.started_at \
+           AND t.started_at + (t.due_at - t.started_at) * p.permille / 1000 <= $1 \
+           AND NOT EXISTS (SELECT 1 FROM deadline_watcher.reminders_sent AS r \
+                           WHERE r.order_id = t.order_id AND r.clock = t.clock \
+                             AND r.fraction_permille = p.permille) \
+         ORDER BY t.due_at, p.permille LIMIT $3 \
+         FOR UPDATE OF t SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(&permille)
+    .bind(limit)
+    .fetch_all(tx)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let point = u16::try_from(row.permille)
+                .ok()
+                .and_then(ReminderPoint::from_permille)
+                .ok_or_else(|| {
+                    sqlx::Error::Decode(Box::new(UnknownCode {
+                        table: "reminders_sent",
+                        key: row.timer.order_id.to_string(),
+                        column: "fraction_permille",
+                        value: row.permille.to_string(),
+                    }))
+                })?;
+            Ok(PendingReminder {
+                timer: Timer::try_from(row.timer)?,
+                point,
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    #[sqlx(flatten)]
+    timer: TimerRow,
+    permille: i32,
+}
+
+/// Record that the reminder at `point` was sent for a timer. Returns false when it was
+/// recorded already (another scan got there first): the caller must then not send it.
+pub async fn record_reminder(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    clock: DeadlineClock,
+    point: ReminderPoint,
+    sent_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO deadline_watcher.reminders_sent (order_id, clock, fraction_permille, sent_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(clock_code(clock))
+    .bind(i32::from(point.permille()))
+    .bind(sent_at)
+    .execute(tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
 }

@@ -2,125 +2,22 @@
 //! dispatch (A15), are met by a timely sign, cancelled by closing, and flagged overdue by
 //! the scan when nobody signs (A17).
 
-// The harness methods below fail the test loudly, like the tests (clippy's
+// The harness methods fail the test loudly, like the tests (clippy's
 // allow-unwrap-in-tests only covers `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use chrono::{DateTime, Utc};
 use hotline_contract::events::{
-    Closure, DeadlineClock, DeadlineOverdue, DeadlineScheduled, DispatchBasis, OrderClosed,
-    OrderDispatched, OrderSigned,
+    Closure, DeadlineClock, DeadlineOverdue, DeadlineScheduled, OrderClosed, OrderSigned,
 };
 use hotline_contract::subjects::event;
-use hotline_contract::vocabulary::{RequestKind, Urgency};
-use hotline_deadline_watcher::overdue::OverdueScan;
-use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
-use hotline_messaging::Outbox;
-use hotline_service_kit::running::Running;
-use hotline_service_test::{PATIENCE, TestEnv};
+use hotline_deadline_watcher::SCHEMA;
+use hotline_service_test::PATIENCE;
 use hotline_test_support::wait_for;
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use support::{CLOCKS, Watcher, at};
 use uuid::Uuid;
-
-const CLOCKS: &str = "deadline-watcher-clocks";
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-struct Watcher {
-    env: TestEnv,
-    pool: PgPool,
-    shutdown: CancellationToken,
-    running: Running,
-}
-
-impl Watcher {
-    async fn start(scan_interval_secs: u64) -> Self {
-        let env = TestEnv::new().await;
-        let config = DeadlineWatcherConfig {
-            common: env.common_config(),
-            deadline_watcher: hotline_deadline_watcher::config::WatcherSection {
-                scan_interval_secs,
-                ..Default::default()
-            },
-        };
-        let shutdown = CancellationToken::new();
-        let running = hotline_deadline_watcher::start(config, shutdown.clone())
-            .await
-            .unwrap();
-        let pool = env.pool().await;
-        Self {
-            env,
-            pool,
-            shutdown,
-            running,
-        }
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(PATIENCE, self.running.wait())
-            .await
-            .expect("the service stops within its patience");
-        self.pool.close().await;
-        self.env.db.drop_database().await;
-    }
-
-    async fn dispatch(&self, order_id: Uuid, dispatched_at: DateTime<Utc>) {
-        self.env
-            .publish(
-                "router",
-                OrderDispatched {
-                    order_id,
-                    number: "5201022611020001".to_owned(),
-                    unit_id: "unit-nanming-housing".to_owned(),
-                    basis: DispatchBasis::Rule,
-                    rule_id: Some("rule-housing".to_owned()),
-                    kind: RequestKind::Complaint,
-                    urgency: Urgency::default(),
-                    dispatched_at,
-                },
-            )
-            .await;
-    }
-
-    async fn timer_state(&self, order_id: Uuid) -> Option<String> {
-        sqlx::query_scalar(
-            "SELECT state FROM deadline_watcher.timers WHERE order_id = $1 AND clock = 'sign'",
-        )
-        .bind(order_id)
-        .fetch_optional(&self.pool)
-        .await
-        .unwrap()
-    }
-
-    async fn wait_for_state(&self, order_id: Uuid, state: &str) {
-        wait_for(&format!("sign timer {state}"), PATIENCE, || async {
-            (self.timer_state(order_id).await.as_deref() == Some(state)).then_some(())
-        })
-        .await;
-    }
-
-    /// A scan pass run by the test itself, at a moment it chooses.
-    async fn scan_now(&self) -> usize {
-        OverdueScan::new(
-            self.pool.clone(),
-            Outbox::new(SERVICE, SCHEMA, self.env.ns.clone()),
-            500,
-        )
-        .scan()
-        .await
-        .unwrap()
-    }
-
-    async fn overdue_events_queued(&self, order_id: Uuid) -> i64 {
-        self.env
-            .outbox_count(&self.pool, SCHEMA, event::DEADLINE_OVERDUE, order_id)
-            .await
-    }
-}
 
 #[tokio::test]
 async fn dispatch_schedules_a_sign_deadline_at_the_end_of_the_next_working_day() {
@@ -138,7 +35,7 @@ async fn dispatch_schedules_a_sign_deadline_at_the_end_of_the_next_working_day()
     assert_eq!(scheduled.data.clock, DeadlineClock::Sign);
     assert_eq!(scheduled.data.due_at, at("2026-12-01T00:00:00+08:00"));
     assert_eq!(scheduled.data.started_at, dispatched_at);
-    assert_eq!(scheduled.data.policy, "sign-1wd");
+    assert_eq!(scheduled.data.policy, "sign@v1");
     assert_eq!(scheduled.data.unit_id, "unit-nanming-housing");
     assert_eq!(scheduled.source, "/hotline/deadline-watcher");
     assert_eq!(
@@ -226,8 +123,21 @@ async fn unit_that_signs_before_the_deadline_is_never_flagged() {
         .await;
     watcher.wait_for_state(order_id, "met").await;
 
-    assert_eq!(watcher.scan_now().await, 0);
-    assert_eq!(watcher.overdue_events_queued(order_id).await, 0);
+    // The sign started the handling clock (10 working days for a complaint, so due
+    // 2026-11-18, also long past): the scan flags that one, never the met sign clock.
+    assert_eq!(watcher.scan_now().await, 1);
+    assert_eq!(
+        watcher
+            .overdue_events_queued_for(order_id, DeadlineClock::Sign)
+            .await,
+        0
+    );
+    assert_eq!(
+        watcher
+            .overdue_events_queued_for(order_id, DeadlineClock::Handling)
+            .await,
+        1
+    );
     assert_eq!(watcher.timer_state(order_id).await.as_deref(), Some("met"));
 
     watcher.stop().await;

@@ -3,7 +3,11 @@
 //! current state) and returns a decision, and is unit-tested.
 //!
 //! - [`deadline`]: due instants from the official working-day calendar (A15).
+//! - [`policy`]: which time-limit policy applies to a clock of an order (A15).
+//! - [`reminder`]: reminder points before a due instant (A17).
 //! - [`timer`]: the timer state machine (A15 met, A17 overdue, cancelled on close).
 
 pub mod deadline;
+pub mod policy;
+pub mod reminder;
 pub mod timer;

@@ -4,10 +4,12 @@
 //! separately. It starts `running` and ends exactly once:
 //!
 //! ```text
-//!            signed by due_at (sign clock)        -> met
-//! running -- signed after due_at (sign clock)     -> overdue (announced, A17)
-//!            due_at passed, seen by the scan      -> overdue (announced, A17)
-//!            order closed                         -> cancelled
+//!            signed by due_at (sign clock)                 -> met
+//!            signed after due_at (sign clock)              -> overdue (announced, A17)
+//! running -- result submitted by due_at (handling clock)   -> met
+//!            result submitted after due_at (handling)      -> overdue (announced, A17)
+//!            due_at passed, seen by the scan               -> overdue (announced, A17)
+//!            order closed                                  -> cancelled
 //! ```
 //!
 //! Final states stay final: a late or repeated event never reopens a timer, and a sign after
@@ -74,6 +76,8 @@ pub fn clock_from_code(code: &str) -> Option<DeadlineClock> {
 pub enum TimerEvent {
     /// The unit signed for the order at `at` (ends the sign clock only).
     Signed { at: DateTime<Utc> },
+    /// The unit submitted its result at `at` (ends the handling clock only).
+    ResultSubmitted { at: DateTime<Utc> },
     /// The order was closed (ends every clock).
     Closed,
     /// The overdue scan looked at the timer at `now`.
@@ -105,6 +109,15 @@ pub fn next_state(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
             })
         }
         TimerEvent::Signed { .. } => None,
+        TimerEvent::ResultSubmitted { at } if timer.clock == DeadlineClock::Handling => {
+            // A15: handled within the limit; a result after it still missed the limit.
+            Some(if at <= timer.due_at {
+                TimerState::Met
+            } else {
+                TimerState::Overdue
+            })
+        }
+        TimerEvent::ResultSubmitted { .. } => None,
         TimerEvent::Closed => Some(TimerState::Cancelled),
         // A17: an unmet clock past its due instant is overdue.
         TimerEvent::Checked { now } => (timer.due_at < now).then_some(TimerState::Overdue),
@@ -177,6 +190,24 @@ mod tests {
     }
 
     #[test]
+    fn a_result_in_time_meets_the_handling_clock_and_a_late_one_is_overdue() {
+        let handling = TimerView {
+            clock: DeadlineClock::Handling,
+            ..sign_timer(TimerState::Running)
+        };
+        let on_time = TimerEvent::ResultSubmitted {
+            at: at("2026-11-03T16:00:00Z"),
+        };
+        assert_eq!(next_state(handling, on_time), Some(TimerState::Met));
+        let late = TimerEvent::ResultSubmitted {
+            at: at("2026-11-03T16:00:01Z"),
+        };
+        assert_eq!(next_state(handling, late), Some(TimerState::Overdue));
+        // A result does not settle the sign clock.
+        assert_eq!(next_state(sign_timer(TimerState::Running), on_time), None);
+    }
+
+    #[test]
     fn the_scan_marks_a_running_timer_past_due_overdue() {
         let checked = TimerEvent::Checked {
             now: at("2026-11-03T16:00:01Z"),
@@ -203,6 +234,9 @@ mod tests {
     fn final_states_never_change() {
         let events = [
             TimerEvent::Signed {
+                at: at("2026-11-03T09:00:00Z"),
+            },
+            TimerEvent::ResultSubmitted {
                 at: at("2026-11-03T09:00:00Z"),
             },
             TimerEvent::Closed,

@@ -1,0 +1,136 @@
+//! The reminder scan (A17: remind the handling unit before a time limit runs out).
+//!
+//! Every `scan_interval_secs` the scan looks for running timers that have passed one of the
+//! configured reminder points (`reminder_fractions`, by default half and four fifths of the
+//! time allowed) but are not due yet, and sends one `deadline.reminder` per timer and point
+//! through the outbox. In one transaction per batch it claims the timers `FOR UPDATE SKIP
+//! LOCKED` (a handler settling a timer holds its row, so a timer being met or cancelled is
+//! not reminded), records each reminder in `deadline_watcher.reminders_sent` and appends the
+//! event only when that insert took: the table's key (order, clock, point) makes each
+//! reminder fire exactly once even when two scans (two replicas) pick the same timer from
+//! snapshots taken before the other committed.
+//!
+//! A timer whose points all passed while the service was down gets each reminder once, in
+//! order, as long as it is not due yet; past the due instant the overdue scan takes over.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hotline_contract::events::DeadlineReminder;
+use hotline_messaging::Outbox;
+use hotline_telemetry::TraceContext;
+use sqlx::PgPool;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::reminder::{ReminderPoint, reminder_due};
+use crate::domain::timer::{TimerState, clock_code};
+use crate::overdue::ScanError;
+use crate::store;
+
+/// Sends the reminders that are due.
+#[derive(Debug, Clone)]
+pub struct ReminderScan {
+    pool: PgPool,
+    outbox: Outbox,
+    points: Vec<ReminderPoint>,
+    batch_size: i64,
+}
+
+impl ReminderScan {
+    /// Reminders at `points`, claimed `batch_size` at most per transaction (at least 1).
+    pub fn new(pool: PgPool, outbox: Outbox, points: Vec<ReminderPoint>, batch_size: i64) -> Self {
+        Self {
+            pool,
+            outbox,
+            points,
+            batch_size: batch_size.max(1),
+        }
+    }
+
+    /// One transaction: claim up to a batch of reminders due at `now`, record them and
+    /// queue their `deadline.reminder` events. Returns how many were claimed (for the
+    /// caller's "was the batch full" check) and how many were sent.
+    pub async fn scan_batch(&self, now: DateTime<Utc>) -> Result<(usize, usize), ScanError> {
+        let mut tx = self.pool.begin().await?;
+        let claimed =
+            store::claim_pending_reminders(&mut tx, now, &self.points, self.batch_size).await?;
+        let mut sent = Vec::new();
+        for pending in &claimed {
+            let timer = &pending.timer;
+            if timer.state != TimerState::Running
+                || !reminder_due(pending.point, timer.started_at, timer.due_at, now)
+            {
+                continue;
+            }
+            if !store::record_reminder(&mut tx, timer.order_id, timer.clock, pending.point, now)
+                .await?
+            {
+                // Another scan sent it first (its snapshot and ours overlapped).
+                continue;
+            }
+            // Continue the order's trace from the event that started the clock.
+            let trace = TraceContext::parse_or_new(timer.traceparent.as_deref());
+            self.outbox
+                .append(
+                    &mut tx,
+                    &trace,
+                    DeadlineReminder {
+                        order_id: timer.order_id,
+                        clock: timer.clock,
+                        unit_id: timer.unit_id.clone(),
+                        due_at: timer.due_at,
+                        reminded_at: now,
+                    },
+                )
+                .await?;
+            sent.push(pending);
+        }
+        tx.commit().await?;
+        for pending in &sent {
+            let timer = &pending.timer;
+            tracing::info!(order_id = %timer.order_id, clock = clock_code(timer.clock), unit_id = %timer.unit_id, due_at = %timer.due_at, permille = pending.point.permille(), "deadline reminder sent (A17)");
+            metrics::counter!("hotline_deadline_reminders_total", "clock" => clock_code(timer.clock))
+                .increment(1);
+        }
+        Ok((claimed.len(), sent.len()))
+    }
+
+    /// Scan until no batch comes back full. Returns how many reminders were sent.
+    pub async fn scan(&self) -> Result<usize, ScanError> {
+        let mut total = 0;
+        loop {
+            let (claimed, sent) = self.scan_batch(Utc::now()).await?;
+            total += sent;
+            if (claimed as i64) < self.batch_size || sent == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Scan every `interval` (the first pass one interval after start) until `shutdown`.
+    pub async fn run(self, interval: Duration, shutdown: CancellationToken) {
+        if self.points.is_empty() {
+            tracing::info!("no reminder points configured; reminder scan not running");
+            return;
+        }
+        let interval = interval.max(Duration::from_secs(1));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = shutdown.cancelled() => break,
+            }
+            match self.scan().await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "reminder scan sent reminders"),
+                Err(error) => {
+                    metrics::counter!("hotline_deadline_scan_errors_total").increment(1);
+                    tracing::warn!(%error, "reminder scan failed; retrying at the next tick");
+                }
+            }
+        }
+        tracing::info!("reminder scan stopped");
+    }
+}

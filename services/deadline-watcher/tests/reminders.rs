@@ -1,0 +1,138 @@
+//! Reminders before a due instant (A17) against a real nats-server and Postgres: each
+//! configured point (half and four fifths of the time allowed) fires once per running
+//! timer, never for a timer that is settled, and never twice even with scans racing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::{SubsecRound, TimeDelta, Utc};
+use hotline_contract::events::{DeadlineClock, DeadlineOverdue, DeadlineReminder};
+use hotline_contract::subjects::event;
+use hotline_service_test::PATIENCE;
+use hotline_test_support::wait_for;
+use support::{UNIT, Watcher};
+use uuid::Uuid;
+
+#[tokio::test]
+async fn reminders_fire_once_at_half_and_four_fifths_of_the_time_allowed() {
+    // The service's own scan, every second.
+    let watcher = Watcher::start(1).await;
+    let order_id = Uuid::now_v7();
+    // Ten seconds allowed, six used: the half-way point has passed, four fifths comes in
+    // two seconds, the due instant in four.
+    // Postgres keeps microseconds.
+    let now = Utc::now().trunc_subsecs(6);
+    let started_at = now - TimeDelta::seconds(6);
+    let due_at = now + TimeDelta::seconds(4);
+    watcher
+        .insert_handling_timer(order_id, started_at, due_at, "running")
+        .await;
+
+    let first = watcher
+        .env
+        .wait_for_event::<DeadlineReminder>(event::DEADLINE_REMINDER, |e| e.order_id == order_id)
+        .await;
+    assert_eq!(first.data.clock, DeadlineClock::Handling);
+    assert_eq!(first.data.unit_id, UNIT);
+    assert_eq!(first.data.due_at, due_at);
+    assert!(first.data.reminded_at < due_at);
+
+    wait_for("both reminders sent", PATIENCE, || async {
+        (watcher.reminders_sent(order_id).await == [500, 800]).then_some(())
+    })
+    .await;
+    // Let the clock run out: the overdue scan takes over, and no reminder repeats.
+    watcher
+        .env
+        .wait_for_event::<DeadlineOverdue>(event::DEADLINE_OVERDUE, |e| e.order_id == order_id)
+        .await;
+    let queued = watcher
+        .env
+        .outbox_count(
+            &watcher.pool,
+            hotline_deadline_watcher::SCHEMA,
+            event::DEADLINE_REMINDER,
+            order_id,
+        )
+        .await;
+    assert_eq!(queued, 2, "one reminder per point");
+    let (half, four_fifths): (chrono::DateTime<Utc>, chrono::DateTime<Utc>) = sqlx::query_as(
+        "SELECT min(sent_at), max(sent_at) FROM deadline_watcher.reminders_sent \
+         WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&watcher.pool)
+    .await
+    .unwrap();
+    assert!(half >= started_at + TimeDelta::seconds(5));
+    assert!(four_fifths >= started_at + TimeDelta::seconds(8));
+    assert!(four_fifths <= due_at);
+    assert_eq!(watcher.reminder_scan(500).scan().await.unwrap(), 0);
+
+    watcher.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_scans_never_send_a_reminder_twice_nor_remind_settled_timers() {
+    // No periodic scan: the test runs its own, concurrently.
+    let watcher = Watcher::start(3600).await;
+    let now = Utc::now();
+    // 90 % of the time used: both points passed, the due instant an hour away.
+    let started_at = now - TimeDelta::hours(9);
+    let due_at = now + TimeDelta::hours(1);
+    let mut running = Vec::new();
+    for _ in 0..40 {
+        let order_id = Uuid::now_v7();
+        watcher
+            .insert_handling_timer(order_id, started_at, due_at, "running")
+            .await;
+        running.push(order_id);
+    }
+    let mut settled = Vec::new();
+    for state in ["met", "cancelled", "overdue"] {
+        let order_id = Uuid::now_v7();
+        watcher
+            .insert_handling_timer(order_id, started_at, due_at, state)
+            .await;
+        settled.push(order_id);
+    }
+    // A running timer already past due is the overdue scan's, not reminded.
+    let late = Uuid::now_v7();
+    watcher
+        .insert_handling_timer(late, started_at, now - TimeDelta::seconds(1), "running")
+        .await;
+    settled.push(late);
+
+    // Four scans at once, in small batches, so they compete for the same rows.
+    let scans: Vec<_> = (0..4).map(|_| watcher.reminder_scan(7)).collect();
+    let sent = futures::future::join_all(scans.iter().map(|s| s.scan())).await;
+    let total: usize = sent.into_iter().map(|r| r.unwrap()).sum();
+    assert_eq!(total, 80, "two reminders for each of the 40 running timers");
+
+    for order_id in &running {
+        assert_eq!(watcher.reminders_sent(*order_id).await, [500, 800]);
+        let queued = watcher
+            .env
+            .outbox_count(
+                &watcher.pool,
+                hotline_deadline_watcher::SCHEMA,
+                event::DEADLINE_REMINDER,
+                *order_id,
+            )
+            .await;
+        assert_eq!(queued, 2);
+    }
+    for order_id in &settled {
+        assert!(watcher.reminders_sent(*order_id).await.is_empty());
+    }
+    // Everything is sent: another pair of scans finds nothing.
+    let again = futures::future::join(
+        watcher.reminder_scan(7).scan(),
+        watcher.reminder_scan(7).scan(),
+    )
+    .await;
+    assert_eq!((again.0.unwrap(), again.1.unwrap()), (0, 0));
+
+    watcher.stop().await;
+}

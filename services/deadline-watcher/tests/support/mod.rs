@@ -1,0 +1,262 @@
+//! The harness the deadline-watcher's integration tests share: one service on a fresh
+//! database and namespace, events published as their producers would, and helpers that
+//! read the service's tables and outbox.
+
+// Each test binary uses part of the harness.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Utc};
+use hotline_contract::events::{
+    DeadlineClock, DispatchBasis, OrderDispatched, OrderResultSubmitted, OrderSigned,
+    ResultChecklist,
+};
+use hotline_contract::subjects::event;
+use hotline_contract::vocabulary::{RequestKind, Urgency};
+use hotline_deadline_watcher::domain::reminder::reminder_points;
+use hotline_deadline_watcher::overdue::OverdueScan;
+use hotline_deadline_watcher::reminders::ReminderScan;
+use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
+use hotline_messaging::Outbox;
+use hotline_service_kit::running::Running;
+use hotline_service_test::{PATIENCE, TestEnv};
+use hotline_test_support::wait_for;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const UNIT: &str = "unit-nanming-housing";
+
+pub const CLOCKS: &str = "deadline-watcher-clocks";
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+pub struct Watcher {
+    pub env: TestEnv,
+    pub pool: PgPool,
+    shutdown: CancellationToken,
+    running: Running,
+}
+
+impl Watcher {
+    pub async fn start(scan_interval_secs: u64) -> Self {
+        let env = TestEnv::new().await;
+        let config = DeadlineWatcherConfig {
+            common: env.common_config(),
+            deadline_watcher: hotline_deadline_watcher::config::WatcherSection {
+                scan_interval_secs,
+                ..Default::default()
+            },
+        };
+        let shutdown = CancellationToken::new();
+        let running = hotline_deadline_watcher::start(config, shutdown.clone())
+            .await
+            .unwrap();
+        let pool = env.pool().await;
+        Self {
+            env,
+            pool,
+            shutdown,
+            running,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(PATIENCE, self.running.wait())
+            .await
+            .expect("the service stops within its patience");
+        self.pool.close().await;
+        self.env.db.drop_database().await;
+    }
+
+    /// A normal complaint dispatched to [`UNIT`] at `dispatched_at`.
+    pub async fn dispatch(&self, order_id: Uuid, dispatched_at: DateTime<Utc>) {
+        self.dispatch_as(
+            order_id,
+            dispatched_at,
+            RequestKind::Complaint,
+            Urgency::Normal,
+        )
+        .await;
+    }
+
+    pub async fn dispatch_as(
+        &self,
+        order_id: Uuid,
+        dispatched_at: DateTime<Utc>,
+        kind: RequestKind,
+        urgency: Urgency,
+    ) {
+        self.env
+            .publish(
+                "router",
+                OrderDispatched {
+                    order_id,
+                    number: "5201022611020001".to_owned(),
+                    unit_id: UNIT.to_owned(),
+                    basis: DispatchBasis::Rule,
+                    rule_id: Some("rule-housing".to_owned()),
+                    kind,
+                    urgency,
+                    dispatched_at,
+                },
+            )
+            .await;
+    }
+
+    pub async fn sign(&self, order_id: Uuid, signed_at: DateTime<Utc>) {
+        self.env
+            .publish(
+                "router",
+                OrderSigned {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    signed_by: "staff-17".to_owned(),
+                    signed_at,
+                },
+            )
+            .await;
+    }
+
+    pub async fn submit_result(&self, order_id: Uuid, submitted_at: DateTime<Utc>) {
+        self.env
+            .publish(
+                "router",
+                OrderResultSubmitted {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    result_id: Uuid::now_v7(),
+                    submitted_by: "staff-17".to_owned(),
+                    submitted_at,
+                    checklist: ResultChecklist {
+                        basis_given: true,
+                        findings_given: true,
+                        reply_given: true,
+                        promised_by: None,
+                    },
+                },
+            )
+            .await;
+    }
+
+    /// The state of the order's timer on `clock`, if it has one.
+    pub async fn clock_state(&self, order_id: Uuid, clock: &str) -> Option<String> {
+        sqlx::query_scalar(
+            "SELECT state FROM deadline_watcher.timers WHERE order_id = $1 AND clock = $2",
+        )
+        .bind(order_id)
+        .bind(clock)
+        .fetch_optional(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    pub async fn wait_for_clock_state(&self, order_id: Uuid, clock: &str, state: &str) {
+        wait_for(&format!("{clock} timer {state}"), PATIENCE, || async {
+            (self.clock_state(order_id, clock).await.as_deref() == Some(state)).then_some(())
+        })
+        .await;
+    }
+
+    /// How many `deadline.overdue` events about the order's `clock` were queued.
+    pub async fn overdue_events_queued_for(&self, order_id: Uuid, clock: DeadlineClock) -> i64 {
+        let clock = serde_json::to_value(clock).unwrap();
+        sqlx::query_scalar(
+            "SELECT count(*) FROM deadline_watcher.outbox WHERE subject = $1 \
+             AND convert_from(payload, 'UTF8')::jsonb #>> '{data,order_id}' = $2 \
+             AND convert_from(payload, 'UTF8')::jsonb #>> '{data,clock}' = $3",
+        )
+        .bind(self.env.ns.subject(event::DEADLINE_OVERDUE))
+        .bind(order_id.to_string())
+        .bind(clock.as_str().unwrap())
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// A reminder scan at the default points (half and four fifths of the time allowed),
+    /// `batch_size` reminders per transaction, on the service's database.
+    pub fn reminder_scan(&self, batch_size: i64) -> ReminderScan {
+        ReminderScan::new(
+            self.pool.clone(),
+            Outbox::new(SERVICE, SCHEMA, self.env.ns.clone()),
+            reminder_points(&[0.5, 0.8]).unwrap(),
+            batch_size,
+        )
+    }
+
+    /// Insert a running handling timer directly (as if started by a sign at `started_at`
+    /// under the urgent policy), due at `due_at`.
+    pub async fn insert_handling_timer(
+        &self,
+        order_id: Uuid,
+        started_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        state: &str,
+    ) {
+        sqlx::query(
+            "INSERT INTO deadline_watcher.timers \
+             (order_id, clock, unit_id, started_at, due_at, policy, policy_id, policy_version, \
+              kind, urgency, state) \
+             VALUES ($1, 'handling', $2, $3, $4, 'handling-urgent@v1', 'handling-urgent', 1, \
+                     'help', 'urgent', $5)",
+        )
+        .bind(order_id)
+        .bind(UNIT)
+        .bind(started_at)
+        .bind(due_at)
+        .bind(state)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
+    /// The reminder points recorded as sent for the order's handling clock, in thousandths.
+    pub async fn reminders_sent(&self, order_id: Uuid) -> Vec<i32> {
+        sqlx::query_scalar(
+            "SELECT fraction_permille FROM deadline_watcher.reminders_sent \
+             WHERE order_id = $1 AND clock = 'handling' ORDER BY fraction_permille",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    pub async fn timer_state(&self, order_id: Uuid) -> Option<String> {
+        sqlx::query_scalar(
+            "SELECT state FROM deadline_watcher.timers WHERE order_id = $1 AND clock = 'sign'",
+        )
+        .bind(order_id)
+        .fetch_optional(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    pub async fn wait_for_state(&self, order_id: Uuid, state: &str) {
+        wait_for(&format!("sign timer {state}"), PATIENCE, || async {
+            (self.timer_state(order_id).await.as_deref() == Some(state)).then_some(())
+        })
+        .await;
+    }
+
+    /// A scan pass run by the test itself, at a moment it chooses.
+    pub async fn scan_now(&self) -> usize {
+        OverdueScan::new(
+            self.pool.clone(),
+            Outbox::new(SERVICE, SCHEMA, self.env.ns.clone()),
+            500,
+        )
+        .scan()
+        .await
+        .unwrap()
+    }
+
+    pub async fn overdue_events_queued(&self, order_id: Uuid) -> i64 {
+        self.env
+            .outbox_count(&self.pool, SCHEMA, event::DEADLINE_OVERDUE, order_id)
+            .await
+    }
+}
