@@ -22,6 +22,7 @@ pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod overdue;
+pub mod periodic;
 pub mod reminders;
 pub mod store;
 

@@ -20,7 +20,6 @@ use hotline_contract::events::DeadlineOverdue;
 use hotline_messaging::{Outbox, OutboxError};
 use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::timer::{TimerEvent, TimerState, clock_code, next_state};
@@ -105,23 +104,6 @@ impl OverdueScan {
 
     /// Scan every `interval` (the first pass one interval after start) until `shutdown`.
     pub async fn run(self, interval: Duration, shutdown: CancellationToken) {
-        let interval = interval.max(Duration::from_secs(1));
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = shutdown.cancelled() => break,
-            }
-            match self.scan().await {
-                Ok(0) => {}
-                Ok(marked) => tracing::info!(marked, "overdue scan flagged timers"),
-                Err(error) => {
-                    metrics::counter!("hotline_deadline_scan_errors_total").increment(1);
-                    tracing::warn!(%error, "overdue scan failed; retrying at the next tick");
-                }
-            }
-        }
-        tracing::info!("overdue scan stopped");
+        crate::periodic::every("overdue", interval, shutdown, || self.scan()).await;
     }
 }

@@ -20,7 +20,6 @@ use hotline_contract::events::DeadlineReminder;
 use hotline_messaging::Outbox;
 use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::reminder::{ReminderPoint, reminder_due};
@@ -114,23 +113,6 @@ impl ReminderScan {
             tracing::info!("no reminder points configured; reminder scan not running");
             return;
         }
-        let interval = interval.max(Duration::from_secs(1));
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = shutdown.cancelled() => break,
-            }
-            match self.scan().await {
-                Ok(0) => {}
-                Ok(sent) => tracing::info!(sent, "reminder scan sent reminders"),
-                Err(error) => {
-                    metrics::counter!("hotline_deadline_scan_errors_total").increment(1);
-                    tracing::warn!(%error, "reminder scan failed; retrying at the next tick");
-                }
-            }
-        }
-        tracing::info!("reminder scan stopped");
+        crate::periodic::every("reminders", interval, shutdown, || self.scan()).await;
     }
 }
