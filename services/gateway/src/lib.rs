@@ -9,11 +9,10 @@
 //!
 //! At the edge, before any service is asked: per-client rate limits on submitting and on
 //! the progress query ([`rate_limit`]), a body size limit, and JSON decoding that names
-//! the field at fault ([`json_body`]).
+//! the field at fault (`hotline_service_kit::json_body`).
 
 pub mod app;
 pub mod config;
-pub mod json_body;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;

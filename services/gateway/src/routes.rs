@@ -23,7 +23,6 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::json_body;
 use crate::problem::Problem;
 
 /// What every handler needs.
@@ -86,7 +85,7 @@ fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
             )
         }
     })?;
-    json_body::decode(&body).map_err(|e| Problem::invalid(vec![e]))
+    hotline_service_kit::json_body::decode(&body).map_err(|e| Problem::invalid(vec![e]))
 }
 
 /// Ask the service behind `verb` and turn its typed reply into JSON or a problem.

@@ -25,6 +25,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod json_body;
 pub mod ops;
 pub mod running;
 pub mod shutdown;

@@ -12,8 +12,8 @@
 //!
 //! serde reports these cases with fixed English phrases (`missing field`, `unknown
 //! variant` ...); they are serde's stable `de::Error` wording, and a phrase this module does
-//! not know still yields a field error (`invalid_value`), never a 500. Intake's internal API
-//! decodes the same way (`hotline_intake::http`), so a direct caller gets the same errors.
+//! not know still yields a field error (`invalid_value`), never a 500. The gateway and
+//! intake's internal API both decode with it, so a caller gets the same errors from either.
 
 use hotline_contract::rpc::FieldError;
 use serde::de::DeserializeOwned;
