@@ -90,8 +90,16 @@ impl PhoneHasher {
 
     /// HMAC-SHA-256 of the canonical number, hex.
     pub fn hash(&self, phone: &Phone) -> String {
+        self.keyed_hex(&[phone.as_str().as_bytes()])
+    }
+
+    /// HMAC-SHA-256 under this key of `parts` in order, hex: the one keyed hash every
+    /// blind index of intake is built from (callers add their own domain prefix).
+    pub(crate) fn keyed_hex(&self, parts: &[&[u8]]) -> String {
         let mut mac = self.0.clone();
-        mac.update(phone.as_str().as_bytes());
+        for part in parts {
+            mac.update(part);
+        }
         hex::encode(mac.finalize().into_bytes())
     }
 
@@ -99,9 +107,7 @@ impl PhoneHasher {
     /// their phone: HMAC of `last4|<order id>|<digits>` (domain-separated from
     /// [`PhoneHasher::hash`], and bound to the order so it cannot be searched across orders).
     pub fn last4_check(&self, order_id: uuid::Uuid, last4: &str) -> String {
-        let mut mac = self.0.clone();
-        mac.update(format!("last4|{order_id}|{last4}").as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        self.keyed_hex(&[format!("last4|{order_id}|{last4}").as_bytes()])
     }
 }
 

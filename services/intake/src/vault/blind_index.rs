@@ -11,17 +11,15 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac as _};
-use sha2::Sha256;
-
-use crate::domain::phone::WeakKey;
+use crate::domain::phone::{PhoneHasher, WeakKey};
 
 /// Prefix hashed before every identity number (domain separation from phone hashes).
 const ID_NUMBER_DOMAIN: &[u8] = b"hotline.intake.id_number\0";
 
-/// HMAC-SHA-256 index of identity numbers, built once from the secret key.
+/// HMAC-SHA-256 index of identity numbers, built once from the secret key (the same
+/// keyed hash as the phone index, with its own domain prefix).
 #[derive(Clone)]
-pub struct BlindIndex(Hmac<Sha256>);
+pub struct BlindIndex(PhoneHasher);
 
 impl fmt::Debug for BlindIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,21 +30,14 @@ impl fmt::Debug for BlindIndex {
 impl BlindIndex {
     /// The key must have at least 16 bytes (like the phone hash key it usually is).
     pub fn new(key: &[u8]) -> Result<Self, WeakKey> {
-        if key.len() < 16 {
-            return Err(WeakKey);
-        }
-        Hmac::<Sha256>::new_from_slice(key)
-            .map(Self)
-            .map_err(|_| WeakKey)
+        PhoneHasher::new(key).map(Self)
     }
 
     /// Index of an identity number, hex; the number is normalised first
     /// ([`normalise_id_number`]) so lookups match however it was typed.
     pub fn id_number(&self, id_number: &str) -> String {
-        let mut mac = self.0.clone();
-        mac.update(ID_NUMBER_DOMAIN);
-        mac.update(normalise_id_number(id_number).as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        self.0
+            .keyed_hex(&[ID_NUMBER_DOMAIN, normalise_id_number(id_number).as_bytes()])
     }
 }
 
