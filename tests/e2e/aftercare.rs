@@ -23,10 +23,7 @@ async fn post(stack: &Stack, path: &str, body: Value) -> (u16, Value) {
 }
 
 async fn status_of(stack: &Stack, number: &str, check: &str) -> Option<String> {
-    let r = reqwest::get(stack.url(&format!("/api/v1/orders/{number}?check_code={check}")))
-        .await
-        .ok()?;
-    let v: Value = r.json().await.ok()?;
+    let v = stack.public_view(number, check).await?;
     v["status"].as_str().map(str::to_owned)
 }
 

@@ -22,23 +22,6 @@ fn web_message() -> Value {
     })
 }
 
-async fn status_of(
-    http: &reqwest::Client,
-    stack: &Stack,
-    number: &str,
-    check: &str,
-) -> Option<Value> {
-    let r = http
-        .get(stack.url(&format!("/api/v1/orders/{number}?check_code={check}")))
-        .send()
-        .await
-        .ok()?;
-    if !r.status().is_success() {
-        return None;
-    }
-    r.json().await.ok()
-}
-
 #[tokio::test]
 async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_services() {
     let stack = Stack::start().await;
@@ -65,7 +48,7 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
         "the order to be dispatched with a sign deadline",
         WAIT,
         || async {
-            let v = status_of(&http, &stack, &number, &check).await?;
+            let v = stack.public_view(&number, &check).await?;
             (v["status"] == "dispatched" && !v["sign_due_at"].is_null()).then_some(v)
         },
     )
@@ -85,7 +68,7 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
         "the order to be signed with an expected completion date",
         WAIT,
         || async {
-            let v = status_of(&http, &stack, &number, &check).await?;
+            let v = stack.public_view(&number, &check).await?;
             (v["status"] == "signed" && !v["expected_completion_at"].is_null()).then_some(())
         },
     )
@@ -106,7 +89,7 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
 
     // Supervision accepts the complete result; the order closes; the public sees it.
     let view = wait_for("the order to be closed", WAIT, || async {
-        let v = status_of(&http, &stack, &number, &check).await?;
+        let v = stack.public_view(&number, &check).await?;
         (v["status"] == "closed").then_some(v)
     })
     .await;
@@ -146,11 +129,11 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
     .await;
 
     // A wrong check code reveals nothing.
-    assert_eq!(status_of(&http, &stack, &number, "000000x").await, None);
+    assert_eq!(stack.public_view(&number, "000000x").await, None);
     // A11: the last 4 digits of the requester's phone work as well; other digits do not.
-    let by_phone = status_of(&http, &stack, &number, "5678").await.unwrap();
+    let by_phone = stack.public_view(&number, "5678").await.unwrap();
     assert_eq!(by_phone["status"], "closed");
-    assert_eq!(status_of(&http, &stack, &number, "1234").await, None);
+    assert_eq!(stack.public_view(&number, "1234").await, None);
 
     // Personal data stays in intake's vault: not in any log line, not in any event.
     let personal = ["13812345678", "张三", "花果园"];

@@ -32,14 +32,13 @@ async fn submit(stack: &Stack, body: &Value) -> Value {
 }
 
 async fn public_status(stack: &Stack, receipt: &Value) -> Value {
-    let url = stack.url(&format!(
-        "/api/v1/orders/{}?check_code={}",
-        receipt["number"].as_str().unwrap(),
-        receipt["check_code"].as_str().unwrap()
-    ));
-    let r = reqwest::get(url).await.unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
+    stack
+        .public_view(
+            receipt["number"].as_str().unwrap(),
+            receipt["check_code"].as_str().unwrap(),
+        )
+        .await
+        .expect("the public view answers 200")
 }
 
 /// The events about one order published so far: (subject without namespace, data).

@@ -146,6 +146,48 @@ impl Stack {
         }
     }
 
+    /// The public progress view of an order (A11), by number and check code; `None` unless
+    /// the gateway answers 200 with JSON.
+    pub async fn public_view(&self, number: &str, check: &str) -> Option<serde_json::Value> {
+        let url = self.url(&format!("/api/v1/orders/{number}?check_code={check}"));
+        let r = reqwest::get(url).await.ok()?;
+        if !r.status().is_success() {
+            return None;
+        }
+        r.json().await.ok()
+    }
+
+    /// Publish `data` on the bus as `producer` would (through its outbox relay: in an
+    /// envelope whose id is the `Nats-Msg-Id`), for facts whose producing API is not built
+    /// yet. Returns the envelope id.
+    pub async fn publish_as<E: hotline_contract::Event>(
+        &self,
+        producer: &str,
+        data: E,
+    ) -> uuid::Uuid {
+        let client = async_nats::connect(self.nats.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        let ns = hotline_contract::Namespace::new(self.namespace.clone()).expect("namespace");
+        let subject = ns.subject(&data.subject());
+        let envelope =
+            hotline_contract::envelope::Envelope::new(producer, data.aggregate_id(), data);
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            hotline_contract::headers::NATS_MSG_ID,
+            envelope.id.to_string().as_str(),
+        );
+        js.publish_with_headers(
+            subject,
+            headers,
+            envelope.to_bytes().expect("encode").into(),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("stream ack");
+        envelope.id
+    }
+
     /// Every message in the `HOTLINE` stream so far, as (subject, payload text).
     pub async fn all_events(&self) -> Vec<(String, String)> {
         use futures::StreamExt;

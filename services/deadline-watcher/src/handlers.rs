@@ -8,6 +8,11 @@
 //!   policy for the order's kind and urgency (A15), announced with `deadline.scheduled`.
 //! - `order.result_submitted` settles the handling clock the same way.
 //! - `order.closed` cancels every clock still running.
+//! - `order.extension_granted` (A14) moves the handling clock's due instant and announces
+//!   it with `deadline.rescheduled`; an approval seen twice moves it once.
+//! - `order.suspended` pauses the clocks whose policy stops while suspended
+//!   (`deadline.paused`); `order.resumed` restarts them with the time they had left
+//!   (`deadline.rescheduled`). See [`crate::domain::deadline`] for the arithmetic.
 //!
 //! Which limit applies is read from `deadline_watcher.policies` and decided by
 //! [`crate::domain::policy::select`]; the policy id and version go on the timer and the
@@ -20,8 +25,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
-    DeadlineClock, DeadlineOverdue, DeadlineScheduled, OrderClosed, OrderDispatched,
-    OrderResultSubmitted, OrderSigned,
+    DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled,
+    LimitUnit, OrderClosed, OrderDispatched, OrderExtensionGranted, OrderResultSubmitted,
+    OrderResumed, OrderSigned, OrderSuspended, RescheduleCause,
 };
 use hotline_contract::vocabulary::{RequestKind, Urgency};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
@@ -29,9 +35,10 @@ use hotline_workday::{Calendar, CalendarError};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::deadline::{Limit, extended_due, resumed_due};
 use crate::domain::policy;
 use crate::domain::timer::{TimerEvent, TimerState, clock_code, next_state};
-use crate::store::{self, NewTimer, Timer};
+use crate::store::{self, ChangeKind, NewTimer, Timer, TimerChange};
 
 /// Starts, settles and cancels the clocks of each order.
 #[derive(Debug, Clone)]
@@ -280,6 +287,216 @@ impl Clocks {
         Ok(())
     }
 
+    /// A14: the center granted the unit more time; the handling clock's due instant moves
+    /// by the extension, counted from the due instant in force.
+    async fn extension_granted(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        granted: OrderExtensionGranted,
+    ) -> Result<(), HandlerError> {
+        if granted.extension.value == 0 {
+            return Err(HandlerError::permanent(format!(
+                "extension {} of order {} grants no time",
+                granted.extension_id, granted.order_id
+            )));
+        }
+        let timers = store::lock_order_timers(tx, granted.order_id).await?;
+        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Handling) else {
+            // The router grants extensions on signed orders only: the sign that starts the
+            // clock is still on its way (or went back for a retry). Wait for it.
+            return Err(HandlerError::transient(format!(
+                "order {} got an extension before its handling clock was started",
+                granted.order_id
+            )));
+        };
+        let extended = matches!(timer.state, TimerState::Running | TimerState::Paused);
+        let due_at = if extended {
+            extended_due(&self.calendar, timer.due_at, Limit::from(granted.extension))
+                .map_err(calendar_failure)?
+        } else {
+            timer.due_at
+        };
+        let recorded = store::record_change(
+            tx,
+            &TimerChange {
+                order_id: timer.order_id,
+                clock: timer.clock,
+                change: if extended {
+                    ChangeKind::Extended
+                } else {
+                    ChangeKind::ExtensionRefused
+                },
+                previous_due_at: timer.due_at,
+                due_at,
+                reason: Some(&granted.reason_code),
+                decided_by: Some(&granted.approved_by),
+                source_id: Some(granted.extension_id),
+                changed_at: granted.granted_at,
+            },
+        )
+        .await?;
+        if !recorded {
+            tracing::info!(extension_id = %granted.extension_id, "extension applied already");
+            return Ok(());
+        }
+        if !extended {
+            // Final states stay final: the clock was met, cancelled or already overdue
+            // (supervision decides on an overdue order; the grant is kept on record).
+            tracing::warn!(
+                state = timer.state.code(),
+                "extension granted for a handling clock that has ended; recorded, not applied"
+            );
+            return Ok(());
+        }
+        store::move_timer(tx, timer, timer.state, due_at, timer.paused_at).await?;
+        self.announce_rescheduled(
+            tx,
+            event,
+            timer,
+            RescheduleCause::Extension,
+            due_at,
+            granted.granted_at,
+        )
+        .await
+    }
+
+    /// The order's handling is suspended: each clock whose policy stops meanwhile pauses.
+    async fn suspended(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        suspended: OrderSuspended,
+    ) -> Result<(), HandlerError> {
+        let at = suspended.suspended_at;
+        let reason = serde_json::to_value(suspended.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        for timer in store::lock_order_timers(tx, suspended.order_id).await? {
+            match next_state(timer.view(), TimerEvent::Suspended { at }) {
+                None => {}
+                Some(TimerState::Paused) => {
+                    store::move_timer(tx, &timer, TimerState::Paused, timer.due_at, Some(at))
+                        .await?;
+                    store::record_change(
+                        tx,
+                        &TimerChange {
+                            order_id: timer.order_id,
+                            clock: timer.clock,
+                            change: ChangeKind::Paused,
+                            previous_due_at: timer.due_at,
+                            due_at: timer.due_at,
+                            reason: reason.as_deref(),
+                            decided_by: Some(&suspended.approved_by),
+                            source_id: None,
+                            changed_at: at,
+                        },
+                    )
+                    .await?;
+                    self.outbox
+                        .append(
+                            tx,
+                            &event.trace,
+                            DeadlinePaused {
+                                order_id: timer.order_id,
+                                clock: timer.clock,
+                                unit_id: timer.unit_id.clone(),
+                                due_at: timer.due_at,
+                                paused_at: at,
+                            },
+                        )
+                        .await?;
+                }
+                Some(state) => {
+                    // Suspended after the clock ran out: the deadline was missed (A17).
+                    store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                    if state == TimerState::Overdue {
+                        self.announce_overdue(tx, event, &timer).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The suspension ended: paused clocks restart with the time they had left.
+    async fn resumed(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        resumed: OrderResumed,
+    ) -> Result<(), HandlerError> {
+        for timer in store::lock_order_timers(tx, resumed.order_id).await? {
+            if next_state(timer.view(), TimerEvent::Resumed) != Some(TimerState::Running) {
+                continue;
+            }
+            let paused_at = timer.paused_at.unwrap_or(resumed.resumed_at);
+            let resumed_at = resumed.resumed_at.max(paused_at);
+            let unit = match store::policy(tx, &timer.policy_id, timer.policy_version)
+                .await?
+                .limit
+            {
+                Limit::WorkingDays(_) => LimitUnit::WorkingDays,
+                Limit::Hours(_) => LimitUnit::Hours,
+            };
+            let due_at = resumed_due(&self.calendar, unit, timer.due_at, paused_at, resumed_at)
+                .map_err(calendar_failure)?;
+            store::move_timer(tx, &timer, TimerState::Running, due_at, None).await?;
+            store::record_change(
+                tx,
+                &TimerChange {
+                    order_id: timer.order_id,
+                    clock: timer.clock,
+                    change: ChangeKind::Resumed,
+                    previous_due_at: timer.due_at,
+                    due_at,
+                    reason: None,
+                    decided_by: None,
+                    source_id: None,
+                    changed_at: resumed_at,
+                },
+            )
+            .await?;
+            self.announce_rescheduled(
+                tx,
+                event,
+                &timer,
+                RescheduleCause::Resumed,
+                due_at,
+                resumed_at,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn announce_rescheduled(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        timer: &Timer,
+        cause: RescheduleCause,
+        due_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<(), HandlerError> {
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                DeadlineRescheduled {
+                    order_id: timer.order_id,
+                    clock: timer.clock,
+                    unit_id: timer.unit_id.clone(),
+                    cause,
+                    previous_due_at: timer.due_at,
+                    due_at,
+                    rescheduled_at: at,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn announce_overdue(
         &self,
         tx: &mut PgConnection,
@@ -328,6 +545,18 @@ impl EventHandler for Clocks {
             OrderClosed::TYPE => {
                 let closed = env.decode::<OrderClosed>()?.data;
                 self.closed(tx, closed).await
+            }
+            OrderExtensionGranted::TYPE => {
+                let granted = env.decode::<OrderExtensionGranted>()?.data;
+                self.extension_granted(tx, event, granted).await
+            }
+            OrderSuspended::TYPE => {
+                let suspended = env.decode::<OrderSuspended>()?.data;
+                self.suspended(tx, event, suspended).await
+            }
+            OrderResumed::TYPE => {
+                let resumed = env.decode::<OrderResumed>()?.data;
+                self.resumed(tx, event, resumed).await
             }
             // Other events on the filtered subjects (a future version) are not ours yet.
             _ => Ok(()),

@@ -23,6 +23,7 @@ pub mod domain;
 pub mod handlers;
 pub mod overdue;
 pub mod periodic;
+pub mod queries;
 pub mod reminders;
 pub mod store;
 
@@ -83,6 +84,9 @@ pub async fn start(
                 event::ORDER_SIGNED,
                 event::ORDER_RESULT_SUBMITTED,
                 event::ORDER_CLOSED,
+                event::ORDER_EXTENSION_GRANTED,
+                event::ORDER_SUSPENDED,
+                event::ORDER_RESUMED,
             ],
         ),
         handlers::Clocks::new(calendar.clone(), outbox.clone()),
@@ -109,10 +113,16 @@ pub async fn start(
             shutdown.clone(),
         ),
     );
+    let rpc = queries::serve(&ctx, calendar.clone())
+        .await
+        .context("serve the calendar queries")?;
+    running.spawn("rpc", rpc.wait());
+    let readiness_warnings = running.readiness_warnings();
     running.spawn(
         "calendar-watch",
         calendar::watch(
             calendar,
+            readiness_warnings,
             Duration::from_secs(settings.calendar_check_interval_secs),
             shutdown.clone(),
         ),

@@ -50,6 +50,10 @@ pub struct Timer {
     pub urgency: Option<Urgency>,
     pub state: TimerState,
     pub traceparent: Option<String>,
+    /// Copied from the policy when the clock started: whether it stops while suspended.
+    pub stops_when_suspended: bool,
+    /// When the clock was paused (state [`TimerState::Paused`] only).
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 impl Timer {
@@ -59,6 +63,7 @@ impl Timer {
             clock: self.clock,
             state: self.state,
             due_at: self.due_at,
+            stops_when_suspended: self.stops_when_suspended,
         }
     }
 }
@@ -77,11 +82,13 @@ struct TimerRow {
     urgency: Option<String>,
     state: String,
     traceparent: Option<String>,
+    stops_when_suspended: bool,
+    paused_at: Option<DateTime<Utc>>,
 }
 
 /// The columns [`TimerRow`] reads.
 const TIMER_COLUMNS: &str = "order_id, clock, unit_id, started_at, due_at, policy, policy_id, \
-     policy_version, kind, urgency, state, traceparent";
+     policy_version, kind, urgency, state, traceparent, stops_when_suspended, paused_at";
 
 /// A stored code the rules do not know (the table's CHECK constraints make it impossible
 /// unless someone edits rows by hand).
@@ -130,6 +137,8 @@ impl TryFrom<TimerRow> for Timer {
             urgency,
             state,
             traceparent: row.traceparent,
+            stops_when_suspended: row.stops_when_suspended,
+            paused_at: row.paused_at,
         })
     }
 }
@@ -147,8 +156,8 @@ pub async fn insert_timer(
     let inserted = sqlx::query(
         "INSERT INTO deadline_watcher.timers \
          (order_id, clock, unit_id, started_at, due_at, policy, policy_id, policy_version, \
-          kind, urgency, state, updated_at, traceparent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12) \
+          kind, urgency, state, updated_at, traceparent, stops_when_suspended) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12, $13) \
          ON CONFLICT (order_id, clock) DO NOTHING",
     )
     .bind(timer.order_id)
@@ -163,6 +172,7 @@ pub async fn insert_timer(
     .bind(timer.urgency.map(Urgency::code))
     .bind(TimerState::Running.code())
     .bind(timer.traceparent.as_deref())
+    .bind(timer.policy.stops_when_suspended)
     .execute(tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -184,7 +194,8 @@ pub async fn lock_order_timers(
     into_timers(rows)
 }
 
-/// Move one timer to `state`.
+/// Move one timer to `state` (not [`TimerState::Paused`], which needs its instant: see
+/// [`move_timer`]).
 pub async fn set_state(
     tx: &mut PgConnection,
     order_id: Uuid,
@@ -192,7 +203,7 @@ pub async fn set_state(
     state: TimerState,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE deadline_watcher.timers SET state = $3, updated_at = now() \
+        "UPDATE deadline_watcher.timers SET state = $3, paused_at = NULL, updated_at = now() \
          WHERE order_id = $1 AND clock = $2",
     )
     .bind(order_id)
@@ -255,6 +266,7 @@ struct PolicyRow {
     limit_value: i32,
     basis: String,
     active: bool,
+    stops_when_suspended: bool,
 }
 
 impl TryFrom<PolicyRow> for Policy {
@@ -294,6 +306,7 @@ impl TryFrom<PolicyRow> for Policy {
             limit,
             basis: row.basis,
             active: row.active,
+            stops_when_suspended: row.stops_when_suspended,
         })
     }
 }
@@ -304,15 +317,120 @@ pub async fn active_policies(
     tx: &mut PgConnection,
     clock: DeadlineClock,
 ) -> Result<Vec<Policy>, sqlx::Error> {
-    let rows: Vec<PolicyRow> = sqlx::query_as(
-        "SELECT policy_id, version, clock, kind, urgency, limit_unit, limit_value, basis, active \
-         FROM deadline_watcher.policies WHERE active AND clock = $1 \
-         ORDER BY policy_id, version",
-    )
+    let rows: Vec<PolicyRow> = sqlx::query_as(&format!(
+        "SELECT {POLICY_COLUMNS} FROM deadline_watcher.policies WHERE active AND clock = $1 \
+         ORDER BY policy_id, version"
+    ))
     .bind(clock_code(clock))
     .fetch_all(tx)
     .await?;
     rows.into_iter().map(Policy::try_from).collect()
+}
+
+/// One version of a policy, active or not (the one a running timer was computed by).
+pub async fn policy(
+    tx: &mut PgConnection,
+    policy_id: &str,
+    version: i32,
+) -> Result<Policy, sqlx::Error> {
+    let row: PolicyRow = sqlx::query_as(&format!(
+        "SELECT {POLICY_COLUMNS} FROM deadline_watcher.policies \
+         WHERE policy_id = $1 AND version = $2"
+    ))
+    .bind(policy_id)
+    .bind(version)
+    .fetch_one(tx)
+    .await?;
+    Policy::try_from(row)
+}
+
+/// The columns [`PolicyRow`] reads.
+const POLICY_COLUMNS: &str = "policy_id, version, clock, kind, urgency, limit_unit, limit_value, \
+     basis, active, stops_when_suspended";
+
+/// Move a timer: its state, due instant and pause instant together.
+pub async fn move_timer(
+    tx: &mut PgConnection,
+    timer: &Timer,
+    state: TimerState,
+    due_at: DateTime<Utc>,
+    paused_at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deadline_watcher.timers \
+         SET state = $3, due_at = $4, paused_at = $5, updated_at = now() \
+         WHERE order_id = $1 AND clock = $2",
+    )
+    .bind(timer.order_id)
+    .bind(clock_code(timer.clock))
+    .bind(state.code())
+    .bind(due_at)
+    .bind(paused_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// What moved a timer's due instant, for its history (`timer_changes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Paused,
+    Resumed,
+    Extended,
+    /// An extension granted for a clock that had already ended (kept for the record).
+    ExtensionRefused,
+}
+
+impl ChangeKind {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Paused => "paused",
+            Self::Resumed => "resumed",
+            Self::Extended => "extended",
+            Self::ExtensionRefused => "extension_refused",
+        }
+    }
+}
+
+/// One entry of a timer's history.
+#[derive(Debug, Clone)]
+pub struct TimerChange<'a> {
+    pub order_id: Uuid,
+    pub clock: DeadlineClock,
+    pub change: ChangeKind,
+    pub previous_due_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub reason: Option<&'a str>,
+    pub decided_by: Option<&'a str>,
+    /// The approval behind the change, if any: one change per approval.
+    pub source_id: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// Append to a timer's history. Returns false when the change's `source_id` was recorded
+/// already (the same approval published twice): the caller must not apply it again.
+pub async fn record_change(
+    tx: &mut PgConnection,
+    change: &TimerChange<'_>,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO deadline_watcher.timer_changes \
+         (order_id, clock, change, previous_due_at, due_at, reason, decided_by, source_id, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (order_id, clock, source_id) WHERE source_id IS NOT NULL DO NOTHING",
+    )
+    .bind(change.order_id)
+    .bind(clock_code(change.clock))
+    .bind(change.change.code())
+    .bind(change.previous_due_at)
+    .bind(change.due_at)
+    .bind(change.reason)
+    .bind(change.decided_by)
+    .bind(change.source_id)
+    .bind(change.changed_at)
+    .execute(tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// A running timer with a reminder point reached and not yet recorded as sent.

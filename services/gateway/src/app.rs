@@ -29,7 +29,9 @@ use crate::routes::{self, AppState};
         routes::submit_result,
         routes::record_satisfaction,
         routes::flag_harassment,
-        routes::repeat_candidates
+        routes::repeat_candidates,
+        routes::calendar_due,
+        routes::calendar_year
     ),
     components(schemas(
         Problem,
@@ -41,7 +43,8 @@ use crate::routes::{self, AppState};
     tags(
         (name = "orders", description = "工单：受理、进度查询与回访"),
         (name = "units", description = "承办单位：签收与反馈"),
-        (name = "agents", description = "话务员")
+        (name = "agents", description = "话务员"),
+        (name = "calendar", description = "工作日历与办理时限（公开）")
     )
 )]
 pub struct ApiDoc;
@@ -84,6 +87,9 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
             post(routes::flag_harassment),
         )
         .route("/api/v1/repeat-candidates", post(routes::repeat_candidates))
+        // Public, read-only: the calendar every deadline is counted on (A15).
+        .route("/api/v1/calendar/due", get(routes::calendar_due))
+        .route("/api/v1/calendar/{year}", get(routes::calendar_year))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

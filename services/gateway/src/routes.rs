@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use hotline_contract::Namespace;
 use hotline_contract::rpc::{
     self, FieldError, ProgressQuery, ProgressView, RegisterOrder, RegistrationReceipt,
-    ResultReceipt, RpcReply, SignCommand, SignReceipt, SubmitResultCommand,
+    ResultReceipt, RpcErrorCode, RpcReply, SignCommand, SignReceipt, SubmitResultCommand,
 };
 use hotline_messaging::CallError;
 use hotline_telemetry::{TRACEPARENT, TraceContext};
@@ -95,6 +95,19 @@ async fn ask<Req: Serialize, Resp: DeserializeOwned>(
     request: &Req,
     trace: &TraceContext,
 ) -> Result<Json<Resp>, Problem> {
+    call(state, verb, request, trace)
+        .await
+        .map(Json)
+        .map_err(call_problem)
+}
+
+/// Ask the service behind `verb` on the gateway's connection, within its timeout.
+async fn call<Req: Serialize, Resp: DeserializeOwned>(
+    state: &AppState,
+    verb: (&str, &str),
+    request: &Req,
+    trace: &TraceContext,
+) -> Result<Resp, CallError> {
     hotline_messaging::call(
         &state.nats,
         &state.namespace,
@@ -104,8 +117,6 @@ async fn ask<Req: Serialize, Resp: DeserializeOwned>(
         state.timeout,
     )
     .await
-    .map(Json)
-    .map_err(call_problem)
 }
 
 fn call_problem(error: CallError) -> Problem {
@@ -382,4 +393,283 @@ pub async fn repeat_candidates(
     let trace = trace_of(&headers);
     let query: rpc::RepeatCandidatesQuery = parse_json(body)?;
     ask(&state, rpc::verbs::INTAKE_REPEAT_CANDIDATES, &query, &trace).await
+}
+
+/// Query string of the due-instant query. Every value arrives as text and is parsed here,
+/// so a malformed one is named in a 400; the rules about them (exactly one of
+/// `working_days` and `hours`, their ranges) are the deadline-watcher's.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueParams {
+    /// When the clock starts, RFC 3339, e.g. `2026-09-30T10:00:00+08:00` (in a URL the `+`
+    /// is written `%2B`; an unescaped `+` that arrives as a space is accepted too).
+    #[param(value_type = String, format = DateTime, required = true)]
+    pub from: Option<String>,
+    /// "Within N working days" on the official calendar (1–3650).
+    #[param(value_type = Option<u32>)]
+    pub working_days: Option<String>,
+    /// "Within N hours": calendar hours, holidays included (1–8784).
+    #[param(value_type = Option<u32>)]
+    pub hours: Option<String>,
+}
+
+/// When a time limit runs out on the official working-day calendar (A15, R-A15.2).
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/due",
+    params(DueParams),
+    responses(
+        (status = 200, description = "到期时间", body = rpc::DueAnswer),
+        (status = 400, description = "查询参数有误（errors 列出每个参数的问题：from 无法解析，working_days 与 hours 缺少或同时给出，数值超出范围）", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "计算需要的年度没有工作日历数据（type /problems/calendar_year_missing，detail 写明年份）", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "服务暂时不可用", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "calendar"
+)]
+pub async fn calendar_due(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<DueParams>, QueryRejection>,
+) -> Result<Json<rpc::DueAnswer>, Problem> {
+    let trace = trace_of(&headers);
+    let Query(params) = params.map_err(|_| {
+        bad_parameters(vec![param_error(
+            "query",
+            "invalid_format",
+            "查询字符串无法解析",
+        )])
+    })?;
+    let mut errors = Vec::new();
+    let from = required(
+        &mut errors,
+        "from",
+        params.from.as_deref(),
+        parse_instant,
+        "起算时间 from 须为 RFC 3339 格式，如 2026-09-30T10:00:00+08:00",
+    );
+    let working_days = optional(
+        &mut errors,
+        "working_days",
+        params.working_days.as_deref(),
+        |text| text.parse().ok(),
+        "工作日数 working_days 须为正整数",
+    );
+    let hours = optional(
+        &mut errors,
+        "hours",
+        params.hours.as_deref(),
+        |text| text.parse().ok(),
+        "小时数 hours 须为正整数",
+    );
+    let (Some(from), Some(working_days), Some(hours)) = (from, working_days, hours) else {
+        return Err(bad_parameters(errors));
+    };
+    let query = rpc::DueQuery {
+        from,
+        working_days,
+        hours,
+    };
+    call(&state, rpc::verbs::DEADLINE_WATCHER_DUE, &query, &trace)
+        .await
+        .map(Json)
+        .map_err(query_problem)
+}
+
+/// Every day of a year on the official working-day calendar: working or not, the holiday it
+/// belongs to, adjusted working days (调休).
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/{year}",
+    params(("year" = i32, Path, description = "年份，如 2026")),
+    responses(
+        (status = 200, description = "该年每一天", body = rpc::CalendarYear),
+        (status = 400, description = "年份不是数字", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "该年度没有工作日历数据（type /problems/calendar_year_missing）", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "服务暂时不可用", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "calendar"
+)]
+pub async fn calendar_year(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    year: Result<Path<String>, PathRejection>,
+) -> Result<Json<rpc::CalendarYear>, Problem> {
+    let trace = trace_of(&headers);
+    let year = year
+        .ok()
+        .and_then(|Path(year)| year.parse().ok())
+        .ok_or_else(|| {
+            bad_parameters(vec![param_error(
+                "year",
+                "invalid_format",
+                "年份 year 须为数字，如 2026",
+            )])
+        })?;
+    let query = rpc::CalendarQuery { year };
+    call(
+        &state,
+        rpc::verbs::DEADLINE_WATCHER_CALENDAR,
+        &query,
+        &trace,
+    )
+    .await
+    .map(Json)
+    .map_err(query_problem)
+}
+
+/// 400 for query parameters the request got wrong, each named in `errors`. A malformed
+/// query string is a bad request as such, unlike a JSON body that decodes but fails
+/// validation (422).
+fn bad_parameters(errors: Vec<FieldError>) -> Problem {
+    Problem {
+        errors,
+        ..Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "查询参数有误",
+            "请按参数错误修改后重试",
+        )
+    }
+}
+
+fn param_error(field: &str, code: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Parses the required parameter `field`; on failure records why and returns `None`.
+fn required<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    invalid: &str,
+) -> Option<T> {
+    match text.filter(|t| !t.is_empty()) {
+        None => {
+            errors.push(param_error(field, "required", invalid));
+            None
+        }
+        Some(text) => parse(text).or_else(|| {
+            errors.push(param_error(field, "invalid_format", invalid));
+            None
+        }),
+    }
+}
+
+/// Parses the optional parameter `field`: `Some(None)` when absent, `None` (with the reason
+/// recorded) when present but malformed.
+fn optional<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    invalid: &str,
+) -> Option<Option<T>> {
+    match text {
+        None => Some(None),
+        Some(text) => parse(text).map(Some).or_else(|| {
+            errors.push(param_error(field, "invalid_format", invalid));
+            None
+        }),
+    }
+}
+
+/// An RFC 3339 instant. A `+` written unescaped in a URL arrives as a space; in the offset
+/// position it can only have been a `+`, so it is read as one.
+fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+    parse(text)
+        .or_else(|| {
+            let split = text.len().checked_sub(6)?;
+            let (time, offset) = text.split_at_checked(split)?;
+            let offset = offset.strip_prefix(' ')?;
+            parse(&format!("{time}+{offset}"))
+        })
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// A service's refusal of a query-string request: its validation failures name a query
+/// parameter, so they are a 400 like the gateway's own parsing failures; a calendar year
+/// without data gets its own problem type (404, naming the year).
+fn query_problem(error: CallError) -> Problem {
+    match error {
+        CallError::Rpc(e) if e.code == RpcErrorCode::InvalidRequest => bad_parameters(e.fields),
+        CallError::Rpc(e)
+            if e.fields
+                .iter()
+                .any(|f| f.code == rpc::CALENDAR_YEAR_MISSING) =>
+        {
+            Problem {
+                errors: e.fields,
+                ..Problem::new(
+                    StatusCode::NOT_FOUND,
+                    rpc::CALENDAR_YEAR_MISSING,
+                    "没有该年度的工作日历",
+                    e.message,
+                )
+            }
+        }
+        other => call_problem(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instant_is_read_in_rfc_3339_with_its_offset() {
+        let expected = "2026-09-30T02:00:00Z".parse::<DateTime<Utc>>().ok();
+        assert_eq!(parse_instant("2026-09-30T10:00:00+08:00"), expected);
+        assert_eq!(parse_instant("2026-09-30T02:00:00Z"), expected);
+        // The `+` of an unescaped offset arrives as a space.
+        assert_eq!(parse_instant("2026-09-30T10:00:00 08:00"), expected);
+        for bad in [
+            "",
+            "2026-09-30",
+            "tomorrow",
+            "2026-09-30T10:00:00",
+            " 08:00",
+            "中文中文中文",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_malformed_parameter_is_named_and_absent_optional_ones_are_fine() {
+        let mut errors = Vec::new();
+        let count = |t: &str| t.parse::<u32>().ok();
+        assert_eq!(optional(&mut errors, "hours", None, count, "m"), Some(None));
+        assert_eq!(
+            optional(&mut errors, "hours", Some("24"), count, "m"),
+            Some(Some(24))
+        );
+        assert!(errors.is_empty());
+        assert_eq!(optional(&mut errors, "hours", Some("-1"), count, "m"), None);
+        assert_eq!(
+            optional(&mut errors, "working_days", Some(""), count, "m"),
+            None
+        );
+        assert_eq!(
+            required(&mut errors, "from", None, parse_instant, "m"),
+            None
+        );
+        let named: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("hours", "invalid_format"),
+                ("working_days", "invalid_format"),
+                ("from", "required")
+            ]
+        );
+    }
 }

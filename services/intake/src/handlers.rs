@@ -1,10 +1,11 @@
 //! Intake's status projection: every order event moves the public status forward, so the
 //! progress query (A11) answers from intake's own tables.
 
+use chrono::{DateTime, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
-    Closure, DeadlineClock, DeadlineScheduled, OrderClosed, OrderDispatched, OrderRegistered,
-    OrderResultSubmitted, OrderSigned,
+    Closure, DeadlineClock, DeadlineRescheduled, DeadlineScheduled, OrderClosed, OrderDispatched,
+    OrderRegistered, OrderResultSubmitted, OrderSigned,
 };
 use hotline_contract::vocabulary::OrderStatus;
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
@@ -76,18 +77,13 @@ impl EventHandler for StatusProjection {
             }
             DeadlineScheduled::TYPE => {
                 let e = env.decode::<DeadlineScheduled>()?.data;
-                if known(tx, e.order_id).await? {
-                    match e.clock {
-                        DeadlineClock::Sign => {
-                            store::set_sign_due(tx, e.order_id, e.due_at).await?
-                        }
-                        // A11: the expected completion date the requester sees.
-                        DeadlineClock::Handling => {
-                            store::set_handling_due(tx, e.order_id, e.due_at).await?
-                        }
-                    }
-                }
-                return Ok(());
+                return set_due(tx, e.order_id, e.clock, e.due_at).await;
+            }
+            // An extension (A14) or the end of a suspension moved the deadline: the latest
+            // due instant is the one the requester is told.
+            DeadlineRescheduled::TYPE => {
+                let e = env.decode::<DeadlineRescheduled>()?.data;
+                return set_due(tx, e.order_id, e.clock, e.due_at).await;
             }
             // Events this projection does not show (yet) are acknowledged and skipped.
             _ => return Ok(()),
@@ -101,6 +97,23 @@ impl EventHandler for StatusProjection {
         store::advance_status(tx, order_id, status, at).await?;
         Ok(())
     }
+}
+
+/// Record a clock's due instant on an order this service registered.
+async fn set_due(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    clock: DeadlineClock,
+    due_at: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    if known(tx, order_id).await? {
+        match clock {
+            DeadlineClock::Sign => store::set_sign_due(tx, order_id, due_at).await?,
+            // A11: the expected completion date the requester sees.
+            DeadlineClock::Handling => store::set_handling_due(tx, order_id, due_at).await?,
+        }
+    }
+    Ok(())
 }
 
 async fn known(tx: &mut PgConnection, order_id: Uuid) -> Result<bool, HandlerError> {

@@ -83,7 +83,14 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
 
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("status", &[event::ALL_ORDER, event::DEADLINE_SCHEDULED]),
+        ctx.consumer(
+            "status",
+            &[
+                event::ALL_ORDER,
+                event::DEADLINE_SCHEDULED,
+                event::DEADLINE_RESCHEDULED,
+            ],
+        ),
         handlers::StatusProjection {
             nats: ctx.nats.clone(),
             namespace: ctx.namespace.clone(),

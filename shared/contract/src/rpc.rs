@@ -25,6 +25,8 @@ pub mod verbs {
     pub const ROUTER_RESULT_REPLY: (&str, &str) = ("router", "result_reply");
     pub const INTAKE_REPEAT_CANDIDATES: (&str, &str) = ("intake", "repeat_candidates");
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
+    pub const DEADLINE_WATCHER_DUE: (&str, &str) = ("deadline-watcher", "due");
+    pub const DEADLINE_WATCHER_CALENDAR: (&str, &str) = ("deadline-watcher", "calendar");
 }
 
 /// What went wrong, for machines.
@@ -109,7 +111,28 @@ impl RpcError {
     pub fn internal() -> Self {
         Self::new(RpcErrorCode::Internal, "内部错误，请稍后重试")
     }
+
+    /// The working-day calendar has no data for `year`, so the answer cannot be given
+    /// without guessing (`not_found`, one field error `year` /
+    /// [`CALENDAR_YEAR_MISSING`]; both messages name the year).
+    pub fn calendar_year_missing(year: i32) -> Self {
+        Self {
+            code: RpcErrorCode::NotFound,
+            message: format!(
+                "没有 {year} 年的工作日历数据，须待运维人员加载国务院公布的节假日安排"
+            ),
+            fields: vec![FieldError {
+                field: "year".to_owned(),
+                code: CALENDAR_YEAR_MISSING.to_owned(),
+                message: format!("没有 {year} 年的工作日历数据"),
+            }],
+        }
+    }
 }
+
+/// The field-error code of [`RpcError::calendar_year_missing`]: the working-day calendar
+/// does not cover a year the answer needs.
+pub const CALENDAR_YEAR_MISSING: &str = "calendar_year_missing";
 
 /// The reply body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -428,4 +451,82 @@ pub struct RepeatCandidateView {
     pub same_requester: bool,
     /// The combined score the list is ranked by, 0..1.
     pub score: f64,
+}
+
+/// `rpc.deadline-watcher.due`: when a time limit starting at `from` runs out, on the
+/// official working-day calendar (R-A15.2; `docs/deadlines.md`). Exactly one of
+/// `working_days` and `hours` is given.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DueQuery {
+    /// When the clock starts (e.g. dispatch or sign).
+    pub from: DateTime<Utc>,
+    /// "Within N working days": ends at 00:00 Asia/Shanghai after the N-th working day
+    /// following the day of `from` (that day is not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days: Option<u32>,
+    /// "Within N hours": calendar hours, weekends and holidays included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+}
+
+/// Which kind of time limit a [`DueAnswer`] counted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueRule {
+    /// Working days on the official calendar.
+    WorkingDays,
+    /// Calendar hours.
+    Hours,
+}
+
+/// Reply to [`DueQuery`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueAnswer {
+    pub from: DateTime<Utc>,
+    /// When the limit runs out.
+    pub due_at: DateTime<Utc>,
+    pub rule: DueRule,
+    /// How many working days or hours.
+    pub n: u32,
+    /// For `working_days`: the N-th working day counted (Asia/Shanghai), the day whose end
+    /// is `due_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_working_day: Option<NaiveDate>,
+}
+
+/// `rpc.deadline-watcher.calendar`: the official working-day calendar of one year.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarQuery {
+    pub year: i32,
+}
+
+/// One date of a [`CalendarYear`] (a civil date in Asia/Shanghai).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    /// Whether time limits in working days count this date.
+    pub working: bool,
+    /// The public holiday the date belongs to (e.g. `国庆节`): one of its rest days, or the
+    /// adjusted working day that makes up for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holiday: Option<String>,
+    /// A Saturday or Sunday that is a working day (调休).
+    pub adjusted_working_day: bool,
+}
+
+/// Reply to [`CalendarQuery`]: every date of the year, in order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// How many of `days` are working days.
+    pub working_days: u32,
+    pub days: Vec<CalendarDay>,
 }

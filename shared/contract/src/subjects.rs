@@ -105,9 +105,14 @@ pub mod event {
     pub const ORDER_REPEAT_LINKED: &str = "hotline.order.repeat_linked";
     pub const ORDER_TRANSFER_REQUESTED: &str = "hotline.order.transfer_requested";
     pub const ORDER_SATISFACTION_RECORDED: &str = "hotline.order.satisfaction_recorded";
+    pub const ORDER_EXTENSION_GRANTED: &str = "hotline.order.extension_granted";
+    pub const ORDER_SUSPENDED: &str = "hotline.order.suspended";
+    pub const ORDER_RESUMED: &str = "hotline.order.resumed";
     pub const DEADLINE_SCHEDULED: &str = "hotline.deadline.scheduled";
     pub const DEADLINE_REMINDER: &str = "hotline.deadline.reminder";
     pub const DEADLINE_OVERDUE: &str = "hotline.deadline.overdue";
+    pub const DEADLINE_RESCHEDULED: &str = "hotline.deadline.rescheduled";
+    pub const DEADLINE_PAUSED: &str = "hotline.deadline.paused";
     /// Every order event.
     pub const ALL_ORDER: &str = "hotline.order.>";
     /// Every deadline event.

@@ -43,7 +43,8 @@ pub enum RequesterType {
     Organisation,
 }
 
-/// Urgency recorded at registration; urgent matters get limits in hours.
+/// Urgency recorded at registration; urgent and critical matters get limits in hours
+/// (docs/deadlines.md).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +52,9 @@ pub enum Urgency {
     #[default]
     Normal,
     Urgent,
+    /// A risk to life or property that stays with 12345 (not an emergency for
+    /// 110/119/120): the shortest handling limit.
+    Critical,
 }
 
 /// Where an order stands, as the public progress query reports it.
@@ -209,6 +213,7 @@ labels!(SatisfactionVerdict {
 labels!(Urgency {
     Normal => "normal", "一般",
     Urgent => "urgent", "紧急",
+    Critical => "critical", "特急（危及生命财产安全）",
 });
 
 #[cfg(test)]

@@ -169,6 +169,81 @@ fn deadline_overdue_v1() {
 }
 
 #[test]
+fn deadline_rescheduled_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlineRescheduled {
+            order_id: ORDER,
+            clock: DeadlineClock::Handling,
+            unit_id: "520102-env".to_owned(),
+            cause: RescheduleCause::Extension,
+            previous_due_at: at(16, 0),
+            due_at: at(20, 0),
+            rescheduled_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn deadline_paused_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlinePaused {
+            order_id: ORDER,
+            clock: DeadlineClock::Handling,
+            unit_id: "520102-env".to_owned(),
+            due_at: at(16, 0),
+            paused_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_extension_granted_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderExtensionGranted {
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            extension_id: Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0e01),
+            extension: TimeLimit {
+                unit: LimitUnit::WorkingDays,
+                value: 5,
+            },
+            reason_code: "needs_site_survey".to_owned(),
+            approved_by: "center-head-02".to_owned(),
+            granted_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_suspended_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderSuspended {
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            reason: SuspensionReason::AwaitingAppraisal,
+            approved_by: "center-head-02".to_owned(),
+            suspended_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_resumed_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderResumed {
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            resumed_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
 fn dead_letter_recorded_v1() {
     insta::assert_json_snapshot!(snapshot(
         "router",
@@ -373,4 +448,66 @@ fn order_satisfaction_recorded_v1() {
             recorded_at: at(16, 0),
         }
     ));
+}
+
+#[test]
+fn deadline_watcher_calendar_queries() {
+    let from = Utc.with_ymd_and_hms(2026, 9, 30, 2, 0, 0).unwrap();
+    let date = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    insta::assert_json_snapshot!(
+        "due_query_working_days",
+        DueQuery {
+            from,
+            working_days: Some(1),
+            hours: None,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "due_query_hours",
+        DueQuery {
+            from,
+            working_days: None,
+            hours: Some(24),
+        }
+    );
+    insta::assert_json_snapshot!(
+        "due_answer",
+        DueAnswer {
+            from,
+            due_at: Utc.with_ymd_and_hms(2026, 10, 8, 16, 0, 0).unwrap(),
+            rule: DueRule::WorkingDays,
+            n: 1,
+            last_working_day: Some(date(10, 8)),
+        }
+    );
+    insta::assert_json_snapshot!("calendar_query", CalendarQuery { year: 2026 });
+    insta::assert_json_snapshot!(
+        "calendar_year",
+        CalendarYear {
+            year: 2026,
+            working_days: 1,
+            days: vec![
+                CalendarDay {
+                    date: date(10, 7),
+                    working: false,
+                    holiday: Some("国庆节".to_owned()),
+                    adjusted_working_day: false,
+                },
+                CalendarDay {
+                    date: date(10, 10),
+                    working: true,
+                    holiday: Some("国庆节".to_owned()),
+                    adjusted_working_day: true,
+                },
+                CalendarDay {
+                    date: date(10, 11),
+                    working: false,
+                    holiday: None,
+                    adjusted_working_day: false,
+                },
+            ],
+        }
+    );
+    let missing: RpcReply<DueAnswer> = RpcReply::Error(RpcError::calendar_year_missing(2027));
+    insta::assert_json_snapshot!("rpc_error_calendar_year_missing", missing);
 }

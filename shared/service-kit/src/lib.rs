@@ -34,5 +34,5 @@ pub mod wiring;
 pub use bootstrap::{BootstrapError, ServiceContext};
 pub use config::{CommonConfig, ConfigError, DatabaseConfig, OpsConfig};
 pub use db::DbError;
-pub use ops::{OpsServer, Readiness};
+pub use ops::{OpsServer, Readiness, ReadinessWarnings};
 pub use running::Running;

@@ -6,6 +6,10 @@
 //!   `SELECT 1` within 2 s, and every extra check passes; otherwise `503` (readiness: do
 //!   not count on me now). The JSON body names each check and why it failed, so an
 //!   operator can read it straight from `kubectl`; full errors go to the logs.
+//!   A service may also post *warnings* ([`ReadinessWarnings`]): conditions an operator must
+//!   act on soon but that do not stop the service from working now (e.g. next year's
+//!   holiday schedule not loaded in December). They are listed under `warnings` in the body
+//!   and never turn `/readyz` to 503, so a warning cannot take every replica out of service.
 //! * `/metrics` renders the process-wide Prometheus recorder.
 //!
 //! It is a separate listener from any public API so it can stay on the cluster network.
@@ -13,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -34,12 +38,47 @@ const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 /// every `/readyz` request, so it must be cheap and must not block.
 pub type ReadinessCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
+/// Non-fatal readiness details a service posts while it runs, shown by `/readyz` under
+/// `warnings` (name → message) without making the service unready.
+///
+/// A cheap shared handle: clones post to the same set, so a background task can keep its
+/// own clone and set or clear its warning whenever its condition changes.
+#[derive(Clone, Debug, Default)]
+pub struct ReadinessWarnings(Arc<RwLock<BTreeMap<String, String>>>);
+
+impl ReadinessWarnings {
+    /// Post (or replace) the warning called `name`.
+    pub fn set(&self, name: impl Into<String>, message: impl Into<String>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.into(), message.into());
+    }
+
+    /// Withdraw the warning called `name`, if posted.
+    pub fn clear(&self, name: &str) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name);
+    }
+
+    /// The warnings posted now.
+    pub fn current(&self) -> BTreeMap<String, String> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// What `/readyz` checks.
 #[derive(Clone)]
 pub struct Readiness {
     nats: Option<async_nats::Client>,
     db: Option<PgPool>,
     checks: Vec<(String, ReadinessCheck)>,
+    warnings: ReadinessWarnings,
 }
 
 /// The outcome of one readiness evaluation, as served by `/readyz`.
@@ -49,6 +88,10 @@ pub struct ReadinessReport {
     pub status: &'static str,
     /// Check name → `"ok"` or the reason it failed.
     pub checks: BTreeMap<String, String>,
+    /// Warning name → message: things to act on that do not affect `status`. Omitted when
+    /// there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub warnings: BTreeMap<String, String>,
 }
 
 impl ReadinessReport {
@@ -65,7 +108,13 @@ impl Readiness {
             nats,
             db,
             checks: Vec::new(),
+            warnings: ReadinessWarnings::default(),
         }
+    }
+
+    /// The handle to post non-fatal warnings to this readiness (shared by its clones).
+    pub fn warnings(&self) -> ReadinessWarnings {
+        self.warnings.clone()
     }
 
     /// Adds a named extra check (e.g. "calendar loaded for next year").
@@ -109,6 +158,7 @@ impl Readiness {
                 .into_iter()
                 .map(|(name, outcome)| (name, outcome.err().unwrap_or_else(|| "ok".to_owned())))
                 .collect(),
+            warnings: self.warnings.current(),
         }
     }
 }
@@ -122,6 +172,7 @@ impl fmt::Debug for Readiness {
                 "checks",
                 &self.checks.iter().map(|(name, _)| name).collect::<Vec<_>>(),
             )
+            .field("warnings", &self.warnings.current())
             .finish()
     }
 }
@@ -131,10 +182,16 @@ impl fmt::Debug for Readiness {
 pub struct OpsServer {
     /// The bound address (useful with port 0).
     pub local_addr: SocketAddr,
+    warnings: ReadinessWarnings,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl OpsServer {
+    /// Where the service posts non-fatal warnings for `/readyz`.
+    pub fn warnings(&self) -> ReadinessWarnings {
+        self.warnings.clone()
+    }
+
     /// Waits until the server has stopped (after the shutdown token is cancelled).
     pub async fn wait(self) {
         match self.task.await {
@@ -158,6 +215,7 @@ pub async fn serve(
     let _ = hotline_telemetry::metrics_handle();
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
+    let warnings = readiness.warnings();
     let app = router(readiness);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -165,7 +223,11 @@ pub async fn serve(
             .await
     });
     tracing::info!(addr = %local_addr, "ops server listening");
-    Ok(OpsServer { local_addr, task })
+    Ok(OpsServer {
+        local_addr,
+        warnings,
+        task,
+    })
 }
 
 fn router(readiness: Readiness) -> Router {
@@ -218,6 +280,32 @@ mod tests {
         assert_eq!(report.status, "not_ready");
         assert_eq!(report.checks["relay"], "outbox relay not started");
         assert_eq!(report.checks["calendar"], "ok");
+    }
+
+    #[tokio::test]
+    async fn warnings_are_reported_without_making_the_service_unready() {
+        let readiness = Readiness::new(None, None).with_check("calendar", Arc::new(|| Ok(())));
+        let report = readiness.check().await;
+        assert!(report.warnings.is_empty());
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(
+            json.get("warnings").is_none(),
+            "no warnings, no key: {json}"
+        );
+
+        // A clone of the handle posts to the same readiness.
+        let warnings = readiness.clone().warnings();
+        warnings.set("calendar", "calendar year 2027 missing");
+        let report = readiness.check().await;
+        assert!(report.is_ready());
+        assert_eq!(report.warnings["calendar"], "calendar year 2027 missing");
+        assert_eq!(
+            serde_json::to_value(&report).unwrap()["warnings"],
+            serde_json::json!({"calendar": "calendar year 2027 missing"})
+        );
+
+        warnings.clear("calendar");
+        assert!(readiness.check().await.warnings.is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use tokio::task::JoinSet;
 
-use crate::ops::OpsServer;
+use crate::ops::{OpsServer, ReadinessWarnings};
 
 /// A running service.
 #[derive(Debug)]
@@ -61,6 +61,11 @@ impl Running {
     /// Where `/healthz`, `/readyz` and `/metrics` answer.
     pub fn ops_addr(&self) -> SocketAddr {
         self.ops_addr
+    }
+
+    /// Where the service posts non-fatal warnings shown by `/readyz`.
+    pub fn readiness_warnings(&self) -> ReadinessWarnings {
+        self.ops.warnings()
     }
 
     /// The service's own HTTP API, if it has one.

@@ -152,6 +152,40 @@ async fn a_failing_extra_check_makes_the_service_not_ready() {
 }
 
 #[tokio::test]
+async fn a_posted_warning_is_shown_by_readyz_while_the_service_stays_ready() {
+    let server = ops::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        Readiness::new(None, None),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = readyz(&server).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"status": "ready", "checks": {}}));
+
+    // Posted after the server started, through the server's handle.
+    server
+        .warnings()
+        .set("calendar", "calendar year 2027 missing");
+    let (status, body) = readyz(&server).await;
+    assert_eq!(status, 200, "a warning does not make the service unready");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "status": "ready",
+            "checks": {},
+            "warnings": {"calendar": "calendar year 2027 missing"},
+        })
+    );
+
+    server.warnings().clear("calendar");
+    let (status, body) = readyz(&server).await;
+    assert_eq!(status, 200);
+    assert!(body.get("warnings").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn metrics_renders_the_process_recorder_in_prometheus_text_format() {
     let server = ops::serve(
         "127.0.0.1:0".parse().unwrap(),

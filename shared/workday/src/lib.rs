@@ -93,7 +93,7 @@ mod data;
 mod deadline;
 mod error;
 
-pub use calendar::Calendar;
+pub use calendar::{Calendar, Day};
 pub use deadline::MAX_WORKING_DAYS;
 pub use error::CalendarError;
 

@@ -31,6 +31,8 @@ pub struct Policy {
     /// Where the limit comes from (the article, or the project default and why).
     pub basis: String,
     pub active: bool,
+    /// Whether the clock stops while the order is suspended (挂起).
+    pub stops_when_suspended: bool,
 }
 
 impl Policy {
@@ -116,6 +118,7 @@ mod tests {
             limit,
             basis: "test".to_owned(),
             active: true,
+            stops_when_suspended: clock == DeadlineClock::Handling,
         }
     }
 
@@ -168,6 +171,20 @@ mod tests {
                 Some(Urgency::Urgent),
                 Limit::Hours(24),
             ),
+            policy(
+                "sign-critical",
+                Sign,
+                None,
+                Some(Urgency::Critical),
+                Limit::Hours(1),
+            ),
+            policy(
+                "handling-critical",
+                Handling,
+                None,
+                Some(Urgency::Critical),
+                Limit::Hours(2),
+            ),
         ]
     }
 
@@ -200,6 +217,49 @@ mod tests {
             assert_eq!(p.limit, Limit::WorkingDays(days), "{kind:?}");
             assert_eq!(p.label(), format!("handling-{}-normal@v1", kind.code()));
         }
+    }
+
+    #[test]
+    fn a_risk_to_life_or_property_gets_2_hours_whatever_the_kind() {
+        let policies = defaults();
+        for kind in [
+            RequestKind::Help,
+            RequestKind::Complaint,
+            RequestKind::Report,
+        ] {
+            let p = select(
+                &policies,
+                DeadlineClock::Handling,
+                Some(kind),
+                Some(Urgency::Critical),
+            )
+            .unwrap();
+            assert_eq!(
+                (p.label().as_str(), p.limit),
+                ("handling-critical@v1", Limit::Hours(2))
+            );
+        }
+        // Signing such a matter may not take the day A15 allows at most.
+        assert_eq!(
+            chosen(
+                &policies,
+                DeadlineClock::Sign,
+                RequestKind::Help,
+                Urgency::Critical
+            )
+            .as_deref(),
+            Some("sign-critical@v1")
+        );
+        assert_eq!(
+            chosen(
+                &policies,
+                DeadlineClock::Sign,
+                RequestKind::Help,
+                Urgency::Urgent
+            )
+            .as_deref(),
+            Some("sign@v1")
+        );
     }
 
     #[test]

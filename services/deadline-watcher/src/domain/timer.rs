@@ -10,11 +10,21 @@
 //!            result submitted after due_at (handling)      -> overdue (announced, A17)
 //!            due_at passed, seen by the scan               -> overdue (announced, A17)
 //!            order closed                                  -> cancelled
+//!            order suspended, the policy stops the clock   -> paused
+//!
+//! paused  -- order resumed                                 -> running (due_at moved)
+//!            result submitted (handling clock)             -> met
+//!            order closed                                  -> cancelled
 //! ```
 //!
+//! A paused clock does not run: no reminder, no overdue. A suspension that arrives after
+//! the due instant comes too late to stop the clock: the timer is overdue. An extension
+//! (A14) moves the due instant of a running or paused clock and keeps its state.
+//!
 //! Final states stay final: a late or repeated event never reopens a timer, and a sign after
-//! the overdue scan leaves the timer overdue (the unit did miss A15; supervision decides).
-//! The instant `due_at` itself still counts as in time, on both paths.
+//! the overdue scan leaves the timer overdue (the unit did miss A15; supervision decides);
+//! an extension granted after the clock ran out is recorded but does not reopen it.
+//! The instant `due_at` itself still counts as in time, on every path.
 
 use chrono::{DateTime, Utc};
 use hotline_contract::events::DeadlineClock;
@@ -29,6 +39,8 @@ pub enum TimerState {
     Cancelled,
     /// The clock ran out first (A17: flagged for supervision).
     Overdue,
+    /// Stopped while the order is suspended (its policy says so); resumes on `order.resumed`.
+    Paused,
 }
 
 impl TimerState {
@@ -39,6 +51,7 @@ impl TimerState {
             Self::Met => "met",
             Self::Cancelled => "cancelled",
             Self::Overdue => "overdue",
+            Self::Paused => "paused",
         }
     }
 
@@ -49,6 +62,7 @@ impl TimerState {
             "met" => Self::Met,
             "cancelled" => Self::Cancelled,
             "overdue" => Self::Overdue,
+            "paused" => Self::Paused,
             _ => return None,
         })
     }
@@ -82,6 +96,10 @@ pub enum TimerEvent {
     Closed,
     /// The overdue scan looked at the timer at `now`.
     Checked { now: DateTime<Utc> },
+    /// The order's handling was suspended at `at` (挂起).
+    Suspended { at: DateTime<Utc> },
+    /// The order's handling resumed.
+    Resumed,
 }
 
 /// A timer as the rules see it.
@@ -90,37 +108,62 @@ pub struct TimerView {
     pub clock: DeadlineClock,
     pub state: TimerState,
     pub due_at: DateTime<Utc>,
+    /// Whether the clock's policy stops it while the order is suspended.
+    pub stops_when_suspended: bool,
 }
 
 /// The state `event` moves `timer` to, or `None` when the timer stays as it is. A move to
 /// [`TimerState::Overdue`] is always announced with `deadline.overdue`.
 pub fn next_state(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
-    if timer.state != TimerState::Running {
-        return None;
+    match timer.state {
+        TimerState::Running => next_from_running(timer, event),
+        TimerState::Paused => next_from_paused(timer, event),
+        TimerState::Met | TimerState::Cancelled | TimerState::Overdue => None,
     }
+}
+
+/// Met when `at` is within the limit (the due instant included), overdue after it.
+fn settle(timer: TimerView, at: DateTime<Utc>) -> TimerState {
+    if at <= timer.due_at {
+        TimerState::Met
+    } else {
+        TimerState::Overdue
+    }
+}
+
+fn next_from_running(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
     match event {
-        TimerEvent::Signed { at } if timer.clock == DeadlineClock::Sign => {
-            // A15: signed within the limit (the due instant included) is met; a sign that
-            // comes later (the scan had not run yet) is still a missed deadline (A17).
-            Some(if at <= timer.due_at {
-                TimerState::Met
-            } else {
-                TimerState::Overdue
-            })
-        }
-        TimerEvent::Signed { .. } => None,
+        // A15: signed within the limit is met; a sign that comes later (the scan had not
+        // run yet) is still a missed deadline (A17).
+        TimerEvent::Signed { at } if timer.clock == DeadlineClock::Sign => Some(settle(timer, at)),
+        // A15: handled within the limit; a result after it still missed the limit.
         TimerEvent::ResultSubmitted { at } if timer.clock == DeadlineClock::Handling => {
-            // A15: handled within the limit; a result after it still missed the limit.
-            Some(if at <= timer.due_at {
-                TimerState::Met
-            } else {
-                TimerState::Overdue
-            })
+            Some(settle(timer, at))
         }
-        TimerEvent::ResultSubmitted { .. } => None,
+        TimerEvent::Signed { .. } | TimerEvent::ResultSubmitted { .. } => None,
         TimerEvent::Closed => Some(TimerState::Cancelled),
         // A17: an unmet clock past its due instant is overdue.
         TimerEvent::Checked { now } => (timer.due_at < now).then_some(TimerState::Overdue),
+        TimerEvent::Suspended { .. } if !timer.stops_when_suspended => None,
+        // Too late to stop a clock that already ran out (the scan had not run yet).
+        TimerEvent::Suspended { at } if at > timer.due_at => Some(TimerState::Overdue),
+        TimerEvent::Suspended { .. } => Some(TimerState::Paused),
+        TimerEvent::Resumed => None,
+    }
+}
+
+fn next_from_paused(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
+    match event {
+        TimerEvent::Resumed => Some(TimerState::Running),
+        // The clock is stopped: a result while suspended is in time.
+        TimerEvent::ResultSubmitted { .. } if timer.clock == DeadlineClock::Handling => {
+            Some(TimerState::Met)
+        }
+        TimerEvent::Closed => Some(TimerState::Cancelled),
+        TimerEvent::Signed { .. }
+        | TimerEvent::ResultSubmitted { .. }
+        | TimerEvent::Checked { .. }
+        | TimerEvent::Suspended { .. } => None,
     }
 }
 
@@ -137,6 +180,15 @@ mod tests {
             clock: DeadlineClock::Sign,
             state,
             due_at: at("2026-11-03T16:00:00Z"),
+            stops_when_suspended: false,
+        }
+    }
+
+    fn handling_timer(state: TimerState) -> TimerView {
+        TimerView {
+            clock: DeadlineClock::Handling,
+            stops_when_suspended: true,
+            ..sign_timer(state)
         }
     }
 
@@ -245,14 +297,92 @@ mod tests {
             },
         ];
         for state in [TimerState::Met, TimerState::Cancelled, TimerState::Overdue] {
-            for event in events {
+            for event in events.into_iter().chain([
+                TimerEvent::Suspended {
+                    at: at("2026-11-03T09:00:00Z"),
+                },
+                TimerEvent::Resumed,
+            ]) {
                 assert_eq!(
                     next_state(sign_timer(state), event),
                     None,
                     "{state:?} {event:?}"
                 );
+                assert_eq!(
+                    next_state(handling_timer(state), event),
+                    None,
+                    "{state:?} {event:?}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn a_suspension_pauses_a_clock_whose_policy_stops_it() {
+        let suspended = TimerEvent::Suspended {
+            at: at("2026-11-03T09:00:00Z"),
+        };
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), suspended),
+            Some(TimerState::Paused)
+        );
+        // The sign clock's policy does not stop: it keeps running.
+        assert_eq!(next_state(sign_timer(TimerState::Running), suspended), None);
+    }
+
+    #[test]
+    fn a_suspension_after_the_due_instant_is_too_late() {
+        let at_due = TimerEvent::Suspended {
+            at: at("2026-11-03T16:00:00Z"),
+        };
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), at_due),
+            Some(TimerState::Paused)
+        );
+        let late = TimerEvent::Suspended {
+            at: at("2026-11-03T16:00:01Z"),
+        };
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), late),
+            Some(TimerState::Overdue)
+        );
+    }
+
+    #[test]
+    fn a_paused_clock_neither_runs_out_nor_stops_twice() {
+        let paused = handling_timer(TimerState::Paused);
+        let long_after = TimerEvent::Checked {
+            now: at("2027-01-01T00:00:00Z"),
+        };
+        assert_eq!(next_state(paused, long_after), None);
+        let again = TimerEvent::Suspended {
+            at: at("2026-11-03T09:00:00Z"),
+        };
+        assert_eq!(next_state(paused, again), None);
+        assert_eq!(
+            next_state(paused, TimerEvent::Resumed),
+            Some(TimerState::Running)
+        );
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), TimerEvent::Resumed),
+            None
+        );
+    }
+
+    #[test]
+    fn a_result_while_suspended_is_in_time_and_closing_cancels_a_paused_clock() {
+        let paused = handling_timer(TimerState::Paused);
+        let late_by_the_old_due = TimerEvent::ResultSubmitted {
+            at: at("2026-11-09T09:00:00Z"),
+        };
+        assert_eq!(
+            next_state(paused, late_by_the_old_due),
+            Some(TimerState::Met)
+        );
+        assert_eq!(
+            next_state(paused, TimerEvent::Closed),
+            Some(TimerState::Cancelled)
+        );
     }
 
     #[test]
@@ -262,6 +392,7 @@ mod tests {
             TimerState::Met,
             TimerState::Cancelled,
             TimerState::Overdue,
+            TimerState::Paused,
         ] {
             assert_eq!(TimerState::from_code(state.code()), Some(state));
         }
@@ -273,7 +404,7 @@ mod tests {
                 serde_json::Value::from(clock_code(clock))
             );
         }
-        assert_eq!(TimerState::from_code("paused"), None);
+        assert_eq!(TimerState::from_code("stopped"), None);
         assert_eq!(clock_from_code("reply"), None);
     }
 }

@@ -7,11 +7,12 @@
 
 use chrono::{DateTime, Utc};
 use hotline_contract::events::{
-    DeadlineClock, DispatchBasis, OrderDispatched, OrderResultSubmitted, OrderSigned,
-    ResultChecklist,
+    DeadlineClock, DispatchBasis, OrderDispatched, OrderExtensionGranted, OrderResultSubmitted,
+    OrderResumed, OrderSigned, OrderSuspended, ResultChecklist, SuspensionReason, TimeLimit,
 };
 use hotline_contract::subjects::event;
 use hotline_contract::vocabulary::{RequestKind, Urgency};
+use hotline_deadline_watcher::config::WatcherSection;
 use hotline_deadline_watcher::domain::reminder::reminder_points;
 use hotline_deadline_watcher::overdue::OverdueScan;
 use hotline_deadline_watcher::reminders::ReminderScan;
@@ -32,11 +33,48 @@ pub fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// Wait (up to [`PATIENCE`]) until `condition` holds.
+pub async fn wait_until<F, Fut>(what: &str, condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    wait_for(what, PATIENCE, || async { condition().await.then_some(()) }).await;
+}
+
 pub struct Watcher {
     pub env: TestEnv,
     pub pool: PgPool,
     shutdown: CancellationToken,
     running: Running,
+}
+
+/// One more instance of the service on an existing environment (a replica, or the same
+/// service started again after a stop).
+pub struct Replica {
+    shutdown: CancellationToken,
+    running: Running,
+}
+
+impl Replica {
+    pub async fn start(env: &TestEnv, section: WatcherSection) -> Self {
+        let config = DeadlineWatcherConfig {
+            common: env.common_config(),
+            deadline_watcher: section,
+        };
+        let shutdown = CancellationToken::new();
+        let running = hotline_deadline_watcher::start(config, shutdown.clone())
+            .await
+            .unwrap();
+        Self { shutdown, running }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(PATIENCE, self.running.wait())
+            .await
+            .expect("the service stops within its patience");
+    }
 }
 
 impl Watcher {
@@ -141,6 +179,85 @@ impl Watcher {
             .await;
     }
 
+    /// The center approved `extension` more for the order's handling (A14).
+    pub async fn grant_extension(
+        &self,
+        order_id: Uuid,
+        extension_id: Uuid,
+        extension: TimeLimit,
+        granted_at: DateTime<Utc>,
+    ) {
+        self.env
+            .publish(
+                "router",
+                OrderExtensionGranted {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    extension_id,
+                    extension,
+                    reason_code: "needs_site_survey".to_owned(),
+                    approved_by: "center-head-02".to_owned(),
+                    granted_at,
+                },
+            )
+            .await;
+    }
+
+    pub async fn suspend(&self, order_id: Uuid, suspended_at: DateTime<Utc>) {
+        self.env
+            .publish(
+                "router",
+                OrderSuspended {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    reason: SuspensionReason::AwaitingAppraisal,
+                    approved_by: "center-head-02".to_owned(),
+                    suspended_at,
+                },
+            )
+            .await;
+    }
+
+    pub async fn resume(&self, order_id: Uuid, resumed_at: DateTime<Utc>) {
+        self.env
+            .publish(
+                "router",
+                OrderResumed {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    resumed_at,
+                },
+            )
+            .await;
+    }
+
+    /// The order's `clock` due instant as stored.
+    pub async fn due_at(&self, order_id: Uuid, clock: &str) -> DateTime<Utc> {
+        sqlx::query_scalar(
+            "SELECT due_at FROM deadline_watcher.timers WHERE order_id = $1 AND clock = $2",
+        )
+        .bind(order_id)
+        .bind(clock)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The history of the order's handling clock: (change, previous due, due), oldest first.
+    pub async fn handling_changes(
+        &self,
+        order_id: Uuid,
+    ) -> Vec<(String, DateTime<Utc>, DateTime<Utc>)> {
+        sqlx::query_as(
+            "SELECT change, previous_due_at, due_at FROM deadline_watcher.timer_changes \
+             WHERE order_id = $1 AND clock = 'handling' ORDER BY change_id",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
     /// The state of the order's timer on `clock`, if it has one.
     pub async fn clock_state(&self, order_id: Uuid, clock: &str) -> Option<String> {
         sqlx::query_scalar(
@@ -151,6 +268,15 @@ impl Watcher {
         .fetch_optional(&self.pool)
         .await
         .unwrap()
+    }
+
+    /// Assert the state of the order's timer on `clock` now.
+    pub async fn assert_clock_state(&self, order_id: Uuid, clock: &str, state: &str) {
+        assert_eq!(
+            self.clock_state(order_id, clock).await.as_deref(),
+            Some(state),
+            "{clock} timer of {order_id}"
+        );
     }
 
     pub async fn wait_for_clock_state(&self, order_id: Uuid, clock: &str, state: &str) {

@@ -17,6 +17,23 @@ pub enum DeadlineClock {
     Handling,
 }
 
+/// The unit a time limit is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitUnit {
+    /// Working days on the official calendar (R-A15.2).
+    WorkingDays,
+    /// Calendar hours, weekends and holidays included.
+    Hours,
+}
+
+/// A length of time as a policy or an extension states it: `value` working days or hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimeLimit {
+    pub unit: LimitUnit,
+    pub value: u32,
+}
+
 /// `hotline.deadline.scheduled`: a clock started for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineScheduled {
@@ -73,6 +90,61 @@ impl Event for DeadlineOverdue {
     const TYPE: &'static str = "cn.gov.12345.deadline.overdue.v1";
     fn subject(&self) -> String {
         event::DEADLINE_OVERDUE.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// Why a running clock's due instant moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RescheduleCause {
+    /// The center granted more time (A14, `order.extension_granted`).
+    Extension,
+    /// A suspension ended; the clock restarted with the time it had left (`order.resumed`).
+    Resumed,
+}
+
+/// `hotline.deadline.rescheduled`: a clock's due instant moved (an extension, or the end of
+/// a suspension). The latest `due_at` is the one in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineRescheduled {
+    pub order_id: Uuid,
+    pub clock: DeadlineClock,
+    pub unit_id: String,
+    pub cause: RescheduleCause,
+    pub previous_due_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub rescheduled_at: DateTime<Utc>,
+}
+
+impl Event for DeadlineRescheduled {
+    const TYPE: &'static str = "cn.gov.12345.deadline.rescheduled.v1";
+    fn subject(&self) -> String {
+        event::DEADLINE_RESCHEDULED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.deadline.paused`: a clock stopped because the order was suspended and its policy
+/// stops the clock meanwhile; no reminder or overdue fires until it resumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlinePaused {
+    pub order_id: Uuid,
+    pub clock: DeadlineClock,
+    pub unit_id: String,
+    /// The due instant when it stopped.
+    pub due_at: DateTime<Utc>,
+    pub paused_at: DateTime<Utc>,
+}
+
+impl Event for DeadlinePaused {
+    const TYPE: &'static str = "cn.gov.12345.deadline.paused.v1";
+    fn subject(&self) -> String {
+        event::DEADLINE_PAUSED.to_owned()
     }
     fn aggregate_id(&self) -> String {
         self.order_id.to_string()

@@ -13,11 +13,15 @@ pub mod deadline;
 pub mod order;
 
 pub use dead_letter::DeadLetterRecorded;
-pub use deadline::{DeadlineClock, DeadlineOverdue, DeadlineReminder, DeadlineScheduled};
+pub use deadline::{
+    DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineReminder, DeadlineRescheduled,
+    DeadlineScheduled, LimitUnit, RescheduleCause, TimeLimit,
+};
 pub use order::{
-    Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderDispatched, OrderRedirected,
-    OrderRegistered, OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded,
-    OrderSigned, OrderTransferRequested, RequesterRef, ResultChecklist, VisitChannel,
+    Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderDispatched, OrderExtensionGranted,
+    OrderRedirected, OrderRegistered, OrderRepeatLinked, OrderResultSubmitted, OrderResumed,
+    OrderSatisfactionRecorded, OrderSigned, OrderSuspended, OrderTransferRequested, RequesterRef,
+    ResultChecklist, SuspensionReason, VisitChannel,
 };
 
 /// Every event type this contract defines, with the subject it is published on (dead
@@ -55,8 +59,25 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::subjects::event::ORDER_SATISFACTION_RECORDED,
     ),
     (
+        OrderExtensionGranted::TYPE,
+        crate::subjects::event::ORDER_EXTENSION_GRANTED,
+    ),
+    (
+        OrderSuspended::TYPE,
+        crate::subjects::event::ORDER_SUSPENDED,
+    ),
+    (OrderResumed::TYPE, crate::subjects::event::ORDER_RESUMED),
+    (
         DeadlineScheduled::TYPE,
         crate::subjects::event::DEADLINE_SCHEDULED,
+    ),
+    (
+        DeadlineRescheduled::TYPE,
+        crate::subjects::event::DEADLINE_RESCHEDULED,
+    ),
+    (
+        DeadlinePaused::TYPE,
+        crate::subjects::event::DEADLINE_PAUSED,
     ),
     (
         DeadlineReminder::TYPE,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Event;
+use super::deadline::TimeLimit;
 use crate::subjects::event;
 use crate::vocabulary::{Channel, RedirectReason, RequestKind, RequesterType, Urgency};
 
@@ -306,6 +307,87 @@ impl Event for OrderSatisfactionRecorded {
     const TYPE: &'static str = "cn.gov.12345.order.satisfaction_recorded.v1";
     fn subject(&self) -> String {
         event::ORDER_SATISFACTION_RECORDED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.order.extension_granted`: the center approved a unit's request for more time to
+/// handle the order (A14: a unit that cannot finish in time says why; extension requests go
+/// to the center). The handling deadline moves by `extension`, counted from the deadline in
+/// force (docs/deadlines.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderExtensionGranted {
+    pub order_id: Uuid,
+    pub unit_id: String,
+    /// The approval, so a repeated grant is applied once.
+    pub extension_id: Uuid,
+    pub extension: TimeLimit,
+    /// The unit's reason, as a code (free text stays with the router).
+    pub reason_code: String,
+    /// The center's staff member who approved.
+    pub approved_by: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+impl Event for OrderExtensionGranted {
+    const TYPE: &'static str = "cn.gov.12345.order.extension_granted.v1";
+    fn subject(&self) -> String {
+        event::ORDER_EXTENSION_GRANTED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// Why the handling of an order is suspended (挂起): time the unit cannot act, which the
+/// policy may take off its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspensionReason {
+    /// Waiting for the requester to supply facts or documents.
+    AwaitingRequester,
+    /// Waiting for an inspection, test, appraisal or survey (检验、检测、鉴定).
+    AwaitingAppraisal,
+    /// Waiting for another statutory procedure (e.g. a court, an arbitration) to finish.
+    AwaitingOtherProcedure,
+}
+
+/// `hotline.order.suspended`: the center approved suspending the handling (挂起); clocks
+/// whose policy stops while suspended pause until `order.resumed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSuspended {
+    pub order_id: Uuid,
+    pub unit_id: String,
+    pub reason: SuspensionReason,
+    pub approved_by: String,
+    pub suspended_at: DateTime<Utc>,
+}
+
+impl Event for OrderSuspended {
+    const TYPE: &'static str = "cn.gov.12345.order.suspended.v1";
+    fn subject(&self) -> String {
+        event::ORDER_SUSPENDED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.order.resumed`: the handling of a suspended order goes on; paused clocks
+/// restart with the time they had left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderResumed {
+    pub order_id: Uuid,
+    pub unit_id: String,
+    pub resumed_at: DateTime<Utc>,
+}
+
+impl Event for OrderResumed {
+    const TYPE: &'static str = "cn.gov.12345.order.resumed.v1";
+    fn subject(&self) -> String {
+        event::ORDER_RESUMED.to_owned()
     }
     fn aggregate_id(&self) -> String {
         self.order_id.to_string()
