@@ -5,13 +5,18 @@
 //! `order.dispatched` (start the sign clock, due at the end of the next working day, and
 //! announce `deadline.scheduled`), `order.signed` (sign clock met; the handling clock starts,
 //! its limit from the time-limit policy for the order's kind and urgency, A15),
-//! `order.result_submitted` (handling clock met) and `order.closed` (cancelled).
-//! The [`reminders::ReminderScan`] task sends `deadline.reminder` at the configured points
-//! before a due instant (A17); the [`overdue::OverdueScan`] task claims running timers past
-//! due every `scan_interval_secs`, marks them overdue and announces `deadline.overdue`,
-//! which supervision turns into a case. Everything they announce goes through the outbox,
-//! in the same transaction as the timer change. [`calendar::watch`] warns operators when
-//! next year's holiday schedule is not loaded yet.
+//! `order.result_submitted` (handling clock met), `order.extension_granted` (A14: the
+//! handling deadline moves, `deadline.rescheduled`), `order.suspended` / `order.resumed`
+//! (clocks that stop while suspended pause and restart with the time left) and
+//! `order.closed` (cancelled). The [`reminders::ReminderScan`] task sends
+//! `deadline.reminder` at the configured points before a due instant (A17); the
+//! [`overdue::OverdueScan`] task claims running timers past due every `scan_interval_secs`,
+//! marks them overdue and announces `deadline.overdue`, which supervision turns into a
+//! case. Everything they announce goes through the outbox, in the same transaction as the
+//! timer change. [`queries`] answers `rpc.deadline-watcher.due` and
+//! `rpc.deadline-watcher.calendar` (the gateway's public calendar endpoints).
+//! [`calendar::watch`] warns operators (log, metric, `/readyz` warning) when next year's
+//! holiday schedule is not loaded yet.
 //!
 //! Time limits are data (`deadline_watcher.policies`, documented in `docs/deadlines.md`);
 //! policy selection, deadline arithmetic, reminder points and timer transitions are pure

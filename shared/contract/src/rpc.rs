@@ -27,6 +27,20 @@ pub mod verbs {
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
     pub const DEADLINE_WATCHER_DUE: (&str, &str) = ("deadline-watcher", "due");
     pub const DEADLINE_WATCHER_CALENDAR: (&str, &str) = ("deadline-watcher", "calendar");
+
+    /// Every verb above; docs and tests check themselves against this list.
+    pub const ALL: &[(&str, &str)] = &[
+        INTAKE_PROGRESS,
+        ROUTER_SIGN,
+        ROUTER_SUBMIT_RESULT,
+        ANALYTICS_SUMMARY,
+        INTAKE_RECORD_SATISFACTION,
+        ROUTER_RESULT_REPLY,
+        INTAKE_REPEAT_CANDIDATES,
+        INTAKE_FLAG_HARASSMENT,
+        DEADLINE_WATCHER_DUE,
+        DEADLINE_WATCHER_CALENDAR,
+    ];
 }
 
 /// What went wrong, for machines.

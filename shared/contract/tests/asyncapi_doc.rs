@@ -22,12 +22,7 @@ fn asyncapi_names_every_event_type_and_subject() {
 
 #[test]
 fn asyncapi_names_every_request_subject() {
-    for (service, verb) in [
-        verbs::INTAKE_PROGRESS,
-        verbs::ROUTER_SIGN,
-        verbs::ROUTER_SUBMIT_RESULT,
-        verbs::ROUTER_RESULT_REPLY,
-    ] {
+    for &(service, verb) in verbs::ALL {
         let subject = rpc::subject(service, verb);
         assert!(
             DOC.contains(&format!("address: {subject}")),
