@@ -14,7 +14,8 @@
 //! marks them overdue and announces `deadline.overdue`, which supervision turns into a
 //! case. Everything they announce goes through the outbox, in the same transaction as the
 //! timer change. [`queries`] answers `rpc.deadline-watcher.due` and
-//! `rpc.deadline-watcher.calendar` (the gateway's public calendar endpoints).
+//! `rpc.deadline-watcher.calendar` (the gateway's public calendar endpoints), and
+//! `rpc.deadline-watcher.deadlines` (an order's clocks and their history).
 //! [`calendar::watch`] warns operators (log, metric, `/readyz` warning) when next year's
 //! holiday schedule is not loaded yet.
 //!
@@ -26,6 +27,7 @@ pub mod calendar;
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod order_view;
 pub mod overdue;
 pub mod periodic;
 pub mod queries;

@@ -1,4 +1,5 @@
-//! The calendar queries: `rpc.deadline-watcher.due` (when does a time limit starting at an
+//! The deadline-watcher's queries. `rpc.deadline-watcher.deadlines` answers an order's
+//! clocks ([`crate::order_view`]). The calendar queries: `rpc.deadline-watcher.due` (when does a time limit starting at an
 //! instant run out) and `rpc.deadline-watcher.calendar` (a year of the official calendar),
 //! answered from the same [`Calendar`] the clocks count on, so what a citizen or a unit is
 //! told is exactly what the deadline-watcher will enforce.
@@ -12,8 +13,8 @@ use std::sync::Arc;
 
 use chrono::Days;
 use hotline_contract::rpc::{
-    CalendarDay, CalendarQuery, CalendarYear, DueAnswer, DueQuery, DueRule, FieldError, RpcError,
-    verbs,
+    CalendarDay, CalendarQuery, CalendarYear, DueAnswer, DueQuery, DueRule, FieldError,
+    OrderDeadlinesQuery, RpcError, verbs,
 };
 use hotline_messaging::RpcServer;
 use hotline_messaging::rpc::RpcServeError;
@@ -56,6 +57,16 @@ pub async fn serve(
         move |query, _trace| {
             let answer = calendar_year(&calendar, query);
             async move { answer }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::DEADLINE_WATCHER_DEADLINES.1,
+        RPC_CONCURRENCY,
+        move |query: OrderDeadlinesQuery, _trace| {
+            let pool = pool.clone();
+            async move { crate::order_view::order_deadlines(&pool, query.order_id).await }
         },
     )
     .await?;

@@ -526,3 +526,44 @@ pub async fn record_reminder(
     .await?;
     Ok(inserted.rows_affected() == 1)
 }
+
+/// The order's timers, without locking (for queries).
+pub async fn order_timers(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Vec<Timer>, sqlx::Error> {
+    let rows: Vec<TimerRow> = sqlx::query_as(&format!(
+        "SELECT {TIMER_COLUMNS} FROM deadline_watcher.timers WHERE order_id = $1 \
+         ORDER BY started_at, clock"
+    ))
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?;
+    into_timers(rows)
+}
+
+/// A stored entry of a timer's history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredChange {
+    pub clock: String,
+    pub change: String,
+    pub previous_due_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The history of every clock of the order, oldest first.
+pub async fn order_changes(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Vec<StoredChange>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT clock, change, previous_due_at, due_at, reason, decided_by, changed_at \
+         FROM deadline_watcher.timer_changes WHERE order_id = $1 ORDER BY change_id",
+    )
+    .bind(order_id)
+    .fetch_all(conn)
+    .await
+}

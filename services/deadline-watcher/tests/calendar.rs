@@ -7,109 +7,24 @@
 // `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use hotline_contract::rpc::{
-    CALENDAR_YEAR_MISSING, CalendarQuery, CalendarYear, DueAnswer, DueRule, RpcError, RpcErrorCode,
-    verbs,
+    CALENDAR_YEAR_MISSING, CalendarQuery, CalendarYear, DueRule, RpcError, RpcErrorCode, verbs,
 };
 use hotline_deadline_watcher::calendar::check_next_year;
-use hotline_deadline_watcher::{DeadlineWatcherConfig, queries};
-use hotline_messaging::CallError;
+use hotline_deadline_watcher::queries;
 use hotline_service_kit::ops::{self, Readiness};
-use hotline_service_kit::running::Running;
-use hotline_service_test::{PATIENCE, TestEnv};
-use hotline_telemetry::TraceContext;
+use hotline_service_test::PATIENCE;
 use hotline_test_support::wait_for;
 use hotline_workday::Calendar;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use support::Watcher;
 use tokio_util::sync::CancellationToken;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
-}
-
-struct Service {
-    env: TestEnv,
-    shutdown: CancellationToken,
-    running: Running,
-}
-
-impl Service {
-    async fn start() -> Self {
-        let env = TestEnv::new().await;
-        let config = DeadlineWatcherConfig {
-            common: env.common_config(),
-            ..Default::default()
-        };
-        let shutdown = CancellationToken::new();
-        let running = hotline_deadline_watcher::start(config, shutdown.clone())
-            .await
-            .unwrap();
-        let service = Self {
-            env,
-            shutdown,
-            running,
-        };
-        // The endpoints' subscriptions travel on the service's own connection; wait until
-        // the server routes requests from ours to them.
-        wait_for("the calendar queries to answer", PATIENCE, || async {
-            let answer: Result<CalendarYear, CallError> = service
-                .call(
-                    verbs::DEADLINE_WATCHER_CALENDAR,
-                    &CalendarQuery { year: 2026 },
-                )
-                .await;
-            (!matches!(answer, Err(CallError::Unavailable(_)))).then_some(())
-        })
-        .await;
-        service
-    }
-
-    async fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        verb: (&str, &str),
-        request: &Req,
-    ) -> Result<Resp, CallError> {
-        hotline_messaging::call(
-            &self.env.client,
-            &self.env.ns,
-            verb,
-            request,
-            &TraceContext::new_root(),
-            PATIENCE,
-        )
-        .await
-    }
-
-    async fn ask<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        verb: (&str, &str),
-        request: &Req,
-    ) -> Result<Resp, RpcError> {
-        match self.call(verb, request).await {
-            Ok(answer) => Ok(answer),
-            Err(CallError::Rpc(error)) => Err(error),
-            Err(other) => panic!("the service did not answer: {other}"),
-        }
-    }
-
-    async fn due(&self, query: Value) -> Result<DueAnswer, RpcError> {
-        self.ask(verbs::DEADLINE_WATCHER_DUE, &query).await
-    }
-
-    async fn readyz(&self) -> (u16, Value) {
-        readyz(self.running.ops_addr()).await
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(PATIENCE, self.running.wait())
-            .await
-            .expect("the service stops within its patience");
-        self.env.db.drop_database().await;
-    }
 }
 
 async fn readyz(ops: std::net::SocketAddr) -> (u16, Value) {
@@ -127,7 +42,7 @@ fn fields(error: &RpcError) -> Vec<(&str, &str)> {
 
 #[tokio::test]
 async fn the_due_query_counts_working_days_across_a_holiday_block_and_hours_straight_through() {
-    let service = Service::start().await;
+    let service = Watcher::start_answering().await;
 
     // Wednesday 2026-09-30: October 1–7 are National Day, Thursday October 8 is the first
     // working day, so "within 1 working day" ends at 00:00 on October 9.
@@ -168,7 +83,7 @@ async fn the_due_query_counts_working_days_across_a_holiday_block_and_hours_stra
 
 #[tokio::test]
 async fn bad_due_queries_are_refused_naming_the_field() {
-    let service = Service::start().await;
+    let service = Watcher::start_answering().await;
     let from = "2026-11-27T10:00:00+08:00";
 
     let error = service.due(json!({"from": from})).await.unwrap_err();
@@ -214,7 +129,7 @@ async fn bad_due_queries_are_refused_naming_the_field() {
 
 #[tokio::test]
 async fn a_deadline_or_listing_in_a_year_without_data_names_the_missing_year() {
-    let service = Service::start().await;
+    let service = Watcher::start_answering().await;
 
     // Thursday 2026-12-31: the next working day would be in 2027, which has no schedule.
     let error = service
@@ -239,7 +154,7 @@ async fn a_deadline_or_listing_in_a_year_without_data_names_the_missing_year() {
 
 #[tokio::test]
 async fn the_calendar_query_lists_every_day_of_a_year_with_its_adjusted_working_days() {
-    let service = Service::start().await;
+    let service = Watcher::start_answering().await;
 
     let year: CalendarYear = service
         .ask(
@@ -339,20 +254,20 @@ async fn from_december_first_readyz_warns_that_next_years_calendar_is_missing_bu
 
 #[tokio::test]
 async fn the_running_service_reports_the_calendar_warning_by_its_own_clock() {
-    let service = Service::start().await;
+    let service = Watcher::start_answering().await;
     // The service checks on the wall clock; whatever today is, /readyz must say what the
     // calendar says about it (a warning from December 1 on, none before) and stay ready.
     match Calendar::official().missing_next_year(Utc::now()) {
         Some(year) => {
             let expected = json!({"calendar": format!("calendar year {year} missing")});
             wait_for("the calendar warning", PATIENCE, || async {
-                let (status, body) = service.readyz().await;
+                let (status, body) = readyz(service.ops_addr()).await;
                 (status == 200 && body["warnings"] == expected).then_some(())
             })
             .await;
         }
         None => {
-            let (status, body) = service.readyz().await;
+            let (status, body) = readyz(service.ops_addr()).await;
             assert_eq!(status, 200, "{body}");
             assert!(body.get("warnings").is_none(), "{body}");
         }

@@ -12,6 +12,7 @@ use hotline_contract::events::{
     DeadlineClock, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled, LimitUnit,
     RescheduleCause, TimeLimit,
 };
+use hotline_contract::rpc::{ClockState, OrderDeadlines, OrderDeadlinesQuery, verbs};
 use hotline_contract::subjects::event;
 use hotline_contract::vocabulary::{RequestKind, Urgency};
 use support::{Watcher, at};
@@ -136,7 +137,7 @@ async fn an_extension_after_the_clock_ran_out_is_recorded_but_does_not_reopen_it
 
 #[tokio::test]
 async fn a_suspension_pauses_the_handling_clock_and_the_resumption_gives_back_the_days_left() {
-    let watcher = Watcher::start(3600).await;
+    let watcher = Watcher::start_answering().await;
     let order_id = signed_complaint(&watcher).await;
 
     // Suspended on Tue 11-10 (an appraisal is needed): Tue 10 .. Tue 17 were left, 6
@@ -179,6 +180,64 @@ async fn a_suspension_pauses_the_handling_clock_and_the_resumption_gives_back_th
         .map(|(c, _, _)| c)
         .collect();
     assert_eq!(kinds, ["paused", "resumed"]);
+
+    // The unit and the center see both clocks, the one in force and its history.
+    let view: OrderDeadlines = watcher
+        .ask(
+            verbs::DEADLINE_WATCHER_DEADLINES,
+            &OrderDeadlinesQuery { order_id },
+        )
+        .await
+        .unwrap();
+    let clocks: Vec<_> = view
+        .clocks
+        .iter()
+        .map(|c| (c.clock, c.state, c.due_at, c.policy.as_str()))
+        .collect();
+    assert_eq!(
+        clocks,
+        [
+            (
+                DeadlineClock::Sign,
+                ClockState::Met,
+                // Dispatched Mon 11-02: sign by the end of Tue 11-03.
+                at("2026-11-04T00:00:00+08:00"),
+                "sign@v1"
+            ),
+            (
+                DeadlineClock::Handling,
+                ClockState::Running,
+                at("2026-12-05T00:00:00+08:00"),
+                "handling-complaint-normal@v1"
+            ),
+        ]
+    );
+    let history: Vec<_> = view.clocks[1]
+        .changes
+        .iter()
+        .map(|c| (c.change.as_str(), c.reason.as_deref(), c.due_at))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (
+                "paused",
+                Some("awaiting_appraisal"),
+                at("2026-11-18T00:00:00+08:00")
+            ),
+            ("resumed", None, at("2026-12-05T00:00:00+08:00")),
+        ]
+    );
+    let none: OrderDeadlines = watcher
+        .ask(
+            verbs::DEADLINE_WATCHER_DEADLINES,
+            &OrderDeadlinesQuery {
+                order_id: Uuid::now_v7(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.clocks.is_empty(), "no clocks before dispatch");
 
     // Closing the order ends the resumed clock like any other.
     watcher

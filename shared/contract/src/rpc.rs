@@ -27,6 +27,7 @@ pub mod verbs {
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
     pub const DEADLINE_WATCHER_DUE: (&str, &str) = ("deadline-watcher", "due");
     pub const DEADLINE_WATCHER_CALENDAR: (&str, &str) = ("deadline-watcher", "calendar");
+    pub const DEADLINE_WATCHER_DEADLINES: (&str, &str) = ("deadline-watcher", "deadlines");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -40,6 +41,7 @@ pub mod verbs {
         INTAKE_FLAG_HARASSMENT,
         DEADLINE_WATCHER_DUE,
         DEADLINE_WATCHER_CALENDAR,
+        DEADLINE_WATCHER_DEADLINES,
     ];
 }
 
@@ -543,4 +545,71 @@ pub struct CalendarYear {
     /// How many of `days` are working days.
     pub working_days: u32,
     pub days: Vec<CalendarDay>,
+}
+
+/// Request to `rpc.deadline-watcher.deadlines`: the clocks of one order, for the unit and the
+/// center (A15, A17).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDeadlinesQuery {
+    pub order_id: Uuid,
+}
+
+/// Where a clock stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    Running,
+    /// Stopped while the order is suspended.
+    Paused,
+    /// Done in time.
+    Met,
+    /// The order closed first.
+    Cancelled,
+    /// The due instant passed unmet (A17).
+    Overdue,
+}
+
+/// One move of a clock's due instant.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockChange {
+    /// `paused`, `resumed`, `extended` or `extension_refused`.
+    pub change: String,
+    pub previous_due_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// The suspension reason or the extension's reason code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who approved (center staff id), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// One clock of an order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    pub clock: crate::events::DeadlineClock,
+    pub unit_id: String,
+    pub state: ClockState,
+    pub started_at: DateTime<Utc>,
+    /// The due instant in force.
+    pub due_at: DateTime<Utc>,
+    /// The policy that set the limit, `<policy_id>@v<version>`.
+    pub policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Every pause, resumption and extension, oldest first.
+    pub changes: Vec<ClockChange>,
+}
+
+/// Reply to [`OrderDeadlinesQuery`]: the order's clocks (none before it is dispatched).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDeadlines {
+    pub order_id: Uuid,
+    pub clocks: Vec<ClockView>,
 }

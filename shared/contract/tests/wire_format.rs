@@ -511,3 +511,56 @@ fn deadline_watcher_calendar_queries() {
     let missing: RpcReply<DueAnswer> = RpcReply::Error(RpcError::calendar_year_missing(2027));
     insta::assert_json_snapshot!("rpc_error_calendar_year_missing", missing);
 }
+
+#[test]
+fn order_deadlines() {
+    insta::assert_json_snapshot!(
+        "order_deadlines_query",
+        OrderDeadlinesQuery { order_id: ORDER }
+    );
+    insta::assert_json_snapshot!(
+        "order_deadlines",
+        OrderDeadlines {
+            order_id: ORDER,
+            clocks: vec![
+                ClockView {
+                    clock: DeadlineClock::Sign,
+                    unit_id: "520102-env".to_owned(),
+                    state: ClockState::Met,
+                    started_at: at(9, 0),
+                    due_at: at(16, 0),
+                    policy: "sign@v1".to_owned(),
+                    paused_at: None,
+                    changes: vec![],
+                },
+                ClockView {
+                    clock: DeadlineClock::Handling,
+                    unit_id: "520102-env".to_owned(),
+                    state: ClockState::Paused,
+                    started_at: at(10, 0),
+                    due_at: at(20, 0),
+                    policy: "handling-complaint-normal@v1".to_owned(),
+                    paused_at: Some(at(12, 0)),
+                    changes: vec![
+                        ClockChange {
+                            change: "extended".to_owned(),
+                            previous_due_at: at(18, 0),
+                            due_at: at(20, 0),
+                            reason: Some("needs_site_survey".to_owned()),
+                            decided_by: Some("center-head-02".to_owned()),
+                            changed_at: at(11, 0),
+                        },
+                        ClockChange {
+                            change: "paused".to_owned(),
+                            previous_due_at: at(20, 0),
+                            due_at: at(20, 0),
+                            reason: Some("awaiting_appraisal".to_owned()),
+                            decided_by: Some("center-head-02".to_owned()),
+                            changed_at: at(12, 0),
+                        },
+                    ],
+                },
+            ],
+        }
+    );
+}

@@ -10,6 +10,7 @@ use hotline_contract::events::{
     DeadlineClock, DispatchBasis, OrderDispatched, OrderExtensionGranted, OrderResultSubmitted,
     OrderResumed, OrderSigned, OrderSuspended, ResultChecklist, SuspensionReason, TimeLimit,
 };
+use hotline_contract::rpc::{CalendarQuery, CalendarYear, RpcError, verbs};
 use hotline_contract::subjects::event;
 use hotline_contract::vocabulary::{RequestKind, Urgency};
 use hotline_deadline_watcher::config::WatcherSection;
@@ -17,10 +18,13 @@ use hotline_deadline_watcher::domain::reminder::reminder_points;
 use hotline_deadline_watcher::overdue::OverdueScan;
 use hotline_deadline_watcher::reminders::ReminderScan;
 use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
-use hotline_messaging::Outbox;
+use hotline_messaging::{CallError, Outbox};
 use hotline_service_kit::running::Running;
 use hotline_service_test::{PATIENCE, TestEnv};
+use hotline_telemetry::TraceContext;
 use hotline_test_support::wait_for;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -98,6 +102,67 @@ impl Watcher {
             shutdown,
             running,
         }
+    }
+
+    /// Started (no periodic scan during the test), with its request/reply endpoints
+    /// answering: their subscriptions travel on the service's own connection, so wait until
+    /// the server routes requests from ours to them.
+    pub async fn start_answering() -> Self {
+        let watcher = Self::start(3600).await;
+        wait_for("the queries to answer", PATIENCE, || async {
+            let answer: Result<CalendarYear, CallError> = watcher
+                .call(
+                    verbs::DEADLINE_WATCHER_CALENDAR,
+                    &CalendarQuery { year: 2026 },
+                )
+                .await;
+            (!matches!(answer, Err(CallError::Unavailable(_)))).then_some(())
+        })
+        .await;
+        watcher
+    }
+
+    /// Send a request to the service over NATS.
+    pub async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        verb: (&str, &str),
+        request: &Req,
+    ) -> Result<Resp, CallError> {
+        hotline_messaging::call(
+            &self.env.client,
+            &self.env.ns,
+            verb,
+            request,
+            &TraceContext::new_root(),
+            PATIENCE,
+        )
+        .await
+    }
+
+    /// As [`Watcher::call`]; anything but an answer or a typed error fails the test.
+    pub async fn ask<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        verb: (&str, &str),
+        request: &Req,
+    ) -> Result<Resp, RpcError> {
+        match self.call(verb, request).await {
+            Ok(answer) => Ok(answer),
+            Err(CallError::Rpc(error)) => Err(error),
+            Err(other) => panic!("the service did not answer: {other}"),
+        }
+    }
+
+    /// `rpc.deadline-watcher.due` with a raw JSON query (bad inputs included).
+    pub async fn due(
+        &self,
+        query: serde_json::Value,
+    ) -> Result<hotline_contract::rpc::DueAnswer, RpcError> {
+        self.ask(verbs::DEADLINE_WATCHER_DUE, &query).await
+    }
+
+    /// The service's ops endpoint (`/healthz`, `/readyz`, `/metrics`).
+    pub fn ops_addr(&self) -> std::net::SocketAddr {
+        self.running.ops_addr()
     }
 
     pub async fn stop(self) {

@@ -8,6 +8,7 @@ use super::Event;
 use crate::subjects::event;
 
 /// Which clock a deadline belongs to; the clocks run separately.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineClock {
