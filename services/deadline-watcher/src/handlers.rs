@@ -10,6 +10,10 @@
 //! - `order.closed` cancels every clock still running.
 //! - `order.extension_granted` (A14) moves the handling clock's due instant and announces
 //!   it with `deadline.rescheduled`; an approval seen twice moves it once.
+//! - `order.co_handling_assigned` starts a co-unit's clock to report its part to the lead
+//!   unit (A14), `order.co_handling_reported` settles it; `supervision.case_opened` starts
+//!   the case's rectification clock (A17), `supervision.rectification_reported` settles it
+//!   and `supervision.case_closed` cancels it.
 //! - `order.suspended` pauses the clocks whose policy stops while suspended
 //!   (`deadline.paused`); `order.resumed` restarts them with the time they had left
 //!   (`deadline.rescheduled`). See [`crate::domain::deadline`] for the arithmetic.
@@ -26,8 +30,10 @@ use chrono::{DateTime, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
     DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled,
-    LimitUnit, OrderClosed, OrderDispatched, OrderExtensionGranted, OrderResultSubmitted,
-    OrderResumed, OrderSigned, OrderSuspended, RescheduleCause,
+    LimitUnit, OrderClosed, OrderCoHandlingAssigned, OrderCoHandlingReported, OrderDispatched,
+    OrderExtensionGranted, OrderResultSubmitted, OrderResumed, OrderSigned, OrderSuspended,
+    RescheduleCause, SupervisionCaseClosed, SupervisionCaseOpened,
+    SupervisionRectificationReported,
 };
 use hotline_contract::vocabulary::{RequestKind, Urgency};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
@@ -52,6 +58,8 @@ struct ClockStart<'a> {
     order_id: Uuid,
     clock: DeadlineClock,
     unit_id: &'a str,
+    /// See [`NewTimer::party`].
+    party: &'a str,
     started_at: DateTime<Utc>,
     kind: Option<RequestKind>,
     urgency: Option<Urgency>,
@@ -93,6 +101,7 @@ impl Clocks {
                 order_id: start.order_id,
                 clock: start.clock,
                 unit_id: start.unit_id,
+                party: start.party,
                 started_at: start.started_at,
                 due_at,
                 policy,
@@ -113,6 +122,9 @@ impl Clocks {
                     order_id: start.order_id,
                     clock: start.clock,
                     unit_id: start.unit_id.to_owned(),
+                    case_id: (start.clock == DeadlineClock::Rectification)
+                        .then(|| start.party.parse().ok())
+                        .flatten(),
                     started_at: start.started_at,
                     due_at,
                     policy: policy.label(),
@@ -140,6 +152,7 @@ impl Clocks {
                     order_id: dispatched.order_id,
                     clock: DeadlineClock::Sign,
                     unit_id: &dispatched.unit_id,
+                    party: "",
                     started_at: dispatched.dispatched_at,
                     kind: Some(dispatched.kind),
                     urgency: Some(dispatched.urgency),
@@ -184,7 +197,7 @@ impl Clocks {
                 );
             }
             Some(state) => {
-                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                store::set_state(tx, &timer, state).await?;
                 if state == TimerState::Overdue {
                     tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
                     self.announce_overdue(tx, event, timer).await?;
@@ -221,6 +234,7 @@ impl Clocks {
                     order_id: signed.order_id,
                     clock: DeadlineClock::Handling,
                     unit_id: &signed.unit_id,
+                    party: "",
                     started_at: signed.signed_at,
                     kind: sign_timer.kind,
                     urgency: sign_timer.urgency,
@@ -266,7 +280,7 @@ impl Clocks {
                 );
             }
             Some(state) => {
-                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                store::set_state(tx, &timer, state).await?;
                 if state == TimerState::Overdue {
                     tracing::warn!(due_at = %timer.due_at, submitted_at = %at, "result submitted after its A15 handling limit");
                     self.announce_overdue(tx, event, timer).await?;
@@ -281,7 +295,7 @@ impl Clocks {
         // to do.
         for timer in store::lock_order_timers(tx, closed.order_id).await? {
             if let Some(state) = next_state(timer.view(), TimerEvent::Closed) {
-                store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                store::set_state(tx, &timer, state).await?;
             }
         }
         Ok(())
@@ -322,6 +336,7 @@ impl Clocks {
             &TimerChange {
                 order_id: timer.order_id,
                 clock: timer.clock,
+                party: &timer.party,
                 change: if extended {
                     ChangeKind::Extended
                 } else {
@@ -383,6 +398,7 @@ impl Clocks {
                         &TimerChange {
                             order_id: timer.order_id,
                             clock: timer.clock,
+                            party: &timer.party,
                             change: ChangeKind::Paused,
                             previous_due_at: timer.due_at,
                             due_at: timer.due_at,
@@ -401,6 +417,7 @@ impl Clocks {
                                 order_id: timer.order_id,
                                 clock: timer.clock,
                                 unit_id: timer.unit_id.clone(),
+                                case_id: timer.case_id(),
                                 due_at: timer.due_at,
                                 paused_at: at,
                             },
@@ -409,7 +426,7 @@ impl Clocks {
                 }
                 Some(state) => {
                     // Suspended after the clock ran out: the deadline was missed (A17).
-                    store::set_state(tx, timer.order_id, timer.clock, state).await?;
+                    store::set_state(tx, &timer, state).await?;
                     if state == TimerState::Overdue {
                         self.announce_overdue(tx, event, &timer).await?;
                     }
@@ -447,6 +464,7 @@ impl Clocks {
                 &TimerChange {
                     order_id: timer.order_id,
                     clock: timer.clock,
+                    party: &timer.party,
                     change: ChangeKind::Resumed,
                     previous_due_at: timer.due_at,
                     due_at,
@@ -470,6 +488,109 @@ impl Clocks {
         Ok(())
     }
 
+    /// A14: a co-handling unit's clock to report its part to the lead unit starts at the
+    /// assignment, under the policy for the order's urgency (kept on the sign timer).
+    async fn co_handling_assigned(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        assigned: OrderCoHandlingAssigned,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, assigned.order_id).await?;
+        let Some(sign) = timers.iter().find(|t| t.clock == DeadlineClock::Sign) else {
+            // Co-handling is decided on a dispatched order: its dispatch is on its way.
+            return Err(HandlerError::transient(format!(
+                "order {} got a co-handling unit before its dispatch was applied",
+                assigned.order_id
+            )));
+        };
+        if sign.state == TimerState::Cancelled {
+            tracing::info!("co-handling assigned on an order already closed; no clock");
+            return Ok(());
+        }
+        let (kind, urgency) = (sign.kind, sign.urgency);
+        self.start_clock(
+            tx,
+            event,
+            ClockStart {
+                order_id: assigned.order_id,
+                clock: DeadlineClock::CoHandling,
+                unit_id: &assigned.unit_id,
+                party: &assigned.unit_id,
+                started_at: assigned.assigned_at,
+                kind,
+                urgency,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A17: a supervision case's rectification clock starts when the case opens.
+    async fn case_opened(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        opened: SupervisionCaseOpened,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, opened.order_id).await?;
+        let sign = timers.iter().find(|t| t.clock == DeadlineClock::Sign);
+        let party = opened.case_id.to_string();
+        self.start_clock(
+            tx,
+            event,
+            ClockStart {
+                order_id: opened.order_id,
+                clock: DeadlineClock::Rectification,
+                unit_id: &opened.unit_id,
+                party: &party,
+                started_at: opened.opened_at,
+                kind: sign.and_then(|t| t.kind),
+                urgency: sign.and_then(|t| t.urgency),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Apply `what` to the order's `clock` of `party` (a co-unit's report, a rectification
+    /// report, a case closing). `must_exist`: the clock's start is on its way when missing
+    /// (retry), rather than there being nothing to do.
+    async fn settle_party_clock(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        (order_id, clock, party): (Uuid, DeadlineClock, &str),
+        what: TimerEvent,
+        must_exist: bool,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, order_id).await?;
+        let Some(timer) = timers.iter().find(|t| t.clock == clock && t.party == party) else {
+            if !must_exist {
+                return Ok(());
+            }
+            return Err(HandlerError::transient(format!(
+                "order {order_id}: {} clock of {party} not started yet",
+                clock_code(clock)
+            )));
+        };
+        match next_state(timer.view(), what) {
+            None => tracing::info!(
+                state = timer.state.code(),
+                clock = clock_code(clock),
+                "clock already settled; kept as is"
+            ),
+            Some(state) => {
+                store::set_state(tx, timer, state).await?;
+                if state == TimerState::Overdue {
+                    tracing::warn!(due_at = %timer.due_at, clock = clock_code(clock), "reported after its deadline");
+                    self.announce_overdue(tx, event, timer).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn announce_rescheduled(
         &self,
         tx: &mut PgConnection,
@@ -487,6 +608,7 @@ impl Clocks {
                     order_id: timer.order_id,
                     clock: timer.clock,
                     unit_id: timer.unit_id.clone(),
+                    case_id: timer.case_id(),
                     cause,
                     previous_due_at: timer.due_at,
                     due_at,
@@ -511,6 +633,7 @@ impl Clocks {
                     order_id: timer.order_id,
                     clock: timer.clock,
                     unit_id: timer.unit_id.clone(),
+                    case_id: timer.case_id(),
                     due_at: timer.due_at,
                     detected_at: Utc::now(),
                 },
@@ -545,6 +668,35 @@ impl EventHandler for Clocks {
             OrderClosed::TYPE => {
                 let closed = env.decode::<OrderClosed>()?.data;
                 self.closed(tx, closed).await
+            }
+            OrderCoHandlingAssigned::TYPE => {
+                let assigned = env.decode::<OrderCoHandlingAssigned>()?.data;
+                self.co_handling_assigned(tx, event, assigned).await
+            }
+            OrderCoHandlingReported::TYPE => {
+                let r = env.decode::<OrderCoHandlingReported>()?.data;
+                let key = (r.order_id, DeadlineClock::CoHandling, r.unit_id.as_str());
+                let what = TimerEvent::Reported { at: r.reported_at };
+                self.settle_party_clock(tx, event, key, what, true).await
+            }
+            SupervisionCaseOpened::TYPE => {
+                let opened = env.decode::<SupervisionCaseOpened>()?.data;
+                self.case_opened(tx, event, opened).await
+            }
+            SupervisionRectificationReported::TYPE => {
+                let r = env.decode::<SupervisionRectificationReported>()?.data;
+                let case = r.case_id.to_string();
+                let key = (r.order_id, DeadlineClock::Rectification, case.as_str());
+                let what = TimerEvent::Reported { at: r.reported_at };
+                self.settle_party_clock(tx, event, key, what, true).await
+            }
+            SupervisionCaseClosed::TYPE => {
+                let closed = env.decode::<SupervisionCaseClosed>()?.data;
+                let case = closed.case_id.to_string();
+                let key = (closed.order_id, DeadlineClock::Rectification, case.as_str());
+                // A case closed before its clock started has nothing to cancel.
+                self.settle_party_clock(tx, event, key, TimerEvent::CaseClosed, false)
+                    .await
             }
             OrderExtensionGranted::TYPE => {
                 let granted = env.decode::<OrderExtensionGranted>()?.data;

@@ -7,8 +7,9 @@
 //! its limit from the time-limit policy for the order's kind and urgency, A15),
 //! `order.result_submitted` (handling clock met), `order.extension_granted` (A14: the
 //! handling deadline moves, `deadline.rescheduled`), `order.suspended` / `order.resumed`
-//! (clocks that stop while suspended pause and restart with the time left) and
-//! `order.closed` (cancelled). The [`reminders::ReminderScan`] task sends
+//! (clocks that stop while suspended pause and restart with the time left),
+//! `order.co_handling_*` (a co-unit's report clock, A14), `supervision.*` (a case's
+//! rectification clock, A17) and `order.closed` (cancelled). The [`reminders::ReminderScan`] task sends
 //! `deadline.reminder` at the configured points before a due instant (A17); the
 //! [`overdue::OverdueScan`] task claims running timers past due every `scan_interval_secs`,
 //! marks them overdue and announces `deadline.overdue`, which supervision turns into a
@@ -94,6 +95,11 @@ pub async fn start(
                 event::ORDER_EXTENSION_GRANTED,
                 event::ORDER_SUSPENDED,
                 event::ORDER_RESUMED,
+                event::ORDER_CO_HANDLING_ASSIGNED,
+                event::ORDER_CO_HANDLING_REPORTED,
+                event::SUPERVISION_CASE_OPENED,
+                event::SUPERVISION_RECTIFICATION_REPORTED,
+                event::SUPERVISION_CASE_CLOSED,
             ],
         ),
         handlers::Clocks::new(calendar.clone(), outbox.clone()),

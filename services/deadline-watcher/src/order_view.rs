@@ -40,6 +40,7 @@ pub fn view(order_id: Uuid, timers: &[Timer], changes: &[StoredChange]) -> Order
         .map(|timer| ClockView {
             clock: timer.clock,
             unit_id: timer.unit_id.clone(),
+            case_id: timer.case_id(),
             state: clock_state(timer.state),
             started_at: timer.started_at,
             due_at: timer.due_at,
@@ -47,7 +48,7 @@ pub fn view(order_id: Uuid, timers: &[Timer], changes: &[StoredChange]) -> Order
             paused_at: timer.paused_at,
             changes: changes
                 .iter()
-                .filter(|c| c.clock == clock_code(timer.clock))
+                .filter(|c| c.clock == clock_code(timer.clock) && c.party == timer.party)
                 .map(|c| ClockChange {
                     change: c.change.clone(),
                     previous_due_at: c.previous_due_at,

@@ -75,6 +75,7 @@ impl OverdueScan {
                         order_id: timer.order_id,
                         clock: timer.clock,
                         unit_id: timer.unit_id.clone(),
+                        case_id: timer.case_id(),
                         due_at: timer.due_at,
                         detected_at: now,
                     },

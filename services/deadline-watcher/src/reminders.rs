@@ -62,9 +62,7 @@ impl ReminderScan {
             {
                 continue;
             }
-            if !store::record_reminder(&mut tx, timer.order_id, timer.clock, pending.point, now)
-                .await?
-            {
+            if !store::record_reminder(&mut tx, timer, pending.point, now).await? {
                 // Another scan sent it first (its snapshot and ours overlapped).
                 continue;
             }
@@ -78,6 +76,7 @@ impl ReminderScan {
                         order_id: timer.order_id,
                         clock: timer.clock,
                         unit_id: timer.unit_id.clone(),
+                        case_id: timer.case_id(),
                         due_at: timer.due_at,
                         reminded_at: now,
                     },

@@ -21,6 +21,9 @@ pub struct NewTimer<'a> {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: &'a str,
+    /// '' for the sign and handling clocks; the co-unit for `co_handling`; the supervision
+    /// case for `rectification`.
+    pub party: &'a str,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     /// The policy that set `due_at`.
@@ -39,6 +42,8 @@ pub struct Timer {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// See [`NewTimer::party`].
+    pub party: String,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     /// `<policy_id>@v<version>`.
@@ -57,6 +62,13 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The supervision case of a `rectification` clock (its party), for the events.
+    pub fn case_id(&self) -> Option<Uuid> {
+        (self.clock == DeadlineClock::Rectification)
+            .then(|| self.party.parse().ok())
+            .flatten()
+    }
+
     /// What the rules in [`crate::domain::timer`] need to know.
     pub fn view(&self) -> TimerView {
         TimerView {
@@ -73,6 +85,7 @@ struct TimerRow {
     order_id: Uuid,
     clock: String,
     unit_id: String,
+    party: String,
     started_at: DateTime<Utc>,
     due_at: DateTime<Utc>,
     policy: String,
@@ -87,7 +100,7 @@ struct TimerRow {
 }
 
 /// The columns [`TimerRow`] reads.
-const TIMER_COLUMNS: &str = "order_id, clock, unit_id, started_at, due_at, policy, policy_id, \
+const TIMER_COLUMNS: &str = "order_id, clock, unit_id, party, started_at, due_at, policy, policy_id, \
      policy_version, kind, urgency, state, traceparent, stops_when_suspended, paused_at";
 
 /// A stored code the rules do not know (the table's CHECK constraints make it impossible
@@ -128,6 +141,7 @@ impl TryFrom<TimerRow> for Timer {
             order_id: row.order_id,
             clock,
             unit_id: row.unit_id,
+            party: row.party,
             started_at: row.started_at,
             due_at: row.due_at,
             policy: row.policy,
@@ -156,9 +170,9 @@ pub async fn insert_timer(
     let inserted = sqlx::query(
         "INSERT INTO deadline_watcher.timers \
          (order_id, clock, unit_id, started_at, due_at, policy, policy_id, policy_version, \
-          kind, urgency, state, updated_at, traceparent, stops_when_suspended) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12, $13) \
-         ON CONFLICT (order_id, clock) DO NOTHING",
+          kind, urgency, state, updated_at, traceparent, stops_when_suspended, party) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12, $13, $14) \
+         ON CONFLICT (order_id, clock, party) DO NOTHING",
     )
     .bind(timer.order_id)
     .bind(clock_code(timer.clock))
@@ -173,6 +187,7 @@ pub async fn insert_timer(
     .bind(TimerState::Running.code())
     .bind(timer.traceparent.as_deref())
     .bind(timer.policy.stops_when_suspended)
+    .bind(timer.party)
     .execute(tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -186,7 +201,7 @@ pub async fn lock_order_timers(
 ) -> Result<Vec<Timer>, sqlx::Error> {
     let rows: Vec<TimerRow> = sqlx::query_as(&format!(
         "SELECT {TIMER_COLUMNS} \
-         FROM deadline_watcher.timers WHERE order_id = $1 ORDER BY clock FOR UPDATE"
+         FROM deadline_watcher.timers WHERE order_id = $1 ORDER BY clock, party FOR UPDATE"
     ))
     .bind(order_id)
     .fetch_all(tx)
@@ -198,16 +213,16 @@ pub async fn lock_order_timers(
 /// [`move_timer`]).
 pub async fn set_state(
     tx: &mut PgConnection,
-    order_id: Uuid,
-    clock: DeadlineClock,
+    timer: &Timer,
     state: TimerState,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE deadline_watcher.timers SET state = $3, paused_at = NULL, updated_at = now() \
-         WHERE order_id = $1 AND clock = $2",
+        "UPDATE deadline_watcher.timers SET state = $4, paused_at = NULL, updated_at = now() \
+         WHERE order_id = $1 AND clock = $2 AND party = $3",
     )
-    .bind(order_id)
-    .bind(clock_code(clock))
+    .bind(timer.order_id)
+    .bind(clock_code(timer.clock))
+    .bind(&timer.party)
     .bind(state.code())
     .execute(tx)
     .await
@@ -242,13 +257,15 @@ pub async fn mark_overdue(tx: &mut PgConnection, timers: &[&Timer]) -> Result<()
     }
     let order_ids: Vec<Uuid> = timers.iter().map(|t| t.order_id).collect();
     let clocks: Vec<&str> = timers.iter().map(|t| clock_code(t.clock)).collect();
+    let parties: Vec<&str> = timers.iter().map(|t| t.party.as_str()).collect();
     sqlx::query(
-        "UPDATE deadline_watcher.timers AS t SET state = $3, updated_at = now() \
-         FROM unnest($1::uuid[], $2::text[]) AS c(order_id, clock) \
-         WHERE t.order_id = c.order_id AND t.clock = c.clock",
+        "UPDATE deadline_watcher.timers AS t SET state = $4, updated_at = now() \
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(order_id, clock, party) \
+         WHERE t.order_id = c.order_id AND t.clock = c.clock AND t.party = c.party",
     )
     .bind(&order_ids)
     .bind(&clocks)
+    .bind(&parties)
     .bind(TimerState::Overdue.code())
     .execute(tx)
     .await
@@ -359,13 +376,14 @@ pub async fn move_timer(
     sqlx::query(
         "UPDATE deadline_watcher.timers \
          SET state = $3, due_at = $4, paused_at = $5, updated_at = now() \
-         WHERE order_id = $1 AND clock = $2",
+         WHERE order_id = $1 AND clock = $2 AND party = $6",
     )
     .bind(timer.order_id)
     .bind(clock_code(timer.clock))
     .bind(state.code())
     .bind(due_at)
     .bind(paused_at)
+    .bind(&timer.party)
     .execute(tx)
     .await
     .map(|_| ())
@@ -397,6 +415,7 @@ impl ChangeKind {
 pub struct TimerChange<'a> {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
+    pub party: &'a str,
     pub change: ChangeKind,
     pub previous_due_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -415,9 +434,10 @@ pub async fn record_change(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO deadline_watcher.timer_changes \
-         (order_id, clock, change, previous_due_at, due_at, reason, decided_by, source_id, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (order_id, clock, source_id) WHERE source_id IS NOT NULL DO NOTHING",
+         (order_id, clock, change, previous_due_at, due_at, reason, decided_by, source_id, \
+          changed_at, party) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (order_id, clock, party, source_id) WHERE source_id IS NOT NULL DO NOTHING",
     )
     .bind(change.order_id)
     .bind(clock_code(change.clock))
@@ -428,6 +448,7 @@ pub async fn record_change(
     .bind(change.decided_by)
     .bind(change.source_id)
     .bind(change.changed_at)
+    .bind(change.party)
     .execute(tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -468,6 +489,7 @@ pub async fn claim_pending_reminders(
            AND t.started_at + (t.due_at - t.started_at) * p.permille / 1000 <= $1 \
            AND NOT EXISTS (SELECT 1 FROM deadline_watcher.reminders_sent AS r \
                            WHERE r.order_id = t.order_id AND r.clock = t.clock \
+                             AND r.party = t.party \
                              AND r.fraction_permille = p.permille) \
          ORDER BY t.due_at, p.permille LIMIT $3 \
          FOR UPDATE OF t SKIP LOCKED"
@@ -509,19 +531,20 @@ struct ReminderRow {
 /// recorded already (another scan got there first): the caller must then not send it.
 pub async fn record_reminder(
     tx: &mut PgConnection,
-    order_id: Uuid,
-    clock: DeadlineClock,
+    timer: &Timer,
     point: ReminderPoint,
     sent_at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO deadline_watcher.reminders_sent (order_id, clock, fraction_permille, sent_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO deadline_watcher.reminders_sent \
+         (order_id, clock, fraction_permille, sent_at, party) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
-    .bind(order_id)
-    .bind(clock_code(clock))
+    .bind(timer.order_id)
+    .bind(clock_code(timer.clock))
     .bind(i32::from(point.permille()))
     .bind(sent_at)
+    .bind(&timer.party)
     .execute(tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -534,7 +557,7 @@ pub async fn order_timers(
 ) -> Result<Vec<Timer>, sqlx::Error> {
     let rows: Vec<TimerRow> = sqlx::query_as(&format!(
         "SELECT {TIMER_COLUMNS} FROM deadline_watcher.timers WHERE order_id = $1 \
-         ORDER BY started_at, clock"
+         ORDER BY started_at, clock, party"
     ))
     .bind(order_id)
     .fetch_all(conn)
@@ -546,6 +569,7 @@ pub async fn order_timers(
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredChange {
     pub clock: String,
+    pub party: String,
     pub change: String,
     pub previous_due_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -560,7 +584,7 @@ pub async fn order_changes(
     order_id: Uuid,
 ) -> Result<Vec<StoredChange>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT clock, change, previous_due_at, due_at, reason, decided_by, changed_at \
+        "SELECT clock, party, change, previous_due_at, due_at, reason, decided_by, changed_at \
          FROM deadline_watcher.timer_changes WHERE order_id = $1 ORDER BY change_id",
     )
     .bind(order_id)

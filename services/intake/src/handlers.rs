@@ -111,6 +111,8 @@ async fn set_due(
             DeadlineClock::Sign => store::set_sign_due(tx, order_id, due_at).await?,
             // A11: the expected completion date the requester sees.
             DeadlineClock::Handling => store::set_handling_due(tx, order_id, due_at).await?,
+            // A co-unit's or a supervised unit's own deadline is not the requester's.
+            DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
         }
     }
     Ok(())

@@ -594,6 +594,9 @@ pub struct ClockChange {
 pub struct ClockView {
     pub clock: crate::events::DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub state: ClockState,
     pub started_at: DateTime<Utc>,
     /// The due instant in force.

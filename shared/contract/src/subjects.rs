@@ -108,11 +108,21 @@ pub mod event {
     pub const ORDER_EXTENSION_GRANTED: &str = "hotline.order.extension_granted";
     pub const ORDER_SUSPENDED: &str = "hotline.order.suspended";
     pub const ORDER_RESUMED: &str = "hotline.order.resumed";
+    pub const ORDER_CO_HANDLING_ASSIGNED: &str = "hotline.order.co_handling_assigned";
+    pub const ORDER_CO_HANDLING_REPORTED: &str = "hotline.order.co_handling_reported";
+    pub const SUPERVISION_CASE_OPENED: &str = "hotline.supervision.case_opened";
+    pub const SUPERVISION_RECTIFICATION_REPORTED: &str =
+        "hotline.supervision.rectification_reported";
+    pub const SUPERVISION_CASE_CLOSED: &str = "hotline.supervision.case_closed";
     pub const DEADLINE_SCHEDULED: &str = "hotline.deadline.scheduled";
     pub const DEADLINE_REMINDER: &str = "hotline.deadline.reminder";
     pub const DEADLINE_OVERDUE: &str = "hotline.deadline.overdue";
     pub const DEADLINE_RESCHEDULED: &str = "hotline.deadline.rescheduled";
     pub const DEADLINE_PAUSED: &str = "hotline.deadline.paused";
+    pub const KNOWLEDGE_ARTICLE_PUBLISHED: &str = "hotline.knowledge.article_published";
+    pub const KNOWLEDGE_ARTICLE_UNPUBLISHED: &str = "hotline.knowledge.article_unpublished";
+    pub const KNOWLEDGE_ARTICLE_EXPIRING: &str = "hotline.knowledge.article_expiring";
+    pub const KNOWLEDGE_FEEDBACK_RECORDED: &str = "hotline.knowledge.feedback_recorded";
     /// Every order event.
     pub const ALL_ORDER: &str = "hotline.order.>";
     /// Every deadline event.

@@ -133,6 +133,7 @@ fn deadline_scheduled_v1() {
             order_id: ORDER,
             clock: DeadlineClock::Sign,
             unit_id: "520102-env".to_owned(),
+            case_id: None,
             started_at: at(12, 0),
             due_at: Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap(),
             policy: "sign-1wd".to_owned(),
@@ -148,6 +149,7 @@ fn deadline_reminder_v1() {
             order_id: ORDER,
             clock: DeadlineClock::Handling,
             unit_id: "520102-env".to_owned(),
+            case_id: None,
             due_at: at(16, 0),
             reminded_at: at(12, 0),
         }
@@ -162,6 +164,7 @@ fn deadline_overdue_v1() {
             order_id: ORDER,
             clock: DeadlineClock::Sign,
             unit_id: "520102-env".to_owned(),
+            case_id: None,
             due_at: at(12, 0),
             detected_at: at(12, 1),
         }
@@ -176,6 +179,7 @@ fn deadline_rescheduled_v1() {
             order_id: ORDER,
             clock: DeadlineClock::Handling,
             unit_id: "520102-env".to_owned(),
+            case_id: None,
             cause: RescheduleCause::Extension,
             previous_due_at: at(16, 0),
             due_at: at(20, 0),
@@ -192,6 +196,7 @@ fn deadline_paused_v1() {
             order_id: ORDER,
             clock: DeadlineClock::Handling,
             unit_id: "520102-env".to_owned(),
+            case_id: None,
             due_at: at(16, 0),
             paused_at: at(12, 0),
         }
@@ -239,6 +244,89 @@ fn order_resumed_v1() {
             order_id: ORDER,
             unit_id: "520102-env".to_owned(),
             resumed_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_co_handling_assigned_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderCoHandlingAssigned {
+            order_id: ORDER,
+            lead_unit_id: "520102-env".to_owned(),
+            unit_id: "520102-housing".to_owned(),
+            assigned_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn order_co_handling_reported_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "router",
+        OrderCoHandlingReported {
+            order_id: ORDER,
+            lead_unit_id: "520102-env".to_owned(),
+            unit_id: "520102-housing".to_owned(),
+            reported_at: at(12, 0),
+        }
+    ));
+}
+
+const CASE: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0c01);
+
+#[test]
+fn supervision_case_opened_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "supervision",
+        SupervisionCaseOpened {
+            case_id: CASE,
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            measure: SupervisionMeasure::Notice,
+            reason_code: "overdue".to_owned(),
+            opened_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn supervision_rectification_reported_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "supervision",
+        SupervisionRectificationReported {
+            case_id: CASE,
+            order_id: ORDER,
+            unit_id: "520102-env".to_owned(),
+            reported_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn supervision_case_closed_v1() {
+    insta::assert_json_snapshot!(snapshot(
+        "supervision",
+        SupervisionCaseClosed {
+            case_id: CASE,
+            order_id: ORDER,
+            closed_at: at(12, 0),
+        }
+    ));
+}
+
+#[test]
+fn deadline_overdue_v1_on_a_rectification_clock() {
+    insta::assert_json_snapshot!(snapshot(
+        "deadline-watcher",
+        DeadlineOverdue {
+            order_id: ORDER,
+            clock: DeadlineClock::Rectification,
+            unit_id: "520102-env".to_owned(),
+            case_id: Some(CASE),
+            due_at: at(12, 0),
+            detected_at: at(12, 1),
         }
     ));
 }
@@ -526,6 +614,7 @@ fn order_deadlines() {
                 ClockView {
                     clock: DeadlineClock::Sign,
                     unit_id: "520102-env".to_owned(),
+                    case_id: None,
                     state: ClockState::Met,
                     started_at: at(9, 0),
                     due_at: at(16, 0),
@@ -536,6 +625,7 @@ fn order_deadlines() {
                 ClockView {
                     clock: DeadlineClock::Handling,
                     unit_id: "520102-env".to_owned(),
+                    case_id: None,
                     state: ClockState::Paused,
                     started_at: at(10, 0),
                     due_at: at(20, 0),

@@ -17,6 +17,12 @@
 //!            order closed                                  -> cancelled
 //! ```
 //!
+//! The co-handling clock (A14, one per co-unit) and the rectification clock (A17, one per
+//! supervision case) end the same way when their party reports (`Reported`): met in time,
+//! overdue late. Closing the order cancels the order's own clocks and the co-handling ones;
+//! a rectification clock belongs to its supervision case and is cancelled when the case
+//! closes, not when the order does.
+//!
 //! A paused clock does not run: no reminder, no overdue. A suspension that arrives after
 //! the due instant comes too late to stop the clock: the timer is overdue. An extension
 //! (A14) moves the due instant of a running or paused clock and keeps its state.
@@ -73,6 +79,8 @@ pub fn clock_code(clock: DeadlineClock) -> &'static str {
     match clock {
         DeadlineClock::Sign => "sign",
         DeadlineClock::Handling => "handling",
+        DeadlineClock::CoHandling => "co_handling",
+        DeadlineClock::Rectification => "rectification",
     }
 }
 
@@ -81,6 +89,8 @@ pub fn clock_from_code(code: &str) -> Option<DeadlineClock> {
     match code {
         "sign" => Some(DeadlineClock::Sign),
         "handling" => Some(DeadlineClock::Handling),
+        "co_handling" => Some(DeadlineClock::CoHandling),
+        "rectification" => Some(DeadlineClock::Rectification),
         _ => None,
     }
 }
@@ -92,8 +102,12 @@ pub enum TimerEvent {
     Signed { at: DateTime<Utc> },
     /// The unit submitted its result at `at` (ends the handling clock only).
     ResultSubmitted { at: DateTime<Utc> },
-    /// The order was closed (ends every clock).
+    /// The order was closed (ends every clock but a supervision case's).
     Closed,
+    /// The party of a co-handling or rectification clock reported at `at` (ends it).
+    Reported { at: DateTime<Utc> },
+    /// The supervision case was closed (ends its rectification clock).
+    CaseClosed,
     /// The overdue scan looked at the timer at `now`.
     Checked { now: DateTime<Utc> },
     /// The order's handling was suspended at `at` (挂起).
@@ -140,8 +154,12 @@ fn next_from_running(timer: TimerView, event: TimerEvent) -> Option<TimerState> 
         TimerEvent::ResultSubmitted { at } if timer.clock == DeadlineClock::Handling => {
             Some(settle(timer, at))
         }
-        TimerEvent::Signed { .. } | TimerEvent::ResultSubmitted { .. } => None,
-        TimerEvent::Closed => Some(TimerState::Cancelled),
+        TimerEvent::Reported { at } if reported_by_party(timer.clock) => Some(settle(timer, at)),
+        TimerEvent::Signed { .. }
+        | TimerEvent::ResultSubmitted { .. }
+        | TimerEvent::Reported { .. } => None,
+        TimerEvent::Closed => cancelled_by_order_close(timer.clock),
+        TimerEvent::CaseClosed => cancelled_by_case_close(timer.clock),
         // A17: an unmet clock past its due instant is overdue.
         TimerEvent::Checked { now } => (timer.due_at < now).then_some(TimerState::Overdue),
         TimerEvent::Suspended { .. } if !timer.stops_when_suspended => None,
@@ -159,12 +177,33 @@ fn next_from_paused(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
         TimerEvent::ResultSubmitted { .. } if timer.clock == DeadlineClock::Handling => {
             Some(TimerState::Met)
         }
-        TimerEvent::Closed => Some(TimerState::Cancelled),
+        TimerEvent::Reported { .. } if reported_by_party(timer.clock) => Some(TimerState::Met),
+        TimerEvent::Closed => cancelled_by_order_close(timer.clock),
+        TimerEvent::CaseClosed => cancelled_by_case_close(timer.clock),
         TimerEvent::Signed { .. }
         | TimerEvent::ResultSubmitted { .. }
+        | TimerEvent::Reported { .. }
         | TimerEvent::Checked { .. }
         | TimerEvent::Suspended { .. } => None,
     }
+}
+
+/// The clocks a party ends by reporting (a co-unit's part, a supervised unit's rectification).
+fn reported_by_party(clock: DeadlineClock) -> bool {
+    matches!(
+        clock,
+        DeadlineClock::CoHandling | DeadlineClock::Rectification
+    )
+}
+
+/// Closing the order cancels its clocks, except a supervision case's.
+fn cancelled_by_order_close(clock: DeadlineClock) -> Option<TimerState> {
+    (clock != DeadlineClock::Rectification).then_some(TimerState::Cancelled)
+}
+
+/// Closing a supervision case cancels its rectification clock only.
+fn cancelled_by_case_close(clock: DeadlineClock) -> Option<TimerState> {
+    (clock == DeadlineClock::Rectification).then_some(TimerState::Cancelled)
 }
 
 #[cfg(test)]
@@ -385,6 +424,66 @@ mod tests {
         );
     }
 
+    fn clock(clock: DeadlineClock, state: TimerState) -> TimerView {
+        TimerView {
+            clock,
+            ..handling_timer(state)
+        }
+    }
+
+    #[test]
+    fn a_co_unit_or_a_supervised_unit_ends_its_clock_by_reporting() {
+        for c in [DeadlineClock::CoHandling, DeadlineClock::Rectification] {
+            let in_time = TimerEvent::Reported {
+                at: at("2026-11-03T16:00:00Z"),
+            };
+            let late = TimerEvent::Reported {
+                at: at("2026-11-03T16:00:01Z"),
+            };
+            assert_eq!(
+                next_state(clock(c, TimerState::Running), in_time),
+                Some(TimerState::Met)
+            );
+            assert_eq!(
+                next_state(clock(c, TimerState::Running), late),
+                Some(TimerState::Overdue)
+            );
+            assert_eq!(
+                next_state(clock(c, TimerState::Paused), late),
+                Some(TimerState::Met)
+            );
+        }
+        // A report ends neither the sign nor the handling clock.
+        let report = TimerEvent::Reported {
+            at: at("2026-11-03T09:00:00Z"),
+        };
+        assert_eq!(next_state(sign_timer(TimerState::Running), report), None);
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), report),
+            None
+        );
+    }
+
+    #[test]
+    fn a_rectification_clock_belongs_to_its_case_not_to_the_order() {
+        let rectification = clock(DeadlineClock::Rectification, TimerState::Running);
+        assert_eq!(next_state(rectification, TimerEvent::Closed), None);
+        assert_eq!(
+            next_state(rectification, TimerEvent::CaseClosed),
+            Some(TimerState::Cancelled)
+        );
+        let co = clock(DeadlineClock::CoHandling, TimerState::Running);
+        assert_eq!(
+            next_state(co, TimerEvent::Closed),
+            Some(TimerState::Cancelled)
+        );
+        assert_eq!(next_state(co, TimerEvent::CaseClosed), None);
+        assert_eq!(
+            next_state(handling_timer(TimerState::Running), TimerEvent::CaseClosed),
+            None
+        );
+    }
+
     #[test]
     fn codes_round_trip() {
         for state in [
@@ -396,7 +495,12 @@ mod tests {
         ] {
             assert_eq!(TimerState::from_code(state.code()), Some(state));
         }
-        for clock in [DeadlineClock::Sign, DeadlineClock::Handling] {
+        for clock in [
+            DeadlineClock::Sign,
+            DeadlineClock::Handling,
+            DeadlineClock::CoHandling,
+            DeadlineClock::Rectification,
+        ] {
             assert_eq!(clock_from_code(clock_code(clock)), Some(clock));
             // The stored code is the wire word.
             assert_eq!(

@@ -16,6 +16,11 @@ pub enum DeadlineClock {
     Sign,
     /// A15: handle within the limit for the kind and urgency.
     Handling,
+    /// A14: a co-handling unit reports its part to the lead unit (one clock per co-unit).
+    CoHandling,
+    /// A17/A18: a supervised unit reports its rectification (one clock per supervision
+    /// case; the events name the case).
+    Rectification,
 }
 
 /// The unit a time limit is counted in.
@@ -41,6 +46,9 @@ pub struct DeadlineScheduled {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     /// The policy that set the limit (e.g. `sign-1wd`).
@@ -63,6 +71,9 @@ pub struct DeadlineReminder {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub due_at: DateTime<Utc>,
     pub reminded_at: DateTime<Utc>,
 }
@@ -83,6 +94,9 @@ pub struct DeadlineOverdue {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub due_at: DateTime<Utc>,
     pub detected_at: DateTime<Utc>,
 }
@@ -114,6 +128,9 @@ pub struct DeadlineRescheduled {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub cause: RescheduleCause,
     pub previous_due_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -137,6 +154,9 @@ pub struct DeadlinePaused {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: String,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     /// The due instant when it stopped.
     pub due_at: DateTime<Utc>,
     pub paused_at: DateTime<Utc>,

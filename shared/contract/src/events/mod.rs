@@ -11,6 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 pub mod dead_letter;
 pub mod deadline;
 pub mod order;
+pub mod supervision;
 
 pub use dead_letter::DeadLetterRecorded;
 pub use deadline::{
@@ -18,10 +19,15 @@ pub use deadline::{
     DeadlineScheduled, LimitUnit, RescheduleCause, TimeLimit,
 };
 pub use order::{
-    Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderDispatched, OrderExtensionGranted,
-    OrderRedirected, OrderRegistered, OrderRepeatLinked, OrderResultSubmitted, OrderResumed,
+    Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderCoHandlingAssigned,
+    OrderCoHandlingReported, OrderDispatched, OrderExtensionGranted, OrderRedirected,
+    OrderRegistered, OrderRepeatLinked, OrderResultSubmitted, OrderResumed,
     OrderSatisfactionRecorded, OrderSigned, OrderSuspended, OrderTransferRequested, RequesterRef,
     ResultChecklist, SuspensionReason, VisitChannel,
+};
+pub use supervision::{
+    SupervisionCaseClosed, SupervisionCaseOpened, SupervisionMeasure,
+    SupervisionRectificationReported,
 };
 
 /// Every event type this contract defines, with the subject it is published on (dead
@@ -68,6 +74,26 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     (OrderResumed::TYPE, crate::subjects::event::ORDER_RESUMED),
     (
+        OrderCoHandlingAssigned::TYPE,
+        crate::subjects::event::ORDER_CO_HANDLING_ASSIGNED,
+    ),
+    (
+        OrderCoHandlingReported::TYPE,
+        crate::subjects::event::ORDER_CO_HANDLING_REPORTED,
+    ),
+    (
+        SupervisionCaseOpened::TYPE,
+        crate::subjects::event::SUPERVISION_CASE_OPENED,
+    ),
+    (
+        SupervisionRectificationReported::TYPE,
+        crate::subjects::event::SUPERVISION_RECTIFICATION_REPORTED,
+    ),
+    (
+        SupervisionCaseClosed::TYPE,
+        crate::subjects::event::SUPERVISION_CASE_CLOSED,
+    ),
+    (
         DeadlineScheduled::TYPE,
         crate::subjects::event::DEADLINE_SCHEDULED,
     ),
@@ -86,6 +112,22 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         DeadlineOverdue::TYPE,
         crate::subjects::event::DEADLINE_OVERDUE,
+    ),
+    (
+        crate::knowledge::ArticlePublished::TYPE,
+        crate::subjects::event::KNOWLEDGE_ARTICLE_PUBLISHED,
+    ),
+    (
+        crate::knowledge::ArticleUnpublished::TYPE,
+        crate::subjects::event::KNOWLEDGE_ARTICLE_UNPUBLISHED,
+    ),
+    (
+        crate::knowledge::ArticleExpiring::TYPE,
+        crate::subjects::event::KNOWLEDGE_ARTICLE_EXPIRING,
+    ),
+    (
+        crate::knowledge::FeedbackRecorded::TYPE,
+        crate::subjects::event::KNOWLEDGE_FEEDBACK_RECORDED,
     ),
     (DeadLetterRecorded::TYPE, "hotline.deadletter.{service}"),
 ];

@@ -393,3 +393,45 @@ impl Event for OrderResumed {
         self.order_id.to_string()
     }
 }
+
+/// `hotline.order.co_handling_assigned`: a unit was given part of the order to handle with
+/// the lead unit (A14: the first receiver leads; co-handling units report their part to
+/// it within their own limit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCoHandlingAssigned {
+    pub order_id: Uuid,
+    pub lead_unit_id: String,
+    /// The co-handling unit.
+    pub unit_id: String,
+    pub assigned_at: DateTime<Utc>,
+}
+
+impl Event for OrderCoHandlingAssigned {
+    const TYPE: &'static str = "cn.gov.12345.order.co_handling_assigned.v1";
+    fn subject(&self) -> String {
+        event::ORDER_CO_HANDLING_ASSIGNED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.order.co_handling_reported`: a co-handling unit reported its part to the lead
+/// unit (A14). The report itself stays with the router.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCoHandlingReported {
+    pub order_id: Uuid,
+    pub lead_unit_id: String,
+    pub unit_id: String,
+    pub reported_at: DateTime<Utc>,
+}
+
+impl Event for OrderCoHandlingReported {
+    const TYPE: &'static str = "cn.gov.12345.order.co_handling_reported.v1";
+    fn subject(&self) -> String {
+        event::ORDER_CO_HANDLING_REPORTED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}

@@ -1,0 +1,83 @@
+//! Supervision events (A17, A18): cases opened against a unit, its rectification, the end
+//! of a case. Published by the supervision service (issue 7); the deadline-watcher keeps
+//! each case's rectification clock.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Event;
+use crate::subjects::event;
+
+/// What the center does about a unit (A17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionMeasure {
+    /// 督办单: a written supervision notice.
+    Notice,
+    /// 专题协调: a special coordination meeting.
+    Coordination,
+    /// 约谈提醒: an interview reminder with the unit's leadership.
+    Interview,
+}
+
+/// `hotline.supervision.case_opened`: a supervision case was opened against a unit about an
+/// order; the unit must report its rectification within the policy's limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionCaseOpened {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    /// The supervised unit.
+    pub unit_id: String,
+    pub measure: SupervisionMeasure,
+    /// Why, as a code (`overdue`, `second_send_back`, `improper_dispute`, ...).
+    pub reason_code: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+impl Event for SupervisionCaseOpened {
+    const TYPE: &'static str = "cn.gov.12345.supervision.case_opened.v1";
+    fn subject(&self) -> String {
+        event::SUPERVISION_CASE_OPENED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.supervision.rectification_reported`: the unit reported what it rectified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionRectificationReported {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    pub unit_id: String,
+    pub reported_at: DateTime<Utc>,
+}
+
+impl Event for SupervisionRectificationReported {
+    const TYPE: &'static str = "cn.gov.12345.supervision.rectification_reported.v1";
+    fn subject(&self) -> String {
+        event::SUPERVISION_RECTIFICATION_REPORTED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `hotline.supervision.case_closed`: the case ended (rectified, or escalated and decided).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionCaseClosed {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    pub closed_at: DateTime<Utc>,
+}
+
+impl Event for SupervisionCaseClosed {
+    const TYPE: &'static str = "cn.gov.12345.supervision.case_closed.v1";
+    fn subject(&self) -> String {
+        event::SUPERVISION_CASE_CLOSED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
