@@ -6,6 +6,7 @@
 //!   prefix so tests (and tenants) can share one NATS server.
 //! - [`rpc`]: request/reply subjects and the typed error body of a failed request.
 //! - [`headers`]: NATS header names.
+//! - [`knowledge`]: the knowledge base's request bodies and events.
 //!
 //! A service never writes a subject string inline; it asks this crate. Wire formats are
 //! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
@@ -14,6 +15,7 @@
 pub mod envelope;
 pub mod events;
 pub mod headers;
+pub mod knowledge;
 pub mod rpc;
 pub mod subjects;
 pub mod vocabulary;

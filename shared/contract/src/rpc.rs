@@ -27,6 +27,23 @@ pub mod verbs {
     pub const INTAKE_FLAG_HARASSMENT: (&str, &str) = ("intake", "flag_harassment");
     pub const DEADLINE_WATCHER_DUE: (&str, &str) = ("deadline-watcher", "due");
     pub const DEADLINE_WATCHER_CALENDAR: (&str, &str) = ("deadline-watcher", "calendar");
+    // The knowledge base (bodies in `crate::knowledge`).
+    pub const KNOWLEDGE_SEARCH: (&str, &str) = ("knowledge", "search");
+    pub const KNOWLEDGE_SUGGEST: (&str, &str) = ("knowledge", "suggest");
+    pub const KNOWLEDGE_ARTICLE: (&str, &str) = ("knowledge", "article");
+    pub const KNOWLEDGE_HISTORY: (&str, &str) = ("knowledge", "history");
+    pub const KNOWLEDGE_DIFF: (&str, &str) = ("knowledge", "diff");
+    pub const KNOWLEDGE_DRAFT: (&str, &str) = ("knowledge", "draft");
+    pub const KNOWLEDGE_SUBMIT: (&str, &str) = ("knowledge", "submit");
+    pub const KNOWLEDGE_REVIEW: (&str, &str) = ("knowledge", "review");
+    pub const KNOWLEDGE_PUBLISH: (&str, &str) = ("knowledge", "publish");
+    pub const KNOWLEDGE_UNPUBLISH: (&str, &str) = ("knowledge", "unpublish");
+    pub const KNOWLEDGE_FEEDBACK: (&str, &str) = ("knowledge", "feedback");
+    pub const KNOWLEDGE_IMPORT: (&str, &str) = ("knowledge", "import");
+    pub const KNOWLEDGE_EXPORT: (&str, &str) = ("knowledge", "export");
+    pub const KNOWLEDGE_SYNONYMS: (&str, &str) = ("knowledge", "synonyms");
+    pub const KNOWLEDGE_SET_SYNONYMS: (&str, &str) = ("knowledge", "set_synonyms");
+    pub const KNOWLEDGE_REINDEX: (&str, &str) = ("knowledge", "reindex");
     pub const DEADLINE_WATCHER_DEADLINES: (&str, &str) = ("deadline-watcher", "deadlines");
 
     /// Every verb above; docs and tests check themselves against this list.
@@ -41,6 +58,22 @@ pub mod verbs {
         INTAKE_FLAG_HARASSMENT,
         DEADLINE_WATCHER_DUE,
         DEADLINE_WATCHER_CALENDAR,
+        KNOWLEDGE_SEARCH,
+        KNOWLEDGE_SUGGEST,
+        KNOWLEDGE_ARTICLE,
+        KNOWLEDGE_HISTORY,
+        KNOWLEDGE_DIFF,
+        KNOWLEDGE_DRAFT,
+        KNOWLEDGE_SUBMIT,
+        KNOWLEDGE_REVIEW,
+        KNOWLEDGE_PUBLISH,
+        KNOWLEDGE_UNPUBLISH,
+        KNOWLEDGE_FEEDBACK,
+        KNOWLEDGE_IMPORT,
+        KNOWLEDGE_EXPORT,
+        KNOWLEDGE_SYNONYMS,
+        KNOWLEDGE_SET_SYNONYMS,
+        KNOWLEDGE_REINDEX,
         DEADLINE_WATCHER_DEADLINES,
     ];
 }
