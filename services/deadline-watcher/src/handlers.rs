@@ -3,6 +3,9 @@
 //!
 //! - `order.dispatched` starts the sign clock (A15: sign within 1 working day), records the
 //!   order's kind and urgency on it, and announces it with `deadline.scheduled`.
+//! - `order.redispatched` (A13: a dispute moved the order to another unit) cancels the
+//!   old unit's sign clock and starts one for the new unit (party: the dispatch id), so
+//!   each unit's sign-for is measured from when it received the order.
 //! - `order.signed` settles the sign clock (met when in time, overdue and announced when
 //!   late) and starts the handling clock from the signed instant, with the limit of the
 //!   policy for the order's kind and urgency (A15), announced with `deadline.scheduled`.
@@ -31,8 +34,8 @@ use hotline_contract::Event;
 use hotline_contract::events::{
     DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled,
     LimitUnit, OrderClosed, OrderCoHandlingAssigned, OrderCoHandlingReported, OrderDispatched,
-    OrderExtensionGranted, OrderResultSubmitted, OrderResumed, OrderSigned, OrderSuspended,
-    RescheduleCause, SupervisionCaseClosed, SupervisionCaseOpened,
+    OrderExtensionGranted, OrderRedispatched, OrderResultSubmitted, OrderResumed, OrderSigned,
+    OrderSuspended, RescheduleCause, SupervisionCaseClosed, SupervisionCaseOpened,
     SupervisionRectificationReported,
 };
 use hotline_contract::vocabulary::{RequestKind, Urgency};
@@ -167,6 +170,53 @@ impl Clocks {
         Ok(())
     }
 
+    /// A13: the order went to another unit after a dispute. The old unit's sign clock is
+    /// cancelled (an overdue one stays overdue: it was missed) and the new unit's starts at
+    /// the redispatch, with the order's kind and urgency; a repeated event changes nothing.
+    async fn redispatched(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        redispatched: OrderRedispatched,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, redispatched.order_id).await?;
+        let party = redispatched.dispatch_id.to_string();
+        if timers
+            .iter()
+            .any(|t| t.clock == DeadlineClock::Sign && t.party == party)
+        {
+            tracing::info!(order_id = %redispatched.order_id, "redispatch applied already");
+            return Ok(());
+        }
+        if !timers.iter().any(|t| t.clock == DeadlineClock::Sign) {
+            // The first dispatch starts the first clock; it comes first on the stream.
+            return Err(HandlerError::transient(format!(
+                "order {} redispatched before its first sign clock was started",
+                redispatched.order_id
+            )));
+        }
+        for timer in timers.iter().filter(|t| t.clock == DeadlineClock::Sign) {
+            if let Some(state) = next_state(timer.view(), TimerEvent::Closed) {
+                store::set_state(tx, timer, state).await?;
+            }
+        }
+        self.start_clock(
+            tx,
+            event,
+            ClockStart {
+                order_id: redispatched.order_id,
+                clock: DeadlineClock::Sign,
+                unit_id: &redispatched.unit_id,
+                party: &party,
+                started_at: redispatched.redispatched_at,
+                kind: Some(redispatched.kind),
+                urgency: Some(redispatched.urgency),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn signed(
         &self,
         tx: &mut PgConnection,
@@ -174,7 +224,7 @@ impl Clocks {
         signed: OrderSigned,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, signed.order_id).await?;
-        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Sign) else {
+        let Some(timer) = sign_clock_of(&timers, &signed.unit_id) else {
             // The dispatch that starts the clock comes first on the stream; if it has not
             // been applied, it was returned for a later retry (e.g. a calendar year
             // missing). Wait for it rather than lose the sign.
@@ -197,7 +247,7 @@ impl Clocks {
                 );
             }
             Some(state) => {
-                store::set_state(tx, &timer, state).await?;
+                store::set_state(tx, timer, state).await?;
                 if state == TimerState::Overdue {
                     tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
                     self.announce_overdue(tx, event, timer).await?;
@@ -255,7 +305,7 @@ impl Clocks {
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, submitted.order_id).await?;
         let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Handling) else {
-            let sign = timers.iter().find(|t| t.clock == DeadlineClock::Sign);
+            let sign = current_sign_clock(&timers);
             return match sign {
                 // Closed before signing, or a timer from before kinds were recorded: there
                 // is no handling clock to stop.
@@ -280,7 +330,7 @@ impl Clocks {
                 );
             }
             Some(state) => {
-                store::set_state(tx, &timer, state).await?;
+                store::set_state(tx, timer, state).await?;
                 if state == TimerState::Overdue {
                     tracing::warn!(due_at = %timer.due_at, submitted_at = %at, "result submitted after its A15 handling limit");
                     self.announce_overdue(tx, event, timer).await?;
@@ -497,7 +547,7 @@ impl Clocks {
         assigned: OrderCoHandlingAssigned,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, assigned.order_id).await?;
-        let Some(sign) = timers.iter().find(|t| t.clock == DeadlineClock::Sign) else {
+        let Some(sign) = current_sign_clock(&timers) else {
             // Co-handling is decided on a dispatched order: its dispatch is on its way.
             return Err(HandlerError::transient(format!(
                 "order {} got a co-handling unit before its dispatch was applied",
@@ -534,7 +584,7 @@ impl Clocks {
         opened: SupervisionCaseOpened,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, opened.order_id).await?;
-        let sign = timers.iter().find(|t| t.clock == DeadlineClock::Sign);
+        let sign = current_sign_clock(&timers);
         let party = opened.case_id.to_string();
         self.start_clock(
             tx,
@@ -657,6 +707,10 @@ impl EventHandler for Clocks {
                 let dispatched = env.decode::<OrderDispatched>()?.data;
                 self.dispatched(tx, event, dispatched).await
             }
+            OrderRedispatched::TYPE => {
+                let redispatched = env.decode::<OrderRedispatched>()?.data;
+                self.redispatched(tx, event, redispatched).await
+            }
             OrderSigned::TYPE => {
                 let signed = env.decode::<OrderSigned>()?.data;
                 self.signed(tx, event, signed).await
@@ -714,6 +768,25 @@ impl EventHandler for Clocks {
             _ => Ok(()),
         }
     }
+}
+
+/// The order's sign clock in force: the latest started that a redispatch has not
+/// cancelled (orders never redispatched have one sign clock).
+fn current_sign_clock(timers: &[Timer]) -> Option<&Timer> {
+    let signs = || timers.iter().filter(|t| t.clock == DeadlineClock::Sign);
+    signs()
+        .filter(|t| t.state != TimerState::Cancelled)
+        .max_by_key(|t| t.started_at)
+        .or_else(|| signs().max_by_key(|t| t.started_at))
+}
+
+/// The sign clock a sign by `unit_id` settles: that unit's latest, else the one in force.
+fn sign_clock_of<'a>(timers: &'a [Timer], unit_id: &str) -> Option<&'a Timer> {
+    timers
+        .iter()
+        .filter(|t| t.clock == DeadlineClock::Sign && t.unit_id == unit_id)
+        .max_by_key(|t| t.started_at)
+        .or_else(|| current_sign_clock(timers))
 }
 
 /// How a calendar failure ends the handling of an event.

@@ -89,6 +89,7 @@ pub async fn start(
             "clocks",
             &[
                 event::ORDER_DISPATCHED,
+                event::ORDER_REDISPATCHED,
                 event::ORDER_SIGNED,
                 event::ORDER_RESULT_SUBMITTED,
                 event::ORDER_CLOSED,

@@ -24,6 +24,8 @@ use hotline_telemetry::TraceContext;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::desk::DeskRefused;
+use crate::domain::dispute::DisputeRefused;
 use crate::domain::handling::{
     AssignmentStatus, StepRefused, checklist, local_day, validate_result, validate_sign,
 };
@@ -38,7 +40,7 @@ pub struct UnitDesk {
 
 /// Why a step was not applied.
 #[derive(Debug, thiserror::Error)]
-enum StepError {
+pub enum StepError {
     /// Refused for a reason the caller is told.
     #[error("{0}")]
     Refused(RpcError),
@@ -57,9 +59,21 @@ impl From<StepRefused> for StepError {
     }
 }
 
+impl From<DeskRefused> for StepError {
+    fn from(refused: DeskRefused) -> Self {
+        Self::Refused(RpcError::conflict(refused.to_string()))
+    }
+}
+
+impl From<DisputeRefused> for StepError {
+    fn from(refused: DisputeRefused) -> Self {
+        Self::Refused(RpcError::conflict(refused.to_string()))
+    }
+}
+
 impl StepError {
     /// What the caller is told: the reason for a refusal, nothing internal otherwise.
-    fn into_reply(self, step: &'static str) -> RpcError {
+    pub(crate) fn into_reply(self, step: &'static str) -> RpcError {
         match self {
             Self::Refused(error) => error,
             Self::UnknownStatus { .. } => {
@@ -87,6 +101,9 @@ impl UnitDesk {
             let mut tx = self.pool.begin().await?;
             let assignment = lock_for_unit(&mut tx, &valid.number, &valid.unit_id).await?;
             status_of(&assignment)?.sign()?;
+            if store::dispute_pending(&mut tx, assignment.order_id).await? {
+                return Err(DeskRefused::SignDuringDispute.into());
+            }
             let trace = &order_trace(&assignment, trace);
             store::mark_signed(&mut tx, assignment.order_id, &valid.signed_by, signed_at).await?;
             self.outbox
@@ -195,7 +212,7 @@ impl UnitDesk {
 /// registration), so one order is one trace across services and days; the caller's
 /// request trace is logged beside it as `request_trace_id`. Orders stored before traces
 /// were kept fall back to the request's trace.
-fn order_trace(assignment: &LockedAssignment, request: &TraceContext) -> TraceContext {
+pub(crate) fn order_trace(assignment: &LockedAssignment, request: &TraceContext) -> TraceContext {
     assignment
         .traceparent
         .as_deref()
@@ -205,7 +222,7 @@ fn order_trace(assignment: &LockedAssignment, request: &TraceContext) -> TraceCo
 }
 
 /// Lock the order's assignment and check that it is the caller's.
-async fn lock_for_unit(
+pub(crate) async fn lock_for_unit(
     tx: &mut PgConnection,
     number: &str,
     unit_id: &str,
@@ -222,7 +239,7 @@ async fn lock_for_unit(
     Ok(assignment)
 }
 
-fn status_of(assignment: &LockedAssignment) -> Result<AssignmentStatus, StepError> {
+pub(crate) fn status_of(assignment: &LockedAssignment) -> Result<AssignmentStatus, StepError> {
     AssignmentStatus::from_code(&assignment.status).ok_or_else(|| StepError::UnknownStatus {
         order_id: assignment.order_id,
         status: assignment.status.clone(),

@@ -21,12 +21,19 @@ pub struct RouterSection {
     /// [`crate::seed`]); `HOTLINE_ROUTER__DEMO_DIRECTORY=false` where the real directory
     /// is maintained by the center. Governments are always seeded.
     pub demo_directory: bool,
+    /// A13: a dispute the center has not settled after this long goes to the authority.
+    pub dispute_escalation_after_secs: u64,
+    /// How often open disputes are checked against that limit.
+    pub dispute_scan_interval_secs: u64,
 }
 
 impl Default for RouterSection {
     fn default() -> Self {
         Self {
             demo_directory: true,
+            // One day: the center coordinates within the unit's own 1-working-day window.
+            dispute_escalation_after_secs: 24 * 3600,
+            dispute_scan_interval_secs: 60,
         }
     }
 }

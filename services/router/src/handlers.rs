@@ -8,6 +8,10 @@
 //! `order.dispatched` event are written in the consumer's transaction, so they commit
 //! together with the inbox row or not at all.
 //!
+//! Neither a clear unit nor a known region: the order is queued for the pre-dispatch
+//! consultation (会商, A12) and `order.consultation_opened` announced; the center decides
+//! its units through [`crate::desk`].
+//!
 //! Redelivery: the consumer's inbox absorbs a redelivered message; a *different* event
 //! for an order that already has an assignment (a re-registration, a replay) finds the
 //! row and changes nothing, so an order is dispatched once whatever arrives twice.
@@ -16,12 +20,16 @@ use std::sync::Arc;
 
 use chrono::{SubsecRound, Utc};
 use hotline_contract::Event;
-use hotline_contract::events::{OrderDispatched, OrderRegistered};
+use hotline_contract::events::{
+    OrderConsultationOpened, OrderDispatched, OrderRegistered, OrderSentBack,
+};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_reference::Regions;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::domain::dispatch::decide;
+use crate::domain::handling::AssignmentStatus;
 use crate::store::{self, Inserted, NewAssignment};
 
 /// Dispatches every registered order to its handling unit (A9, A12).
@@ -69,6 +77,19 @@ impl Dispatcher {
         );
         // Microseconds: what PostgreSQL keeps, so the event and the row agree.
         let dispatched_at = Utc::now().trunc_subsecs(6);
+        let Some(decision) = decision else {
+            return self
+                .queue_for_consultation(tx, event, &order, dispatched_at)
+                .await;
+        };
+        if store::in_consultation(tx, order.order_id).await? {
+            tracing::info!(order_id = %order.order_id, "order already in consultation; nothing to do");
+            return Ok(());
+        }
+        let dispatcher = match &decision.rule_id {
+            Some(rule) => format!("rule:{rule}"),
+            None => decision.basis.code().to_owned(),
+        };
         let inserted = store::insert_assignment(
             tx,
             &NewAssignment {
@@ -77,10 +98,15 @@ impl Dispatcher {
                 unit_id: &decision.unit_id,
                 basis: decision.basis,
                 rule_id: decision.rule_id.as_deref(),
+                rule_version: decision.rule_version,
+                category: order.category.as_deref(),
+                region_code: &order.region_code,
                 kind: order.kind.code(),
                 urgency: order.urgency.code(),
                 dispatched_at,
                 traceparent: event.trace.to_string(),
+                dispatch_id: Uuid::now_v7(),
+                dispatcher: &dispatcher,
             },
         )
         .await?;
@@ -122,8 +148,107 @@ impl Dispatcher {
             unit_id = %decision.unit_id,
             basis,
             rule_id = decision.rule_id.as_deref(),
+            rule_version = decision.rule_version,
             "order dispatched"
         );
+        Ok(())
+    }
+
+    /// A12: neither a clear unit nor a known region: the order waits for the center's
+    /// consultation (会商).
+    async fn queue_for_consultation(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        order: &OrderRegistered,
+        opened_at: chrono::DateTime<Utc>,
+    ) -> Result<(), HandlerError> {
+        let queued = store::insert_consultation(
+            tx,
+            &store::Consultation {
+                order_id: order.order_id,
+                number: order.number.clone(),
+                kind: order.kind.code().to_owned(),
+                urgency: order.urgency.code().to_owned(),
+                category: order.category.clone(),
+                region_code: order.region_code.clone(),
+                traceparent: Some(event.trace.to_string()),
+                opened_at,
+                status: "open".to_owned(),
+            },
+        )
+        .await?;
+        if !queued {
+            tracing::info!(order_id = %order.order_id, "order already in consultation; nothing to do");
+            return Ok(());
+        }
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                OrderConsultationOpened {
+                    order_id: order.order_id,
+                    number: order.number.clone(),
+                    category: order.category.clone(),
+                    region_code: order.region_code.clone(),
+                    opened_at,
+                },
+            )
+            .await?;
+        metrics::counter!("hotline_orders_consultation_total").increment(1);
+        tracing::info!(order_id = %order.order_id, "order queued for pre-dispatch consultation");
+        Ok(())
+    }
+}
+
+/// Returns a sent-back order to its unit (A16.2; durable consumer `router-returns` on
+/// `hotline.order.sent_back`): the same unit gets it again, handling (signed), and the
+/// redo is counted. A send-back of a result that is not the order's latest, or from a
+/// unit that no longer has the order, contradicts what is stored and is dead-lettered.
+#[derive(Debug, Clone)]
+pub struct Returns;
+
+impl EventHandler for Returns {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        if event.envelope.event_type != OrderSentBack::TYPE {
+            return Ok(());
+        }
+        let sent_back = event.envelope.decode::<OrderSentBack>()?.data;
+        let Some(assignment) = store::lock_assignment_by_id(tx, sent_back.order_id).await? else {
+            return Err(HandlerError::permanent(format!(
+                "order {} was sent back but was never dispatched",
+                sent_back.order_id
+            )));
+        };
+        if !store::insert_send_back(tx, &sent_back).await? {
+            tracing::info!(order_id = %sent_back.order_id, "result already sent back; nothing to do");
+            return Ok(());
+        }
+        let latest = store::latest_result(tx, sent_back.order_id).await?;
+        let Some((result_id, unit_id)) = latest else {
+            // The result is on its way from another replica's transaction: retry.
+            return Err(HandlerError::transient(format!(
+                "order {} sent back before its result was stored",
+                sent_back.order_id
+            )));
+        };
+        if result_id != sent_back.result_id
+            || unit_id != sent_back.unit_id
+            || assignment.unit_id != sent_back.unit_id
+            || assignment.status != AssignmentStatus::ResultSubmitted.code()
+        {
+            return Err(HandlerError::permanent(format!(
+                "send-back of result {} of order {} does not match its latest result",
+                sent_back.result_id, sent_back.order_id
+            )));
+        }
+        store::return_to_unit(tx, sent_back.order_id).await?;
+        metrics::counter!("hotline_orders_sent_back_total").increment(1);
+        tracing::info!(order_id = %sent_back.order_id, unit_id = %sent_back.unit_id, reason = %sent_back.reason_code, "order returned to its unit for a redo");
         Ok(())
     }
 }

@@ -10,17 +10,27 @@
 //! assignment, check unit and state, store the step and queue `order.signed` /
 //! `order.result_submitted`, again in one transaction.
 //!
+//! After the first dispatch, [`desk::Desk`] serves the units' and the center's steps
+//! (issue 5, `docs/router.md`): disputes and redispatch (A13, escalated to the authority by
+//! [`escalation`] when left open too long), co-handling units, interim progress,
+//! extension and suspension requests (A14), the pre-dispatch consultation queue (A12),
+//! the unit's own view of its orders, dispatch accuracy (A12). [`handlers::Returns`]
+//! (`router-returns`) gives a sent-back order to the same unit again (A16).
+//!
 //! Rules and units are rows (A12: dispatch standards are data); [`seed`] writes the
 //! governments of every division and a small demo directory at start.
 
 pub mod api;
 pub mod config;
+pub mod desk;
 pub mod domain;
+pub mod escalation;
 pub mod handlers;
 pub mod seed;
 pub mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use hotline_contract::rpc::verbs;
@@ -34,7 +44,9 @@ use tokio_util::sync::CancellationToken;
 pub use config::RouterConfig;
 
 use crate::api::UnitDesk;
-use crate::handlers::Dispatcher;
+use crate::desk::Desk;
+use crate::escalation::EscalationScan;
+use crate::handlers::{Dispatcher, Returns};
 
 /// The service name: NATS client name, service API name, outbox `source`.
 pub const SERVICE: &str = "router";
@@ -45,6 +57,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Requests served at once per endpoint.
 const RPC_CONCURRENCY: usize = 64;
+/// Disputes escalated per transaction by the timeout scan.
+const ESCALATION_BATCH: i64 = 200;
 
 /// Start the router; it runs until `shutdown` is cancelled.
 pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow::Result<Running> {
@@ -86,6 +100,11 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
             regions,
         },
     );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("returns", &[event::ORDER_SENT_BACK]),
+        Returns,
+    );
 
     let desk = UnitDesk {
         pool: ctx.db.clone(),
@@ -121,7 +140,61 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
         },
     )
     .await?;
+    let desk = Desk {
+        pool: ctx.db.clone(),
+        outbox: ctx.outbox(),
+    };
+    // A desk command: `desk.method(command, &trace)`; a query: `desk.method(query)`.
+    macro_rules! serve {
+        ($verb:expr, $method:ident) => {{
+            let desk = desk.clone();
+            rpc.endpoint($verb.1, RPC_CONCURRENCY, move |command, trace| {
+                let desk = desk.clone();
+                async move { desk.$method(command, &trace).await }
+            })
+            .await?;
+        }};
+        ($verb:expr, $method:ident, query) => {{
+            let desk = desk.clone();
+            rpc.endpoint($verb.1, RPC_CONCURRENCY, move |query, _trace| {
+                let desk = desk.clone();
+                async move { desk.$method(query).await }
+            })
+            .await?;
+        }};
+    }
+    serve!(verbs::ROUTER_DISPUTE, dispute);
+    serve!(verbs::ROUTER_DECIDE_DISPUTE, decide_dispute);
+    serve!(verbs::ROUTER_ESCALATE_DISPUTE, escalate_dispute);
+    serve!(verbs::ROUTER_ASSIGN_CO_HANDLING, assign_co_handling);
+    serve!(verbs::ROUTER_REPORT_CO_HANDLING, report_co_handling);
+    serve!(verbs::ROUTER_REPORT_PROGRESS, report_progress);
+    serve!(verbs::ROUTER_REQUEST_EXTENSION, request_extension);
+    serve!(verbs::ROUTER_REQUEST_SUSPENSION, request_suspension);
+    serve!(verbs::ROUTER_DECIDE_REQUEST, decide_request);
+    serve!(verbs::ROUTER_RESUME, resume);
+    serve!(verbs::ROUTER_INVITE, invite);
+    serve!(verbs::ROUTER_RECORD_VIEW, record_view);
+    serve!(verbs::ROUTER_DECIDE_CONSULTATION, decide_consultation);
+    serve!(verbs::ROUTER_UNIT_ORDER, unit_order, query);
+    serve!(verbs::ROUTER_UNIT_ORDERS, unit_orders, query);
+    serve!(verbs::ROUTER_CONSULTATIONS, consultations, query);
+    serve!(verbs::ROUTER_DISPATCH_ACCURACY, dispatch_accuracy, query);
     running.spawn("rpc", rpc.wait());
+
+    let escalation = EscalationScan::new(
+        ctx.db.clone(),
+        ctx.outbox(),
+        Duration::from_secs(config.router.dispute_escalation_after_secs),
+        ESCALATION_BATCH,
+    );
+    running.spawn(
+        "dispute-escalation",
+        escalation.run(
+            Duration::from_secs(config.router.dispute_scan_interval_secs.max(1)),
+            shutdown.clone(),
+        ),
+    );
 
     tracing::info!("router ready");
     Ok(running)

@@ -181,6 +181,7 @@ pub fn demo_rules() -> Vec<DispatchRule> {
         region_code: region.to_owned(),
         unit_id: unit.to_owned(),
         priority: 0,
+        version: 1,
     };
     vec![
         rule("environment.noise", "520102", "520102-env"),
@@ -277,7 +278,7 @@ mod tests {
             .collect();
         let rules = demo_rules();
         let unit_for = |category: Option<&str>, region: &str| {
-            decide(category, region, &rules, &regions, &units)
+            decide(category, region, &rules, &regions, &units).unwrap()
         };
         assert_eq!(
             unit_for(Some("environment.noise"), "520102").unit_id,

@@ -6,12 +6,14 @@
 //!   prefix so tests (and tenants) can share one NATS server.
 //! - [`rpc`]: request/reply subjects and the typed error body of a failed request.
 //! - [`headers`]: NATS header names.
+//! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
 //!
 //! A service never writes a subject string inline; it asks this crate. Wire formats are
 //! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
 //! event version, never an edit of an old one.
 
+pub mod dispatch_desk;
 pub mod envelope;
 pub mod events;
 pub mod headers;

@@ -45,6 +45,24 @@ pub mod verbs {
     pub const KNOWLEDGE_SET_SYNONYMS: (&str, &str) = ("knowledge", "set_synonyms");
     pub const KNOWLEDGE_REINDEX: (&str, &str) = ("knowledge", "reindex");
     pub const DEADLINE_WATCHER_DEADLINES: (&str, &str) = ("deadline-watcher", "deadlines");
+    // The router's desks (bodies in `crate::dispatch_desk`).
+    pub const ROUTER_DISPUTE: (&str, &str) = ("router", "dispute");
+    pub const ROUTER_DECIDE_DISPUTE: (&str, &str) = ("router", "decide_dispute");
+    pub const ROUTER_ESCALATE_DISPUTE: (&str, &str) = ("router", "escalate_dispute");
+    pub const ROUTER_ASSIGN_CO_HANDLING: (&str, &str) = ("router", "assign_co_handling");
+    pub const ROUTER_REPORT_CO_HANDLING: (&str, &str) = ("router", "report_co_handling");
+    pub const ROUTER_REPORT_PROGRESS: (&str, &str) = ("router", "report_progress");
+    pub const ROUTER_REQUEST_EXTENSION: (&str, &str) = ("router", "request_extension");
+    pub const ROUTER_REQUEST_SUSPENSION: (&str, &str) = ("router", "request_suspension");
+    pub const ROUTER_DECIDE_REQUEST: (&str, &str) = ("router", "decide_request");
+    pub const ROUTER_RESUME: (&str, &str) = ("router", "resume");
+    pub const ROUTER_UNIT_ORDER: (&str, &str) = ("router", "unit_order");
+    pub const ROUTER_UNIT_ORDERS: (&str, &str) = ("router", "unit_orders");
+    pub const ROUTER_CONSULTATIONS: (&str, &str) = ("router", "consultations");
+    pub const ROUTER_INVITE: (&str, &str) = ("router", "invite");
+    pub const ROUTER_RECORD_VIEW: (&str, &str) = ("router", "record_view");
+    pub const ROUTER_DECIDE_CONSULTATION: (&str, &str) = ("router", "decide_consultation");
+    pub const ROUTER_DISPATCH_ACCURACY: (&str, &str) = ("router", "dispatch_accuracy");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -75,6 +93,23 @@ pub mod verbs {
         KNOWLEDGE_SET_SYNONYMS,
         KNOWLEDGE_REINDEX,
         DEADLINE_WATCHER_DEADLINES,
+        ROUTER_DISPUTE,
+        ROUTER_DECIDE_DISPUTE,
+        ROUTER_ESCALATE_DISPUTE,
+        ROUTER_ASSIGN_CO_HANDLING,
+        ROUTER_REPORT_CO_HANDLING,
+        ROUTER_REPORT_PROGRESS,
+        ROUTER_REQUEST_EXTENSION,
+        ROUTER_REQUEST_SUSPENSION,
+        ROUTER_DECIDE_REQUEST,
+        ROUTER_RESUME,
+        ROUTER_UNIT_ORDER,
+        ROUTER_UNIT_ORDERS,
+        ROUTER_CONSULTATIONS,
+        ROUTER_INVITE,
+        ROUTER_RECORD_VIEW,
+        ROUTER_DECIDE_CONSULTATION,
+        ROUTER_DISPATCH_ACCURACY,
     ];
 }
 

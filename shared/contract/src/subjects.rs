@@ -110,6 +110,16 @@ pub mod event {
     pub const ORDER_RESUMED: &str = "hotline.order.resumed";
     pub const ORDER_CO_HANDLING_ASSIGNED: &str = "hotline.order.co_handling_assigned";
     pub const ORDER_CO_HANDLING_REPORTED: &str = "hotline.order.co_handling_reported";
+    pub const ORDER_DISPUTED: &str = "hotline.order.disputed";
+    pub const ORDER_DISPUTE_ESCALATED: &str = "hotline.order.dispute_escalated";
+    pub const ORDER_DISPUTE_RESOLVED: &str = "hotline.order.dispute_resolved";
+    pub const ORDER_DISPUTE_MARKED_IMPROPER: &str = "hotline.order.dispute_marked_improper";
+    pub const ORDER_REDISPATCHED: &str = "hotline.order.redispatched";
+    pub const ORDER_CONSULTATION_OPENED: &str = "hotline.order.consultation_opened";
+    pub const ORDER_PROGRESS_REPORTED: &str = "hotline.order.progress_reported";
+    pub const ORDER_EXTENSION_REQUESTED: &str = "hotline.order.extension_requested";
+    pub const ORDER_EXTENSION_REFUSED: &str = "hotline.order.extension_refused";
+    pub const ORDER_SENT_BACK: &str = "hotline.order.sent_back";
     pub const SUPERVISION_CASE_OPENED: &str = "hotline.supervision.case_opened";
     pub const SUPERVISION_RECTIFICATION_REPORTED: &str =
         "hotline.supervision.rectification_reported";

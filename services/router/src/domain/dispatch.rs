@@ -11,8 +11,11 @@
 //! 2. **Territorial management (属地管理)**: with no matching rule but a known region, the
 //!    region's people's government organises the handling: `gov-<region>` when that unit
 //!    exists and is active, else the nearest ancestor's government (a township's matter
-//!    goes to its county). A region the catalogue does not know goes to the province
-//!    government, which can still route it by hand.
+//!    goes to its county).
+//! 3. **Neither** (no rule, and the region is unknown or only the province itself): the
+//!    order goes to the pre-dispatch consultation queue (会商, A12), where the center
+//!    invites candidate units and decides the lead and co-handling units. `decide`
+//!    answers `None`.
 //!
 //! Pure: the caller loads the rules, the active unit ids and the divisions, and stores the
 //! decision. A rule pointing at a unit that is not active is skipped rather than followed,
@@ -45,6 +48,8 @@ pub struct DispatchRule {
     pub unit_id: String,
     /// Higher wins among rules for the same territory.
     pub priority: i32,
+    /// Rules are edited at run time; each edit is a new version (A12).
+    pub version: i32,
 }
 
 /// Where an order goes, and why.
@@ -52,20 +57,22 @@ pub struct DispatchRule {
 pub struct Decision {
     pub unit_id: String,
     pub basis: DispatchBasis,
-    /// The rule that decided, when `basis` is [`DispatchBasis::Rule`].
+    /// The rule that decided, when `basis` is [`DispatchBasis::Rule`], and its version.
     pub rule_id: Option<String>,
+    pub rule_version: Option<i32>,
 }
 
 /// Decide the handling unit of an order about `category` in `region_code`.
 ///
-/// `active_units` holds the ids of the units that may receive orders.
+/// `active_units` holds the ids of the units that may receive orders. `None`: neither a
+/// clear unit nor a known region, the order goes to consultation.
 pub fn decide(
     category: Option<&str>,
     region_code: &str,
     rules: &[DispatchRule],
     regions: &Regions,
     active_units: &HashSet<String>,
-) -> Decision {
+) -> Option<Decision> {
     let chain = region_chain(region_code, regions);
 
     // A9, A12: clear duty and jurisdiction → the unit the rule names.
@@ -84,15 +91,20 @@ pub fn decide(
                         .then_with(|| a.rule_id.cmp(&b.rule_id))
                 });
             if let Some(rule) = best {
-                return Decision {
+                return Some(Decision {
                     unit_id: rule.unit_id.clone(),
                     basis: DispatchBasis::Rule,
                     rule_id: Some(rule.rule_id.clone()),
-                };
+                    rule_version: Some(rule.version),
+                });
             }
         }
     }
 
+    // A12: neither a clear unit nor a known region (below the province) → consultation.
+    if chain.iter().all(|code| code == PROVINCE_CODE) {
+        return None;
+    }
     // A12: unit unclear, region known → that region's government (or the nearest
     // ancestor's that exists, e.g. the county for a township).
     let unit_id = chain
@@ -100,11 +112,12 @@ pub fn decide(
         .map(|code| government_unit_id(code))
         .find(|id| active_units.contains(id))
         .unwrap_or_else(|| government_unit_id(PROVINCE_CODE));
-    Decision {
+    Some(Decision {
         unit_id,
         basis: DispatchBasis::Territorial,
         rule_id: None,
-    }
+        rule_version: None,
+    })
 }
 
 /// The region and its ancestors, most specific first (township → county → prefecture →
@@ -148,6 +161,7 @@ mod tests {
             region_code: region.to_owned(),
             unit_id: unit.to_owned(),
             priority,
+            version: 1,
         }
     }
 
@@ -171,20 +185,22 @@ mod tests {
         set
     }
 
-    fn by_rule(unit: &str, rule: &str) -> Decision {
-        Decision {
+    fn by_rule(unit: &str, rule: &str) -> Option<Decision> {
+        Some(Decision {
             unit_id: unit.to_owned(),
             basis: DispatchBasis::Rule,
             rule_id: Some(rule.to_owned()),
-        }
+            rule_version: Some(1),
+        })
     }
 
-    fn territorial(unit: &str) -> Decision {
-        Decision {
+    fn territorial(unit: &str) -> Option<Decision> {
+        Some(Decision {
             unit_id: unit.to_owned(),
             basis: DispatchBasis::Territorial,
             rule_id: None,
-        }
+            rule_version: None,
+        })
     }
 
     #[test]
@@ -365,14 +381,18 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_region_goes_to_the_province_government() {
+    fn an_unknown_or_province_only_region_without_a_rule_goes_to_consultation() {
         let rules = [rule("r-tax", "tax.service", "520000", "520000-12366", 0)];
         let units = with(all_governments(), &["520000-12366"]);
         let regions = regions();
-        for region in ["110101", "", "52010", "not-a-code"] {
-            let d = decide(Some("tax.service"), region, &rules, &regions, &units);
-            assert_eq!(d, territorial("gov-520000"), "region {region:?}");
+        for region in ["110101", "", "52010", "not-a-code", "520000"] {
+            let d = decide(Some("roads.potholes"), region, &rules, &regions, &units);
+            assert_eq!(d, None, "region {region:?}");
+            assert_eq!(decide(None, region, &rules, &regions, &units), None);
         }
+        // A province-wide rule still decides an order placed only in the province.
+        let d = decide(Some("tax.service"), "520000", &rules, &regions, &units);
+        assert_eq!(d, by_rule("520000-12366", "r-tax"));
     }
 
     #[test]
@@ -454,7 +474,12 @@ mod tests {
                         && chain.contains(&r.region_code)
                         && units.contains(&r.unit_id))
                     .collect();
-                let d = decide(category, region, &rules, &regions, &units);
+                let Some(d) = decide(category, region, &rules, &regions, &units) else {
+                    // Consultation: no covering rule and no region below the province.
+                    prop_assert!(covering.is_empty());
+                    prop_assert!(chain.iter().all(|c| c == PROVINCE_CODE));
+                    return Ok(());
+                };
                 match d.basis {
                     DispatchBasis::Rule => {
                         let id = d.rule_id.as_deref().unwrap();
@@ -473,6 +498,9 @@ mod tests {
                                 );
                             }
                         }
+                    }
+                    DispatchBasis::Consultation | DispatchBasis::Dispute => {
+                        prop_assert!(false, "decide never answers {:?}", d.basis);
                     }
                     DispatchBasis::Territorial => {
                         prop_assert!(covering.is_empty());

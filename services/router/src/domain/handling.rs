@@ -175,7 +175,12 @@ pub fn checklist(result: &ValidResult) -> ResultChecklist {
 }
 
 /// A required single-line value of at most [`MAX_ID`] characters.
-fn identifier(errors: &mut Vec<FieldError>, field: &str, raw: &str, label: &str) -> String {
+pub(crate) fn identifier(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    label: &str,
+) -> String {
     let value = raw.trim();
     if value.is_empty() {
         errors.push(field_error(field, "required", format!("必须填写{label}")));
@@ -196,7 +201,7 @@ fn identifier(errors: &mut Vec<FieldError>, field: &str, raw: &str, label: &str)
 }
 
 /// A required text of at most [`MAX_TEXT`] characters; line breaks and tabs allowed.
-fn text(errors: &mut Vec<FieldError>, field: &str, raw: &str, label: &str) -> String {
+pub(crate) fn text(errors: &mut Vec<FieldError>, field: &str, raw: &str, label: &str) -> String {
     let value = raw.trim();
     if value.is_empty() {
         errors.push(field_error(field, "required", format!("必须填写{label}")));
@@ -219,7 +224,7 @@ fn text(errors: &mut Vec<FieldError>, field: &str, raw: &str, label: &str) -> St
     value.to_owned()
 }
 
-fn field_error(field: &str, code: &str, message: String) -> FieldError {
+pub(crate) fn field_error(field: &str, code: &str, message: String) -> FieldError {
     FieldError {
         field: field.to_owned(),
         code: code.to_owned(),

@@ -1,6 +1,10 @@
-//! The router's pure rules: the dispatch decision ([`dispatch`]) and what a unit may do
-//! with an order and must say in its result ([`handling`]). No I/O here; every function
-//! takes plain values and is unit-tested.
+//! The router's pure rules: the dispatch decision ([`dispatch`]), what a unit may do with
+//! an order and must say in its result ([`handling`]), disputes ([`dispute`]), the desk
+//! commands and a unit's scope ([`desk`]) and dispatch accuracy ([`accuracy`]). No I/O
+//! here; every function takes plain values and is unit-tested.
 
+pub mod accuracy;
+pub mod desk;
 pub mod dispatch;
+pub mod dispute;
 pub mod handling;

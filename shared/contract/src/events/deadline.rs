@@ -24,6 +24,7 @@ pub enum DeadlineClock {
 }
 
 /// The unit a time limit is counted in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitUnit {
@@ -34,6 +35,7 @@ pub enum LimitUnit {
 }
 
 /// A length of time as a policy or an extension states it: `value` working days or hours.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimeLimit {
     pub unit: LimitUnit,

@@ -10,6 +10,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub mod dead_letter;
 pub mod deadline;
+pub mod dispatch;
 pub mod order;
 pub mod supervision;
 
@@ -17,6 +18,12 @@ pub use dead_letter::DeadLetterRecorded;
 pub use deadline::{
     DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineReminder, DeadlineRescheduled,
     DeadlineScheduled, LimitUnit, RescheduleCause, TimeLimit,
+};
+pub use dispatch::{
+    DisputeDecider, DisputeOutcome, DisputeReason, EscalationCause, OrderConsultationOpened,
+    OrderDisputeEscalated, OrderDisputeMarkedImproper, OrderDisputeResolved, OrderDisputed,
+    OrderExtensionRefused, OrderExtensionRequested, OrderProgressReported, OrderRedispatched,
+    OrderSentBack,
 };
 pub use order::{
     Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderCoHandlingAssigned,
@@ -81,6 +88,40 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         OrderCoHandlingReported::TYPE,
         crate::subjects::event::ORDER_CO_HANDLING_REPORTED,
     ),
+    (OrderDisputed::TYPE, crate::subjects::event::ORDER_DISPUTED),
+    (
+        OrderDisputeEscalated::TYPE,
+        crate::subjects::event::ORDER_DISPUTE_ESCALATED,
+    ),
+    (
+        OrderDisputeResolved::TYPE,
+        crate::subjects::event::ORDER_DISPUTE_RESOLVED,
+    ),
+    (
+        OrderDisputeMarkedImproper::TYPE,
+        crate::subjects::event::ORDER_DISPUTE_MARKED_IMPROPER,
+    ),
+    (
+        OrderRedispatched::TYPE,
+        crate::subjects::event::ORDER_REDISPATCHED,
+    ),
+    (
+        OrderConsultationOpened::TYPE,
+        crate::subjects::event::ORDER_CONSULTATION_OPENED,
+    ),
+    (
+        OrderProgressReported::TYPE,
+        crate::subjects::event::ORDER_PROGRESS_REPORTED,
+    ),
+    (
+        OrderExtensionRequested::TYPE,
+        crate::subjects::event::ORDER_EXTENSION_REQUESTED,
+    ),
+    (
+        OrderExtensionRefused::TYPE,
+        crate::subjects::event::ORDER_EXTENSION_REFUSED,
+    ),
+    (OrderSentBack::TYPE, crate::subjects::event::ORDER_SENT_BACK),
     (
         SupervisionCaseOpened::TYPE,
         crate::subjects::event::SUPERVISION_CASE_OPENED,

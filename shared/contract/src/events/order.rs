@@ -66,6 +66,10 @@ pub enum DispatchBasis {
     Rule,
     /// No rule, region known: the region's government organises the handling (属地管理).
     Territorial,
+    /// Neither: the center decided after a pre-dispatch consultation (会商, A12).
+    Consultation,
+    /// The center redispatched it after a dispute (A13).
+    Dispute,
 }
 
 /// `hotline.order.dispatched`: the order went to a handling unit.
@@ -88,6 +92,8 @@ impl DispatchBasis {
         match self {
             Self::Rule => "rule",
             Self::Territorial => "territorial",
+            Self::Consultation => "consultation",
+            Self::Dispute => "dispute",
         }
     }
 }
@@ -343,6 +349,7 @@ impl Event for OrderExtensionGranted {
 
 /// Why the handling of an order is suspended (挂起): time the unit cannot act, which the
 /// policy may take off its clock.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuspensionReason {
