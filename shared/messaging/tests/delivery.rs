@@ -371,3 +371,55 @@ async fn events_of_one_order_are_applied_in_the_order_they_were_published() {
     shutdown.cancel();
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_batch_appended_at_once_is_published_once_each_in_the_order_given() {
+    let w = world().await;
+    let outbox = Outbox::new(SERVICE, SCHEMA, w.ns.clone());
+    let orders: Vec<Uuid> = (0..50).map(|_| Uuid::now_v7()).collect();
+    let mut tx = w.pool.begin().await.unwrap();
+    let ids = outbox
+        .append_all(
+            &mut tx,
+            orders
+                .iter()
+                .rev()
+                .map(|id| (TraceContext::new_root(), signed(*id).data)),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(ids.len(), 50);
+    // Nothing appended for an empty batch.
+    let mut tx = w.pool.begin().await.unwrap();
+    let none = outbox
+        .append_all(&mut tx, Vec::<(TraceContext, OrderSigned)>::new())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(none.is_empty());
+
+    let relay = OutboxRelay::new(w.pool.clone(), w.js.clone(), SCHEMA, RelayConfig::default());
+    relay.drain().await.unwrap();
+    let stream = w.js.get_stream(&w.stream).await.unwrap();
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    let mut published = Vec::new();
+    while published.len() < 50 {
+        let message = tokio::time::timeout(WAIT, futures::StreamExt::next(&mut messages))
+            .await
+            .expect("all 50 published")
+            .unwrap()
+            .unwrap();
+        let raw = RawEnvelope::parse(&message.payload).unwrap();
+        published.push((raw.id, raw.decode::<OrderSigned>().unwrap().data.order_id));
+    }
+    let expected: Vec<(Uuid, Uuid)> = ids.into_iter().zip(orders.into_iter().rev()).collect();
+    assert_eq!(
+        published, expected,
+        "each once, in the order given, ids as returned"
+    );
+}
