@@ -11,9 +11,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
 use crate::config::GatewaySection;
+use crate::knowledge;
 use crate::problem::Problem;
 use crate::rate_limit::{self, Guard, Limiter, Rate};
 use crate::routes::{self, AppState};
+use crate::unit_desk;
 
 /// The OpenAPI document, generated from the handlers' annotations.
 #[derive(Debug, OpenApi)]
@@ -31,20 +33,45 @@ use crate::routes::{self, AppState};
         routes::flag_harassment,
         routes::repeat_candidates,
         routes::calendar_due,
-        routes::calendar_year
+        routes::calendar_year,
+        knowledge::search,
+        knowledge::article,
+        knowledge::article_version,
+        knowledge::history,
+        knowledge::diff,
+        knowledge::draft_article,
+        knowledge::draft_version,
+        knowledge::submit,
+        knowledge::review,
+        knowledge::publish,
+        knowledge::unpublish,
+        knowledge::feedback,
+        knowledge::suggest,
+        knowledge::import,
+        knowledge::export,
+        knowledge::synonyms,
+        knowledge::set_synonyms,
+        knowledge::reindex
     ),
     components(schemas(
         Problem,
         routes::SignRequest,
         routes::ResultRequest,
         routes::SatisfactionRequest,
-        routes::HarassmentRequest
+        routes::HarassmentRequest,
+        knowledge::EditorRequest,
+        knowledge::DraftRequest,
+        knowledge::ReviewRequest,
+        knowledge::UnpublishRequest,
+        knowledge::FeedbackRequest
     )),
     tags(
         (name = "orders", description = "工单：受理、进度查询与回访"),
         (name = "units", description = "承办单位：签收与反馈"),
         (name = "agents", description = "话务员"),
-        (name = "calendar", description = "工作日历与办理时限（公开）")
+        (name = "calendar", description = "工作日历与办理时限（公开）"),
+        (name = "knowledge", description = "知识库：检索与阅读（公开）"),
+        (name = "knowledge-editors", description = "知识库：起草、审核、发布与维护")
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +117,9 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         // Public, read-only: the calendar every deadline is counted on (A15).
         .route("/api/v1/calendar/due", get(routes::calendar_due))
         .route("/api/v1/calendar/{year}", get(routes::calendar_year))
+        // The router's desks (issue 5): disputes, co-handling, requests, consultation.
+        .merge(unit_desk::routes())
+        .merge(knowledge_routes(config))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -102,6 +132,59 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         ))
         .layer(header("cache-control", "no-store"))
         .with_state(state)
+}
+
+/// The knowledge base (A22): public reading and search, agents' suggestions, editors'
+/// workflow. Bulk import takes bodies up to `knowledge_import_max_bytes`.
+fn knowledge_routes(config: &GatewaySection) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/knowledge/search", get(knowledge::search))
+        .route("/api/v1/knowledge/suggest", post(knowledge::suggest))
+        .route("/api/v1/knowledge/articles", post(knowledge::draft_article))
+        .route("/api/v1/knowledge/articles/{id}", get(knowledge::article))
+        .route(
+            "/api/v1/knowledge/articles/{id}/history",
+            get(knowledge::history),
+        )
+        .route("/api/v1/knowledge/articles/{id}/diff", get(knowledge::diff))
+        .route(
+            "/api/v1/knowledge/articles/{id}/unpublish",
+            post(knowledge::unpublish),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions",
+            post(knowledge::draft_version),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{n}",
+            get(knowledge::article_version),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{n}/submit",
+            post(knowledge::submit),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{n}/review",
+            post(knowledge::review),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{n}/publish",
+            post(knowledge::publish),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{n}/feedback",
+            post(knowledge::feedback),
+        )
+        .route(
+            "/api/v1/knowledge/import",
+            post(knowledge::import).layer(DefaultBodyLimit::max(config.knowledge_import_max_bytes)),
+        )
+        .route("/api/v1/knowledge/export", get(knowledge::export))
+        .route(
+            "/api/v1/knowledge/synonyms",
+            get(knowledge::synonyms).put(knowledge::set_synonyms),
+        )
+        .route("/api/v1/knowledge/reindex", post(knowledge::reindex))
 }
 
 /// `route` behind the rate limit `guard`, if that limit is on.
@@ -120,7 +203,9 @@ fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<Hea
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(unit_desk::UnitDeskDoc::openapi());
+    Json(doc)
 }
 
 async fn not_found() -> Problem {

@@ -38,6 +38,9 @@ pub struct GatewaySection {
     pub request_timeout_ms: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest body of a knowledge-base bulk import (`POST /api/v1/knowledge/import`); it
+    /// travels as one NATS message, so it stays under the server's 1 MiB payload limit.
+    pub knowledge_import_max_bytes: usize,
     /// Order submissions (`POST /api/v1/orders`) per client per minute, sustained; 0
     /// switches the limit off (`HOTLINE_GATEWAY__SUBMIT_PER_MINUTE`).
     pub submit_per_minute: u32,
@@ -61,6 +64,7 @@ impl Default for GatewaySection {
             intake_url: "http://127.0.0.1:8081".to_owned(),
             request_timeout_ms: 5000,
             max_body_bytes: 64 * 1024,
+            knowledge_import_max_bytes: 900 * 1024,
             submit_per_minute: 30,
             submit_burst: 10,
             query_per_minute: 120,

@@ -13,9 +13,11 @@
 
 pub mod app;
 pub mod config;
+pub mod knowledge;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
+pub mod unit_desk;
 
 use std::time::Duration;
 

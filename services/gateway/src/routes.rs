@@ -62,11 +62,13 @@ pub struct ProgressParams {
     pub check_code: Option<String>,
 }
 
-fn trace_of(headers: &HeaderMap) -> TraceContext {
+pub(crate) fn trace_of(headers: &HeaderMap) -> TraceContext {
     TraceContext::parse_or_new(headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()))
 }
 
-fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Problem> {
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Problem> {
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -89,7 +91,7 @@ fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
 }
 
 /// Ask the service behind `verb` and turn its typed reply into JSON or a problem.
-async fn ask<Req: Serialize, Resp: DeserializeOwned>(
+pub(crate) async fn ask<Req: Serialize, Resp: DeserializeOwned>(
     state: &AppState,
     verb: (&str, &str),
     request: &Req,
@@ -102,7 +104,7 @@ async fn ask<Req: Serialize, Resp: DeserializeOwned>(
 }
 
 /// Ask the service behind `verb` on the gateway's connection, within its timeout.
-async fn call<Req: Serialize, Resp: DeserializeOwned>(
+pub(crate) async fn call<Req: Serialize, Resp: DeserializeOwned>(
     state: &AppState,
     verb: (&str, &str),
     request: &Req,
@@ -119,7 +121,7 @@ async fn call<Req: Serialize, Resp: DeserializeOwned>(
     .await
 }
 
-fn call_problem(error: CallError) -> Problem {
+pub(crate) fn call_problem(error: CallError) -> Problem {
     match error {
         CallError::Rpc(e) => e.into(),
         CallError::Unavailable(reason) => {
@@ -520,7 +522,7 @@ pub async fn calendar_year(
 /// 400 for query parameters the request got wrong, each named in `errors`. A malformed
 /// query string is a bad request as such, unlike a JSON body that decodes but fails
 /// validation (422).
-fn bad_parameters(errors: Vec<FieldError>) -> Problem {
+pub(crate) fn bad_parameters(errors: Vec<FieldError>) -> Problem {
     Problem {
         errors,
         ..Problem::new(
@@ -532,7 +534,7 @@ fn bad_parameters(errors: Vec<FieldError>) -> Problem {
     }
 }
 
-fn param_error(field: &str, code: &str, message: &str) -> FieldError {
+pub(crate) fn param_error(field: &str, code: &str, message: &str) -> FieldError {
     FieldError {
         field: field.to_owned(),
         code: code.to_owned(),
