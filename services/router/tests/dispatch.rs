@@ -241,3 +241,60 @@ async fn a_registration_reusing_another_orders_number_is_dead_lettered_not_dispa
 
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_rule_edit_takes_effect_for_the_next_order_without_a_restart() {
+    let h = Harness::start().await;
+    let first = h
+        .register(registered(
+            "5201022611270005",
+            Some("environment.noise"),
+            "520102",
+        ))
+        .await
+        .data;
+    let dispatched: OrderDispatched = h
+        .wait_for_event(event::ORDER_DISPATCHED, first.order_id)
+        .await;
+    assert_eq!(dispatched.unit_id, "520102-env");
+
+    // An operator edits the rule while the router runs: a new version, another unit.
+    sqlx::query(
+        "UPDATE router.dispatch_rules SET unit_id = '520102-market', version = version + 1, \
+         updated_by = 'center-admin', updated_at = now() WHERE rule_id = $1",
+    )
+    .bind("520102:environment.noise")
+    .execute(&h.pool)
+    .await
+    .unwrap();
+    let next = h
+        .register(registered(
+            "5201022611270006",
+            Some("environment.noise"),
+            "520102",
+        ))
+        .await
+        .data;
+    let dispatched: OrderDispatched = h
+        .wait_for_event(event::ORDER_DISPATCHED, next.order_id)
+        .await;
+    assert_eq!(dispatched.unit_id, "520102-market");
+    assert_eq!(
+        dispatched.rule_id.as_deref(),
+        Some("520102:environment.noise")
+    );
+    // Every dispatch records the rule and the version that decided it.
+    let versions: Vec<(String, Option<i32>)> =
+        sqlx::query_as("SELECT number, rule_version FROM router.assignments ORDER BY number")
+            .fetch_all(&h.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        versions,
+        [
+            ("5201022611270005".to_owned(), Some(1)),
+            ("5201022611270006".to_owned(), Some(2))
+        ]
+    );
+    h.stop().await;
+}
