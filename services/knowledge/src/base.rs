@@ -126,6 +126,26 @@ fn query_text(field: &str, text: &str, max: usize) -> Result<String, RpcError> {
     Ok(text.to_owned())
 }
 
+/// The codes an article may be scoped to for a request about `code`: it, its ancestors,
+/// the province (a township counts as its county). `None` for a code not in the catalogue.
+pub fn applicable_regions(regions: &Regions, code: &str) -> Option<Vec<String>> {
+    let code = code.trim();
+    let known = regions.get(code).is_some() && (regions.is_known_region(code) || code.len() == 9);
+    if !known {
+        return None;
+    }
+    let mut codes = vec![code.to_owned()];
+    let mut current = code.to_owned();
+    while let Some(parent) = regions.parent_of(&current) {
+        codes.push(parent.code.clone());
+        current = parent.code.clone();
+    }
+    if !codes.iter().any(|c| c == PROVINCE_CODE) {
+        codes.push(PROVINCE_CODE.to_owned());
+    }
+    Some(codes)
+}
+
 /// How many results: `default` when not asked, at most `max`.
 fn limit(requested: Option<u32>, default: u32, max: u32) -> Result<u32, RpcError> {
     let limit = requested.unwrap_or(default);
@@ -576,29 +596,14 @@ impl KnowledgeBase {
         })
     }
 
-    /// The codes an article may be scoped to for a request about `code`: it, its
-    /// ancestors, the province (a township counts as its county).
     fn applicable_regions(&self, field: &str, code: &str) -> Result<Vec<String>, RpcError> {
-        let code = code.trim();
-        let known = self.regions.get(code).is_some()
-            && (self.regions.is_known_region(code) || code.len() == 9);
-        if !known {
-            return Err(invalid(
+        applicable_regions(&self.regions, code).ok_or_else(|| {
+            invalid(
                 field,
                 "unknown",
                 "地区不是贵州省的行政区划代码（省、市州、区县或乡镇街道）",
-            ));
-        }
-        let mut codes = vec![code.to_owned()];
-        let mut current = code.to_owned();
-        while let Some(parent) = self.regions.parent_of(&current) {
-            codes.push(parent.code.clone());
-            current = parent.code.clone();
-        }
-        if !codes.iter().any(|c| c == PROVINCE_CODE) {
-            codes.push(PROVINCE_CODE.to_owned());
-        }
-        Ok(codes)
+            )
+        })
     }
 
     fn category_filter(category: Option<&str>) -> Result<Option<String>, RpcError> {
@@ -1018,10 +1023,10 @@ fn table(synonyms: &Synonyms) -> SynonymTable {
     }
 }
 
-/// Suggestions from search hits (best first), most confident first.
+/// Suggestions from search hits, in the search ranking (which the labelled queries show to
+/// be the better order, `docs/knowledge.md`), each with its confidence.
 pub fn rank_suggestions(synonyms: &Synonyms, text: &str, hits: &[StoredHit]) -> Vec<Suggestion> {
-    let mut suggestions: Vec<Suggestion> = hits
-        .iter()
+    hits.iter()
         .enumerate()
         .map(|(i, hit)| {
             let next_score = hits.get(i + 1).map_or(0.0, |n| n.score);
@@ -1045,9 +1050,7 @@ pub fn rank_suggestions(synonyms: &Synonyms, text: &str, hits: &[StoredHit]) -> 
                 confidence: (c.value * 1000.0).round() / 1000.0,
             }
         })
-        .collect();
-    suggestions.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-    suggestions
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod api;
 pub mod base;
 pub mod config;
 pub mod domain;
+pub mod evaluation;
 pub mod expiry;
 pub mod search;
 pub mod seed;

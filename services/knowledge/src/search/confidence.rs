@@ -28,16 +28,19 @@ pub const MARGIN_WEIGHT: f64 = 0.2;
 
 /// Default threshold from which a web message is answered without an agent (config
 /// `knowledge.auto_answer_threshold`).
-pub const DEFAULT_AUTO_ANSWER_THRESHOLD: f64 = 0.6;
+pub const DEFAULT_AUTO_ANSWER_THRESHOLD: f64 = 0.65;
 
-/// Content words and character bigrams of `text` in canonical (synonym-mapped) form.
+/// Content words of `text` in canonical (synonym-mapped) form, and the character bigrams
+/// inside them (so 公积金提取 and 提取公积金 share 公积, 积金, 提取, while filler such as
+/// 怎么 and 一下 adds nothing).
 pub fn features(synonyms: &Synonyms, text: &str) -> HashSet<String> {
     let canonical = synonyms.canonical(text);
-    analysis::words(&canonical)
-        .into_iter()
-        .chain(analysis::bigrams(&canonical))
-        .map(|t| t.text)
-        .collect()
+    let mut features = HashSet::new();
+    for word in analysis::words(&canonical) {
+        features.extend(analysis::bigrams(&word.text).into_iter().map(|b| b.text));
+        features.insert(word.text);
+    }
+    features
 }
 
 /// Content words of `text` in canonical form.
