@@ -12,7 +12,8 @@
 //! - [`search`] is a tantivy index of the published articles with a jieba word tokenizer,
 //!   a character-bigram tokenizer and the editors' synonym table; it lives in RAM (or a
 //!   directory), is rebuilt from Postgres at start and on `reindex`, and is updated on each
-//!   publish and unpublish. `suggest` adds a confidence for direct answers.
+//!   publish and unpublish, on every replica ([`follow`]). `suggest` adds a confidence for
+//!   direct answers.
 //! - [`api`] serves `rpc.knowledge.<verb>`; the gateway exposes them under
 //!   `/api/v1/knowledge` (the design is in `docs/knowledge.md`).
 //!
@@ -25,6 +26,7 @@ pub mod config;
 pub mod domain;
 pub mod evaluation;
 pub mod expiry;
+pub mod follow;
 pub mod search;
 pub mod seed;
 pub mod store;
@@ -117,6 +119,15 @@ pub async fn start(
         "search index built"
     );
 
+    running.spawn(
+        "follow",
+        follow::run(
+            ctx.nats.clone(),
+            ctx.namespace.clone(),
+            base.clone(),
+            shutdown.clone(),
+        ),
+    );
     let rpc = api::serve(&ctx, base)
         .await
         .context("serve the knowledge requests")?;
