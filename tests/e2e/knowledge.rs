@@ -491,3 +491,52 @@ async fn the_base_exports_and_imports_csv_and_json() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_web_message_consultation_the_base_answers_confidently_is_answered_at_once() {
+    let stack = Stack::start().await;
+    stack.wait_ready().await;
+    let http = reqwest::Client::new();
+    let submit = |matter: &str, phone: &str| {
+        let body = json!({"channel": "web_message", "kind": "consultation",
+            "requester": {"type": "person", "phone": phone},
+            "matter": matter, "region_code": "520102"});
+        let request = http.post(stack.url("/api/v1/orders")).json(&body);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+
+    // A9.2: the knowledge base is sure: answered directly, with the article and version.
+    let receipt = submit("身份证丢了怎么补办？", "13700001111").await;
+    assert_eq!(receipt["disposition"], "answered_directly", "{receipt}");
+    let order_id = receipt["order_id"].as_str().unwrap().to_owned();
+    let answered = hotline_test_support::wait_for(
+        "the order.answered event",
+        std::time::Duration::from_secs(20),
+        || async {
+            stack
+                .all_events()
+                .await
+                .into_iter()
+                .find(|(subject, payload)| {
+                    subject.ends_with("hotline.order.answered") && payload.contains(&order_id)
+                })
+        },
+    )
+    .await;
+    let event: Value = serde_json::from_str(&answered.1).unwrap();
+    assert_eq!(event["data"]["article_id"], "hh-id-lost");
+    assert_eq!(event["data"]["article_version"], 1);
+    assert_eq!(event["data"]["answered_by"], "rule:knowledge-auto-answer");
+
+    // Not sure: dispatched to a unit as before.
+    let receipt = submit(
+        "小区旁边那块空地以后打算建什么，能不能公示一下规划",
+        "13700002222",
+    )
+    .await;
+    assert_eq!(receipt["disposition"], "dispatched", "{receipt}");
+}

@@ -43,6 +43,11 @@ pub struct IntakeSection {
     pub vault: VaultConfig,
     /// A10.3: how far back repeat detection looks, in days (a documented default of 30).
     pub repeat_window_days: i64,
+    /// A9.2: answer web-message consultations from the knowledge base when it is confident
+    /// enough (its threshold is the knowledge service's setting).
+    pub knowledge_auto_answer: bool,
+    /// How long registration waits for the knowledge base before dispatching instead.
+    pub knowledge_timeout_ms: u64,
 }
 
 /// The development-only key (never use it in production: hashes would be reversible by
@@ -55,6 +60,8 @@ impl Default for IntakeSection {
             phone_hash_key: SecretString::from(DEV_PHONE_HASH_KEY),
             vault: VaultConfig::default(),
             repeat_window_days: crate::domain::similarity::DEFAULT_WINDOW_DAYS,
+            knowledge_auto_answer: true,
+            knowledge_timeout_ms: 1_000,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod http;
+pub mod knowledge;
 pub mod registration;
 pub mod repeats;
 pub mod store;
@@ -158,6 +159,14 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         hasher,
         vault,
         repeat_window,
+        knowledge: config
+            .intake
+            .knowledge_auto_answer
+            .then(|| knowledge::KnowledgeAdvisor {
+                nats: ctx.nats.clone(),
+                namespace: ctx.namespace.clone(),
+                timeout: std::time::Duration::from_millis(config.intake.knowledge_timeout_ms),
+            }),
     };
     let (http_addr, http) = hotline_service_kit::http::serve(
         config.http.listen,

@@ -33,6 +33,8 @@ pub struct Registrar {
     pub vault: Vault,
     /// How far back repeat detection looks (A10.3).
     pub repeat_window: chrono::Duration,
+    /// Answers web-message consultations from the knowledge base (A9.2); `None`: never.
+    pub knowledge: Option<crate::knowledge::KnowledgeAdvisor>,
 }
 
 impl Registrar {
@@ -45,7 +47,9 @@ impl Registrar {
         let triage_input = input.triage.take();
         let valid = validate(input, &self.regions, now).map_err(RpcError::invalid)?;
         let phone_hash = self.hasher.hash(&valid.phone);
-        let triage = self.triage(&valid, triage_input, &phone_hash, now).await?;
+        let triage = self
+            .triage(&valid, triage_input, &phone_hash, now, trace)
+            .await?;
         let notice = crate::triage::notice(&triage.decision);
         let order_id = Uuid::now_v7();
         let check_code = new_check_code();
@@ -153,13 +157,15 @@ impl Registrar {
 impl Registrar {
     /// Triage the request (A9, A10); a repeat's earlier order is looked up by number. A web
     /// message that would be dispatched is first checked for a near-verbatim repeat by the
-    /// same requester (A10.3), which is linked without an agent.
+    /// same requester (A10.3), which is linked without an agent; else a consultation the
+    /// knowledge base answers confidently is answered at once (A9.2).
     async fn triage(
         &self,
         valid: &ValidRegistration,
         input: Option<TriageInput>,
         phone_hash: &str,
         now: chrono::DateTime<Utc>,
+        trace: &TraceContext,
     ) -> Result<Triage, RpcError> {
         let earlier = match &input {
             Some(TriageInput::Repeat { earlier_number, .. }) => {
@@ -200,24 +206,37 @@ impl Registrar {
         )
         .await;
         match found {
-            Ok(candidates) => Ok(match crate::repeats::auto_link_target(&candidates) {
-                Some(earlier) => Triage {
-                    decision: Decision::RepeatLink {
-                        earlier: EarlierOrder {
-                            order_id: earlier.order_id,
-                            number: earlier.number.clone(),
+            Ok(candidates) => {
+                if let Some(earlier) = crate::repeats::auto_link_target(&candidates) {
+                    return Ok(Triage {
+                        decision: Decision::RepeatLink {
+                            earlier: EarlierOrder {
+                                order_id: earlier.order_id,
+                                number: earlier.number.clone(),
+                            },
                         },
-                    },
-                    decided_by: AUTO_LINK_RULE.to_owned(),
-                },
-                None => triage,
-            }),
-            // Repeat detection is advice: without it the message is simply dispatched.
-            Err(error) => {
-                tracing::warn!(%error, "repeat detection failed; dispatching");
-                Ok(triage)
+                        decided_by: AUTO_LINK_RULE.to_owned(),
+                    });
+                }
             }
+            // Repeat detection is advice: without it the message is simply dispatched.
+            Err(error) => tracing::warn!(%error, "repeat detection failed; dispatching"),
         }
+        if valid.kind == hotline_contract::vocabulary::RequestKind::Consultation
+            && let Some(knowledge) = &self.knowledge
+            && let Some((article_id, article_version)) = knowledge
+                .auto_answer(&valid.matter, &valid.region_code, trace)
+                .await
+        {
+            return Ok(Triage {
+                decision: Decision::Answer {
+                    article_id,
+                    article_version,
+                },
+                decided_by: crate::knowledge::KNOWLEDGE_RULE.to_owned(),
+            });
+        }
+        Ok(triage)
     }
 }
 

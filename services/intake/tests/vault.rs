@@ -74,6 +74,7 @@ impl Fixture {
             hasher: PhoneHasher::new(PHONE_HASH_KEY.as_bytes()).unwrap(),
             vault: k1_vault(),
             repeat_window: chrono::Duration::days(30),
+            knowledge: None,
         };
         Self {
             db,
