@@ -433,6 +433,23 @@ async fn suggestions_carry_a_confidence_and_bad_input_is_a_clear_client_error() 
         )
         .await;
     assert_eq!(status, 422);
+
+    // The endpoints are in the generated OpenAPI document.
+    let (status, doc) = api.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    for path in [
+        "/api/v1/knowledge/search",
+        "/api/v1/knowledge/articles/{id}",
+        "/api/v1/knowledge/articles/{id}/versions/{n}",
+        "/api/v1/knowledge/suggest",
+        "/api/v1/knowledge/import",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} not in the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ArticleView"].is_object());
 }
 
 #[tokio::test]
