@@ -46,6 +46,33 @@ pub const SERVICE: &str = "intake";
 pub const SCHEMA: &str = "intake";
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The vault the config describes. A21: its blind index of identity numbers shares the
+/// phone-hash key.
+fn vault_from(config: &IntakeConfig) -> anyhow::Result<Vault> {
+    let key = config.intake.phone_hash_key.expose_secret();
+    Vault::from_config(&config.intake.vault, key.as_bytes()).context("vault keys")
+}
+
+/// The ops command `hotline-intake rotate-keys` (docs/architecture.md, "Personal data"):
+/// re-encrypt every requester row not yet under the active vault key, `batch_size` rows
+/// per transaction. Run it after making a new key active (`HOTLINE_INTAKE__VAULT__ACTIVE_KEY`)
+/// and before removing the old one from the ring; it can run while intake serves, and an
+/// interrupted run resumes where it stopped.
+pub async fn rotate_keys(
+    config: &IntakeConfig,
+    batch_size: u32,
+) -> anyhow::Result<vault::RotationReport> {
+    let vault = vault_from(config)?;
+    let pool = hotline_service_kit::db::connect(&config.common.database, SCHEMA)
+        .await
+        .context("connect to the database")?;
+    let report = vault::rotate(&pool, &vault, batch_size)
+        .await
+        .context("rotate the vault keys")?;
+    pool.close().await;
+    Ok(report)
+}
+
 /// Start intake; it runs until `shutdown` is cancelled.
 pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow::Result<Running> {
     let key = config.intake.phone_hash_key.expose_secret();
@@ -55,8 +82,7 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         );
     }
     let hasher = PhoneHasher::new(key.as_bytes()).context("phone hash key")?;
-    // A21: the vault's blind index of identity numbers shares the phone-hash key.
-    let vault = Vault::from_config(&config.intake.vault, key.as_bytes()).context("vault keys")?;
+    let vault = vault_from(&config)?;
     if vault.key_ring().uses_development_key() {
         tracing::warn!(
             "HOTLINE_INTAKE__VAULT__KEYS holds the development key: personal data is encrypted with a \

@@ -529,7 +529,15 @@ async fn rotation_re_encrypts_every_row_under_the_active_key_in_batches() {
         Err(VaultError::Sealed(SealError::UnknownKey { .. }))
     ));
 
-    let report = rotate(&f.pool, &both, 2).await.unwrap();
+    // The operator's command (`hotline-intake rotate-keys 2`), with the new ring.
+    let mut config = hotline_intake::IntakeConfig::default();
+    config.common.database.url = SecretString::from(f.db.url());
+    config.intake.phone_hash_key = SecretString::from(PHONE_HASH_KEY.to_owned());
+    config.intake.vault = VaultConfig {
+        keys: SecretString::from(format!("k1:{K1},k2:{K2}")),
+        active_key: SecretString::from("k2".to_owned()),
+    };
+    let report = hotline_intake::rotate_keys(&config, 2).await.unwrap();
     assert_eq!((report.rows, report.batches), (5, 3));
     let key_ids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT key_id FROM intake.requesters")
         .fetch_all(&f.pool)
