@@ -1,5 +1,6 @@
-//! Supervision's configuration: the common sections only, for now.
+//! Supervision's configuration: the common sections and the escalation ladder.
 
+use hotline_contract::events::SupervisionLevel;
 use hotline_service_kit::config::CommonConfig;
 use serde::Deserialize;
 
@@ -8,4 +9,21 @@ use serde::Deserialize;
 pub struct SupervisionConfig {
     #[serde(flatten)]
     pub common: CommonConfig,
+    pub supervision: SupervisionSection,
+}
+
+/// `[supervision]`: `HOTLINE_SUPERVISION__LADDER`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SupervisionSection {
+    /// A17: the rungs a case climbs while the unit does not rectify in time, lowest first.
+    pub ladder: Vec<SupervisionLevel>,
+}
+
+impl Default for SupervisionSection {
+    fn default() -> Self {
+        Self {
+            ladder: crate::domain::case::default_ladder(),
+        }
+    }
 }

@@ -17,6 +17,12 @@ use crate::domain::review::{
 };
 use crate::store::{self, NewReview};
 
+use crate::cases::{self, Opening};
+use hotline_contract::events::{
+    DeadlineClock, DeadlineOverdue, OrderDisputeMarkedImproper, SupervisionLevel,
+    SupervisionMeasure,
+};
+
 /// Reviews submitted results.
 #[derive(Debug, Clone)]
 pub struct Reviews {
@@ -63,6 +69,19 @@ impl Reviews {
             },
         )
         .await?;
+        // A23: every review is on the trail.
+        crate::trail::append(
+            tx,
+            &crate::trail::Entry {
+                order_id: result.order_id,
+                kind: "review",
+                subject_id: result.result_id.to_string(),
+                actor: decided.map_or("rule:first-review", |(by, _)| by),
+                what: decision.code().to_owned(),
+            },
+            now,
+        )
+        .await?;
         match decision {
             ReviewDecision::Accepted => {
                 // A16: a result that checks out closes (and archives) the order.
@@ -80,7 +99,7 @@ impl Reviews {
                     .await?;
                 tracing::info!(result_id = %result.result_id, "complete result accepted; order closed");
             }
-            ReviewDecision::PendingReview => {
+            ReviewDecision::PendingReview | ReviewDecision::SentBack => {
                 tracing::info!(
                     result_id = %result.result_id,
                     basis = result.checklist.basis_given,
@@ -108,6 +127,118 @@ impl EventHandler for Reviews {
                 self.result_submitted(tx, event, result).await
             }
             // Other types on the subject (a future version) are not ours yet.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The `closed_by`/actor of cases opened and escalated by rule.
+pub const CASE_RULE: &str = "rule:supervision";
+
+/// Opens and escalates supervision cases (A17) from `deadline.overdue` and
+/// `order.dispute_marked_improper` (durable consumer `supervision-cases`).
+#[derive(Debug, Clone)]
+pub struct Cases {
+    outbox: Outbox,
+    ladder: Vec<SupervisionLevel>,
+}
+
+impl Cases {
+    /// Cases whose events go out through `outbox`, escalating along `ladder`.
+    pub fn new(outbox: Outbox, ladder: Vec<SupervisionLevel>) -> Self {
+        Self { outbox, ladder }
+    }
+
+    async fn overdue(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        overdue: DeadlineOverdue,
+    ) -> Result<(), HandlerError> {
+        let now = Utc::now();
+        if overdue.clock == DeadlineClock::Rectification {
+            let Some(case_id) = overdue.case_id else {
+                return Err(HandlerError::permanent(
+                    "rectification overdue without a case id",
+                ));
+            };
+            // A17: still not rectified after the measure: one rung up the ladder.
+            cases::escalate(
+                tx,
+                &self.outbox,
+                &event.trace,
+                case_id,
+                &self.ladder,
+                CASE_RULE,
+                now,
+            )
+            .await?;
+            return Ok(());
+        }
+        let Some(reason) = crate::domain::case::overdue_reason(overdue.clock) else {
+            return Ok(());
+        };
+        // A17: a unit late on its sign or handling limit is supervised (a notice first).
+        cases::open(
+            tx,
+            &self.outbox,
+            &event.trace,
+            Opening {
+                order_id: overdue.order_id,
+                unit_id: &overdue.unit_id,
+                reason_code: reason,
+                measure: SupervisionMeasure::Notice,
+                opened_by: CASE_RULE,
+                dedup_key: Some(format!("{}:{}:{reason}", overdue.order_id, overdue.unit_id)),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn improper(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        improper: OrderDisputeMarkedImproper,
+    ) -> Result<(), HandlerError> {
+        // A13/A17: a dispute the authority found improper is supervised.
+        cases::open(
+            tx,
+            &self.outbox,
+            &event.trace,
+            Opening {
+                order_id: improper.order_id,
+                unit_id: &improper.unit_id,
+                reason_code: "improper_dispute",
+                measure: SupervisionMeasure::Notice,
+                opened_by: CASE_RULE,
+                dedup_key: Some(format!("dispute:{}", improper.dispute_id)),
+            },
+            Utc::now(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl EventHandler for Cases {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        match env.event_type.as_str() {
+            DeadlineOverdue::TYPE => {
+                let overdue = env.decode::<DeadlineOverdue>()?.data;
+                self.overdue(tx, event, overdue).await
+            }
+            OrderDisputeMarkedImproper::TYPE => {
+                let improper = env.decode::<OrderDisputeMarkedImproper>()?.data;
+                self.improper(tx, event, improper).await
+            }
             _ => Ok(()),
         }
     }

@@ -1,19 +1,28 @@
 //! Supervision: reviews the results units submit and closes orders (A16); later also
 //! supervises late, poor or refusing units and escalates (A17).
 //!
-//! Flow now: the [`handlers::Reviews`] consumer (`supervision-review`) follows
+//! Flow: the [`handlers::Reviews`] consumer (`supervision-review`) follows
 //! `order.result_submitted`. The completeness check in [`domain::review`] accepts a
 //! complete result and queues `order.closed` in the same transaction as the review; an
-//! incomplete result waits for a reviewer (the reviewers' console and send-back come with
-//! issue 7). The outbox relay publishes what the handlers queue.
+//! incomplete result waits for a reviewer, who may propose a send-back that the center's
+//! head approves ([`desk`], A16). [`handlers::Cases`] (`supervision-cases`) opens cases on
+//! overdue clocks and improper disputes and escalates them along the ladder when the
+//! rectification is late ([`cases`], A17). Every decision goes on the hash-chained
+//! [`trail`] (A23). The outbox relay publishes what the handlers queue. See
+//! `docs/supervision.md`.
 
+pub mod cases;
 pub mod config;
+pub mod desk;
 pub mod domain;
 pub mod handlers;
 pub mod store;
+pub mod trail;
 
 use anyhow::Context;
+use hotline_contract::rpc::verbs;
 use hotline_contract::subjects::event;
+use hotline_messaging::RpcServer;
 use hotline_service_kit::bootstrap;
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +33,8 @@ pub use config::SupervisionConfig;
 pub const SERVICE: &str = "supervision";
 /// The service's Postgres schema.
 pub const SCHEMA: &str = "supervision";
+/// Requests served at once per endpoint.
+const RPC_CONCURRENCY: usize = 16;
 /// The service's own migrations (the messaging tables come from `hotline-messaging`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -52,8 +63,44 @@ pub async fn start(
     running.spawn_consumer(
         &ctx,
         ctx.consumer("review", &[event::ORDER_RESULT_SUBMITTED]),
-        handlers::Reviews::new(outbox),
+        handlers::Reviews::new(outbox.clone()),
     );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer(
+            "cases",
+            &[
+                event::DEADLINE_OVERDUE,
+                event::ORDER_DISPUTE_MARKED_IMPROPER,
+            ],
+        ),
+        handlers::Cases::new(outbox.clone(), config.supervision.ladder.clone()),
+    );
+
+    let desk = desk::Desk {
+        pool: ctx.db.clone(),
+        outbox,
+    };
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
+    macro_rules! serve {
+        ($verb:expr, $method:ident) => {{
+            let desk = desk.clone();
+            rpc.endpoint($verb.1, RPC_CONCURRENCY, move |command, trace| {
+                let desk = desk.clone();
+                async move { desk.$method(command, &trace).await }
+            })
+            .await?;
+        }};
+    }
+    serve!(verbs::SUPERVISION_PROPOSE_SEND_BACK, propose_send_back);
+    serve!(verbs::SUPERVISION_APPROVE_SEND_BACK, approve_send_back);
+    serve!(verbs::SUPERVISION_OPEN_CASE, open_case);
+    serve!(
+        verbs::SUPERVISION_REPORT_RECTIFICATION,
+        report_rectification
+    );
+    serve!(verbs::SUPERVISION_CLOSE_CASE, close_case);
+    running.spawn("rpc", rpc.wait());
 
     tracing::info!(ops = %running.ops_addr(), "supervision ready");
     Ok(running)

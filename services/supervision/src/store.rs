@@ -76,3 +76,227 @@ pub async fn record_review(
     .await
     .map(|_| ())
 }
+
+/// The result under review for an order, locked: (result_id, unit_id, decision code).
+pub async fn lock_review_row(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<(Uuid, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT result_id, unit_id, decision FROM supervision.reviews WHERE order_id = $1 FOR UPDATE",
+    )
+    .bind(order_id)
+    .fetch_optional(tx)
+    .await
+}
+
+/// Mark the order's review sent back.
+pub async fn mark_sent_back(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE supervision.reviews SET decision = 'sent_back', decided_by = $2, decided_at = $3 \
+         WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .bind(by)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A proposed send-back.
+#[derive(Debug, Clone)]
+pub struct NewProposal<'a> {
+    pub proposal_id: Uuid,
+    pub order_id: Uuid,
+    pub result_id: Uuid,
+    pub unit_id: &'a str,
+    pub reason_code: &'a str,
+    pub reasons: &'a str,
+    pub proposed_by: &'a str,
+    pub proposed_at: DateTime<Utc>,
+}
+
+/// Record a proposal; `false` if the result already has one pending.
+pub async fn insert_proposal(
+    tx: &mut PgConnection,
+    p: &NewProposal<'_>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.send_backs \
+         (proposal_id, order_id, result_id, unit_id, reason_code, reasons, proposed_by, proposed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    )
+    .bind(p.proposal_id)
+    .bind(p.order_id)
+    .bind(p.result_id)
+    .bind(p.unit_id)
+    .bind(p.reason_code)
+    .bind(p.reasons)
+    .bind(p.proposed_by)
+    .bind(p.proposed_at)
+    .execute(tx)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// A stored proposal.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Proposal {
+    pub proposal_id: Uuid,
+    pub order_id: Uuid,
+    pub result_id: Uuid,
+    pub unit_id: String,
+    pub reason_code: String,
+    pub proposed_by: String,
+    pub outcome: Option<String>,
+}
+
+/// A proposal, locked.
+pub async fn lock_proposal(
+    tx: &mut PgConnection,
+    proposal_id: Uuid,
+) -> Result<Option<Proposal>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT proposal_id, order_id, result_id, unit_id, reason_code, proposed_by, outcome \
+         FROM supervision.send_backs WHERE proposal_id = $1 FOR UPDATE",
+    )
+    .bind(proposal_id)
+    .fetch_optional(tx)
+    .await
+}
+
+/// How often the order was sent back before (approved with outcome `sent_back`).
+pub async fn count_send_backs(tx: &mut PgConnection, order_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM supervision.send_backs WHERE order_id = $1 AND outcome = 'sent_back'",
+    )
+    .bind(order_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// Record the approval of a proposal.
+pub async fn approve_proposal(
+    tx: &mut PgConnection,
+    proposal_id: Uuid,
+    approved_by: &str,
+    approved_at: DateTime<Utc>,
+    outcome: &str,
+    case_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE supervision.send_backs SET approved_by = $2, approved_at = $3, outcome = $4, \
+         case_id = $5 WHERE proposal_id = $1",
+    )
+    .bind(proposal_id)
+    .bind(approved_by)
+    .bind(approved_at)
+    .bind(outcome)
+    .bind(case_id)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A case to open.
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    pub unit_id: &'a str,
+    pub reason_code: &'a str,
+    pub level: &'a str,
+    pub opened_by: &'a str,
+    pub opened_at: DateTime<Utc>,
+    /// Set for rule-opened cases: opened once per key.
+    pub dedup_key: Option<String>,
+}
+
+/// Open a case; `false` if a case with the same dedup key exists.
+pub async fn insert_case(tx: &mut PgConnection, c: &NewCase<'_>) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.cases \
+         (case_id, order_id, unit_id, reason_code, level, status, opened_by, opened_at, dedup_key) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(c.case_id)
+    .bind(c.order_id)
+    .bind(c.unit_id)
+    .bind(c.reason_code)
+    .bind(c.level)
+    .bind(c.opened_by)
+    .bind(c.opened_at)
+    .bind(c.dedup_key.as_deref())
+    .execute(tx)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// A stored case.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Case {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    pub unit_id: String,
+    pub level: String,
+    pub status: String,
+}
+
+/// A case, locked.
+pub async fn lock_case(tx: &mut PgConnection, case_id: Uuid) -> Result<Option<Case>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT case_id, order_id, unit_id, level, status FROM supervision.cases \
+         WHERE case_id = $1 FOR UPDATE",
+    )
+    .bind(case_id)
+    .fetch_optional(tx)
+    .await
+}
+
+/// Set a case's level and status.
+pub async fn update_case(
+    tx: &mut PgConnection,
+    case_id: Uuid,
+    level: &str,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE supervision.cases SET level = $2, status = $3 WHERE case_id = $1")
+        .bind(case_id)
+        .bind(level)
+        .bind(status)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Record the next step of a case.
+pub async fn insert_step(
+    tx: &mut PgConnection,
+    case_id: Uuid,
+    kind: &str,
+    level: &str,
+    actor: &str,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.case_steps (case_id, step_no, kind, level, actor, note, at) \
+         SELECT $1, coalesce(max(step_no), 0) + 1, $2, $3, $4, $5, $6 \
+         FROM supervision.case_steps WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .bind(kind)
+    .bind(level)
+    .bind(actor)
+    .bind(note)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}

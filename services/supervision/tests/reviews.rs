@@ -30,6 +30,7 @@ impl Supervision {
         let env = TestEnv::new().await;
         let config = SupervisionConfig {
             common: env.common_config(),
+            ..SupervisionConfig::default()
         };
         let shutdown = CancellationToken::new();
         let running = hotline_supervision::start(config, shutdown.clone())

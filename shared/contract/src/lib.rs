@@ -8,6 +8,7 @@
 //! - [`headers`]: NATS header names.
 //! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
+//! - [`supervision_desk`]: supervision's review and case request bodies (issue 7).
 //!
 //! A service never writes a subject string inline; it asks this crate. Wire formats are
 //! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
@@ -20,6 +21,7 @@ pub mod headers;
 pub mod knowledge;
 pub mod rpc;
 pub mod subjects;
+pub mod supervision_desk;
 pub mod vocabulary;
 
 pub use envelope::{Envelope, EnvelopeError, RawEnvelope};

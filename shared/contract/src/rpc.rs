@@ -63,6 +63,13 @@ pub mod verbs {
     pub const ROUTER_RECORD_VIEW: (&str, &str) = ("router", "record_view");
     pub const ROUTER_DECIDE_CONSULTATION: (&str, &str) = ("router", "decide_consultation");
     pub const ROUTER_DISPATCH_ACCURACY: (&str, &str) = ("router", "dispatch_accuracy");
+    // Supervision's desks (bodies in `crate::supervision_desk`).
+    pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
+    pub const SUPERVISION_APPROVE_SEND_BACK: (&str, &str) = ("supervision", "approve_send_back");
+    pub const SUPERVISION_OPEN_CASE: (&str, &str) = ("supervision", "open_case");
+    pub const SUPERVISION_REPORT_RECTIFICATION: (&str, &str) =
+        ("supervision", "report_rectification");
+    pub const SUPERVISION_CLOSE_CASE: (&str, &str) = ("supervision", "close_case");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -110,6 +117,11 @@ pub mod verbs {
         ROUTER_RECORD_VIEW,
         ROUTER_DECIDE_CONSULTATION,
         ROUTER_DISPATCH_ACCURACY,
+        SUPERVISION_PROPOSE_SEND_BACK,
+        SUPERVISION_APPROVE_SEND_BACK,
+        SUPERVISION_OPEN_CASE,
+        SUPERVISION_REPORT_RECTIFICATION,
+        SUPERVISION_CLOSE_CASE,
     ];
 }
 

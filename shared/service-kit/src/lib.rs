@@ -20,10 +20,12 @@
 //! * [`bootstrap`]: all of the above in the right order.
 //! * [`http`]: serving a service's own axum API with graceful shutdown.
 //! * [`running`]: a started service's tasks and addresses, awaited on shutdown.
+//! * [`hash_chain`]: SHA-256 link hashes for tamper-evident append-only records.
 
 pub mod bootstrap;
 pub mod config;
 pub mod db;
+pub mod hash_chain;
 pub mod http;
 pub mod json_body;
 pub mod ops;

@@ -24,6 +24,8 @@ pub enum ReviewDecision {
     Accepted,
     /// A reviewer must look at the result.
     PendingReview,
+    /// Sent back to the unit (A16, two people); the unit submits a new result.
+    SentBack,
 }
 
 impl ReviewDecision {
@@ -32,6 +34,7 @@ impl ReviewDecision {
         match self {
             Self::Accepted => "accepted",
             Self::PendingReview => "pending_review",
+            Self::SentBack => "sent_back",
         }
     }
 
@@ -40,6 +43,7 @@ impl ReviewDecision {
         match code {
             "accepted" => Some(Self::Accepted),
             "pending_review" => Some(Self::PendingReview),
+            "sent_back" => Some(Self::SentBack),
             _ => None,
         }
     }
@@ -175,9 +179,13 @@ mod tests {
 
     #[test]
     fn decision_codes_round_trip() {
-        for d in [ReviewDecision::Accepted, ReviewDecision::PendingReview] {
+        for d in [
+            ReviewDecision::Accepted,
+            ReviewDecision::PendingReview,
+            ReviewDecision::SentBack,
+        ] {
             assert_eq!(ReviewDecision::from_code(d.code()), Some(d));
         }
-        assert_eq!(ReviewDecision::from_code("sent_back"), None);
+        assert_eq!(ReviewDecision::from_code("rejected"), None);
     }
 }

@@ -33,8 +33,8 @@ pub use order::{
     ResultChecklist, SuspensionReason, VisitChannel,
 };
 pub use supervision::{
-    SupervisionCaseClosed, SupervisionCaseOpened, SupervisionMeasure,
-    SupervisionRectificationReported,
+    SupervisionCaseClosed, SupervisionCaseEscalated, SupervisionCaseOpened, SupervisionLevel,
+    SupervisionMeasure, SupervisionRectificationReported,
 };
 
 /// Every event type this contract defines, with the subject it is published on (dead
@@ -133,6 +133,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         SupervisionCaseClosed::TYPE,
         crate::subjects::event::SUPERVISION_CASE_CLOSED,
+    ),
+    (
+        SupervisionCaseEscalated::TYPE,
+        crate::subjects::event::SUPERVISION_CASE_ESCALATED,
     ),
     (
         DeadlineScheduled::TYPE,

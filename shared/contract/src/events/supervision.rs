@@ -81,3 +81,76 @@ impl Event for SupervisionCaseClosed {
         self.order_id.to_string()
     }
 }
+
+/// A rung of the escalation ladder (A17): the three measures, then the authority or the
+/// unit's line department.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionLevel {
+    /// 督办单
+    Notice,
+    /// 专题协调
+    Coordination,
+    /// 约谈提醒
+    Interview,
+    /// 提请主管部门（上级机关）处理: the case goes to the authority or line department.
+    Authority,
+}
+
+impl SupervisionLevel {
+    /// The level's code (as serialized).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Notice => "notice",
+            Self::Coordination => "coordination",
+            Self::Interview => "interview",
+            Self::Authority => "authority",
+        }
+    }
+
+    /// The level a code names, if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "notice" => Some(Self::Notice),
+            "coordination" => Some(Self::Coordination),
+            "interview" => Some(Self::Interview),
+            "authority" => Some(Self::Authority),
+            _ => None,
+        }
+    }
+}
+
+impl From<SupervisionMeasure> for SupervisionLevel {
+    fn from(measure: SupervisionMeasure) -> Self {
+        match measure {
+            SupervisionMeasure::Notice => Self::Notice,
+            SupervisionMeasure::Coordination => Self::Coordination,
+            SupervisionMeasure::Interview => Self::Interview,
+        }
+    }
+}
+
+/// `hotline.supervision.case_escalated`: the unit did not rectify in time; the case moved
+/// one rung up the ladder (A17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionCaseEscalated {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    pub unit_id: String,
+    pub from: SupervisionLevel,
+    pub to: SupervisionLevel,
+    /// Why, as a code (`rectification_overdue`).
+    pub reason_code: String,
+    pub escalated_at: DateTime<Utc>,
+}
+
+impl Event for SupervisionCaseEscalated {
+    const TYPE: &'static str = "cn.gov.12345.supervision.case_escalated.v1";
+    fn subject(&self) -> String {
+        event::SUPERVISION_CASE_ESCALATED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}

@@ -1,0 +1,400 @@
+//! Send-back on two people's word (A16), supervision cases and escalation (A17) and the
+//! trail (A23), against a real nats-server and Postgres.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::Utc;
+use hotline_contract::events::{
+    DeadlineClock, DeadlineOverdue, DisputeReason, OrderDisputeMarkedImproper,
+    OrderResultSubmitted, OrderSentBack, ResultChecklist, SupervisionCaseEscalated,
+    SupervisionCaseOpened, SupervisionLevel, SupervisionMeasure,
+};
+use hotline_contract::rpc::{RpcErrorCode, verbs};
+use hotline_contract::subjects::event;
+use hotline_contract::supervision_desk::*;
+use hotline_messaging::CallError;
+use hotline_service_kit::running::Running;
+use hotline_service_test::{PATIENCE, TestEnv};
+use hotline_supervision::SupervisionConfig;
+use hotline_supervision::trail::{self, TrailBreak, TrailError};
+use hotline_telemetry::TraceContext;
+use hotline_test_support::wait_for;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const UNIT: &str = "unit-yunyan-market";
+
+struct Supervision {
+    env: TestEnv,
+    pool: PgPool,
+    shutdown: CancellationToken,
+    running: Running,
+}
+
+impl Supervision {
+    async fn start() -> Self {
+        let env = TestEnv::new().await;
+        let config = SupervisionConfig {
+            common: env.common_config(),
+            ..SupervisionConfig::default()
+        };
+        let shutdown = CancellationToken::new();
+        let running = hotline_supervision::start(config, shutdown.clone())
+            .await
+            .unwrap();
+        let pool = env.pool().await;
+        Self {
+            env,
+            pool,
+            shutdown,
+            running,
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(PATIENCE, self.running.wait())
+            .await
+            .expect("the service stops within its patience");
+        self.pool.close().await;
+        self.env.db.drop_database().await;
+    }
+
+    async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        verb: (&str, &str),
+        request: &Req,
+    ) -> Result<Resp, CallError> {
+        hotline_messaging::call(
+            &self.env.client,
+            &self.env.ns,
+            verb,
+            request,
+            &TraceContext::new_root(),
+            Duration::from_secs(5),
+        )
+        .await
+    }
+
+    /// Submit an incomplete result and wait until it waits for a reviewer.
+    async fn pending_result(&self, order_id: Uuid) -> Uuid {
+        let result_id = Uuid::now_v7();
+        self.env
+            .publish(
+                "router",
+                OrderResultSubmitted {
+                    order_id,
+                    unit_id: UNIT.to_owned(),
+                    result_id,
+                    submitted_by: "staff-4".to_owned(),
+                    submitted_at: Utc::now(),
+                    checklist: ResultChecklist {
+                        basis_given: true,
+                        findings_given: true,
+                        reply_given: false,
+                        promised_by: None,
+                    },
+                },
+            )
+            .await;
+        wait_for("the result waits for a reviewer", PATIENCE, || async {
+            let decision: Option<String> = sqlx::query_scalar(
+                "SELECT decision FROM supervision.reviews WHERE order_id = $1 AND result_id = $2",
+            )
+            .bind(order_id)
+            .bind(result_id)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap();
+            (decision.as_deref() == Some("pending_review")).then_some(())
+        })
+        .await;
+        result_id
+    }
+
+    async fn propose(&self, order_id: Uuid, by: &str) -> SendBackProposal {
+        self.call(
+            verbs::SUPERVISION_PROPOSE_SEND_BACK,
+            &ProposeSendBackCommand {
+                order_id,
+                reason_code: "reply_incomplete".into(),
+                reasons: "答复缺失".into(),
+                proposed_by: by.into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn approve(
+        &self,
+        proposal_id: Uuid,
+        by: &str,
+        role: CenterRole,
+    ) -> Result<SendBackApproval, CallError> {
+        self.call(
+            verbs::SUPERVISION_APPROVE_SEND_BACK,
+            &ApproveSendBackCommand {
+                proposal_id,
+                approved_by: by.into(),
+                role,
+            },
+        )
+        .await
+    }
+}
+
+fn code(error: CallError) -> RpcErrorCode {
+    match error {
+        CallError::Rpc(e) => e.code,
+        other => panic!("expected a typed refusal, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_send_back_needs_the_heads_approval_and_a_second_opens_a_case() {
+    let s = Supervision::start().await;
+    let order_id = Uuid::now_v7();
+    let result_id = s.pending_result(order_id).await;
+
+    let proposal = s.propose(order_id, "head-1").await;
+    assert_eq!(proposal.result_id, result_id);
+    // Two people: the proposer cannot approve, nor can a reviewer.
+    let refused = s
+        .approve(proposal.proposal_id, "head-1", CenterRole::Head)
+        .await;
+    assert_eq!(code(refused.unwrap_err()), RpcErrorCode::Forbidden);
+    let refused = s
+        .approve(proposal.proposal_id, "reviewer-2", CenterRole::Reviewer)
+        .await;
+    assert_eq!(code(refused.unwrap_err()), RpcErrorCode::Forbidden);
+
+    let approval = s
+        .approve(proposal.proposal_id, "head-2", CenterRole::Head)
+        .await
+        .unwrap();
+    assert_eq!(approval.outcome, SendBackOutcome::SentBack);
+    let sent_back = s
+        .env
+        .wait_for_event::<OrderSentBack>(event::ORDER_SENT_BACK, |e| e.order_id == order_id)
+        .await;
+    assert_eq!(sent_back.data.result_id, result_id);
+    assert_eq!(sent_back.data.unit_id, UNIT);
+    assert_eq!(sent_back.data.sent_back_by, "head-2");
+
+    // The redo fails again: a case instead of a third round.
+    s.pending_result(order_id).await;
+    let second = s.propose(order_id, "reviewer-1").await;
+    let approval = s
+        .approve(second.proposal_id, "head-2", CenterRole::Head)
+        .await
+        .unwrap();
+    assert_eq!(approval.outcome, SendBackOutcome::CaseOpened);
+    let opened = s
+        .env
+        .wait_for_event::<SupervisionCaseOpened>(event::SUPERVISION_CASE_OPENED, |e| {
+            e.order_id == order_id
+        })
+        .await;
+    assert_eq!(Some(opened.data.case_id), approval.case_id);
+    assert_eq!(opened.data.reason_code, "second_send_back");
+    let sent_backs = s
+        .env
+        .outbox_count(&s.pool, "supervision", event::ORDER_SENT_BACK, order_id)
+        .await;
+    assert_eq!(sent_backs, 1);
+
+    assert_eq!(trail::verify(&s.pool).await.unwrap(), 7);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_overdue_unit_is_supervised_and_escalated_while_it_does_not_rectify() {
+    let s = Supervision::start().await;
+    let order_id = Uuid::now_v7();
+    let overdue = DeadlineOverdue {
+        order_id,
+        clock: DeadlineClock::Handling,
+        unit_id: UNIT.into(),
+        case_id: None,
+        due_at: Utc::now(),
+        detected_at: Utc::now(),
+    };
+    s.env.publish("deadline-watcher", overdue.clone()).await;
+    // Announced again (a re-scan): still one case.
+    s.env.publish("deadline-watcher", overdue).await;
+    let opened = s
+        .env
+        .wait_for_event::<SupervisionCaseOpened>(event::SUPERVISION_CASE_OPENED, |e| {
+            e.order_id == order_id
+        })
+        .await;
+    assert_eq!(opened.data.measure, SupervisionMeasure::Notice);
+    assert_eq!(opened.data.reason_code, "overdue_handling");
+    let case_id = opened.data.case_id;
+
+    for (n, to) in [SupervisionLevel::Coordination, SupervisionLevel::Interview]
+        .into_iter()
+        .enumerate()
+    {
+        s.env
+            .publish(
+                "deadline-watcher",
+                DeadlineOverdue {
+                    order_id,
+                    clock: DeadlineClock::Rectification,
+                    unit_id: UNIT.into(),
+                    case_id: Some(case_id),
+                    due_at: Utc::now(),
+                    detected_at: Utc::now(),
+                },
+            )
+            .await;
+        let escalated = s
+            .env
+            .wait_for_event::<SupervisionCaseEscalated>(event::SUPERVISION_CASE_ESCALATED, |e| {
+                e.case_id == case_id && e.to == to
+            })
+            .await;
+        assert_eq!(escalated.data.unit_id, UNIT, "step {n}");
+    }
+    let cases: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM supervision.cases WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(cases, 1);
+    let steps: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, level FROM supervision.case_steps WHERE case_id = $1 ORDER BY step_no",
+    )
+    .bind(case_id)
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        steps,
+        [
+            ("opened".into(), "notice".into()),
+            ("escalated".into(), "coordination".into()),
+            ("escalated".into(), "interview".into())
+        ]
+    );
+
+    // The unit reports; only the head closes.
+    let report: CaseReceipt = s
+        .call(
+            verbs::SUPERVISION_REPORT_RECTIFICATION,
+            &ReportRectificationCommand {
+                case_id,
+                unit_id: UNIT.into(),
+                report: "已整改完毕".into(),
+                reported_by: "staff-4".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.status, "rectified");
+    let refused = s
+        .call::<_, CaseReceipt>(
+            verbs::SUPERVISION_CLOSE_CASE,
+            &CloseCaseCommand {
+                case_id,
+                closed_by: "reviewer-1".into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await;
+    assert_eq!(code(refused.unwrap_err()), RpcErrorCode::Forbidden);
+    let closed: CaseReceipt = s
+        .call(
+            verbs::SUPERVISION_CLOSE_CASE,
+            &CloseCaseCommand {
+                case_id,
+                closed_by: "head-1".into(),
+                role: CenterRole::Head,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.status, "closed");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_improper_dispute_opens_a_case() {
+    let s = Supervision::start().await;
+    let order_id = Uuid::now_v7();
+    s.env
+        .publish(
+            "router",
+            OrderDisputeMarkedImproper {
+                order_id,
+                dispute_id: Uuid::now_v7(),
+                unit_id: UNIT.into(),
+                reason: DisputeReason::NotOurDuty,
+                decided_by: "authority-1".into(),
+                marked_at: Utc::now(),
+            },
+        )
+        .await;
+    let opened = s
+        .env
+        .wait_for_event::<SupervisionCaseOpened>(event::SUPERVISION_CASE_OPENED, |e| {
+            e.order_id == order_id
+        })
+        .await;
+    assert_eq!(opened.data.reason_code, "improper_dispute");
+    assert_eq!(opened.data.unit_id, UNIT);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn tampering_with_one_trail_row_is_detected() {
+    let s = Supervision::start().await;
+    for _ in 0..3 {
+        let _: CaseReceipt = s
+            .call(
+                verbs::SUPERVISION_OPEN_CASE,
+                &OpenCaseCommand {
+                    order_id: Uuid::now_v7(),
+                    unit_id: UNIT.into(),
+                    reason_code: "refused".into(),
+                    measure: None,
+                    opened_by: "reviewer-1".into(),
+                    role: CenterRole::Reviewer,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(trail::verify(&s.pool).await.unwrap(), 3);
+
+    // The trigger refuses edits ...
+    let refused = sqlx::query("UPDATE supervision.trail SET actor = 'someone' WHERE seq = 2")
+        .execute(&s.pool)
+        .await;
+    assert!(refused.is_err());
+    // ... and whoever gets past it is caught by the chain.
+    let mut tx = s.pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE supervision.trail DISABLE TRIGGER trail_no_update")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE supervision.trail SET actor = 'someone' WHERE seq = 2")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    match trail::verify(&s.pool).await {
+        Err(TrailError::Broken(TrailBreak::Hash(2))) => {}
+        other => panic!("tampering not located: {other:?}"),
+    }
+    s.stop().await;
+}

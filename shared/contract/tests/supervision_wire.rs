@@ -1,0 +1,111 @@
+#![allow(clippy::unwrap_used)]
+//! Frozen wire formats of supervision (issue 7): the case escalation event and the desk
+//! request bodies. A failing snapshot means a wire change: make a new event version
+//! instead of editing.
+
+use chrono::{DateTime, TimeZone, Utc};
+use hotline_contract::envelope::Envelope;
+use hotline_contract::events::*;
+use hotline_contract::supervision_desk::*;
+use hotline_contract::{Event, RawEnvelope};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, h, m, 0).unwrap()
+}
+
+const EVENT_ID: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_00ff);
+const ORDER: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0001);
+const CASE: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0c01);
+const PROPOSAL: Uuid = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0b01);
+
+fn event<T: Event + std::fmt::Debug + PartialEq>(data: T) -> serde_json::Value {
+    let mut env = Envelope::at("supervision", data.aggregate_id(), at(12, 0), data);
+    env.id = EVENT_ID;
+    let bytes = env.to_bytes().unwrap();
+    let raw = RawEnvelope::parse(&bytes).unwrap();
+    assert_eq!(raw.decode::<T>().unwrap(), env);
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn body<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
+    value: T,
+) -> serde_json::Value {
+    let json = serde_json::to_value(&value).unwrap();
+    assert_eq!(serde_json::from_value::<T>(json.clone()).unwrap(), value);
+    json
+}
+
+#[test]
+fn case_escalated_v1() {
+    insta::assert_json_snapshot!(event(SupervisionCaseEscalated {
+        case_id: CASE,
+        order_id: ORDER,
+        unit_id: "unit-gy-water".into(),
+        from: SupervisionLevel::Notice,
+        to: SupervisionLevel::Coordination,
+        reason_code: "rectification_overdue".into(),
+        escalated_at: at(12, 0),
+    }));
+}
+
+#[test]
+fn desk_bodies() {
+    insta::assert_json_snapshot!(serde_json::json!({
+        "propose_send_back": body(ProposeSendBackCommand {
+            order_id: ORDER,
+            reason_code: "reply_incomplete".into(),
+            reasons: "答复未回应诉求".into(),
+            proposed_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "proposal": body(SendBackProposal {
+            proposal_id: PROPOSAL,
+            order_id: ORDER,
+            result_id: ORDER,
+            unit_id: "unit-gy-water".into(),
+            proposed_at: at(9, 0),
+        }),
+        "approve_send_back": body(ApproveSendBackCommand {
+            proposal_id: PROPOSAL,
+            approved_by: "head-1".into(),
+            role: CenterRole::Head,
+        }),
+        "approval": body(SendBackApproval {
+            proposal_id: PROPOSAL,
+            order_id: ORDER,
+            outcome: SendBackOutcome::CaseOpened,
+            case_id: Some(CASE),
+            approved_at: at(10, 0),
+        }),
+        "open_case": body(OpenCaseCommand {
+            order_id: ORDER,
+            unit_id: "unit-gy-water".into(),
+            reason_code: "refused".into(),
+            measure: Some(SupervisionMeasure::Interview),
+            opened_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "case": body(CaseReceipt {
+            case_id: CASE,
+            order_id: ORDER,
+            unit_id: "unit-gy-water".into(),
+            level: SupervisionLevel::Authority,
+            status: "open".into(),
+            at: at(11, 0),
+        }),
+        "report_rectification": body(ReportRectificationCommand {
+            case_id: CASE,
+            unit_id: "unit-gy-water".into(),
+            report: "已整改".into(),
+            reported_by: "clerk-1".into(),
+        }),
+        "close_case": body(CloseCaseCommand {
+            case_id: CASE,
+            closed_by: "head-1".into(),
+            role: CenterRole::Head,
+        }),
+    }));
+}
