@@ -14,6 +14,7 @@ use crate::config::GatewaySection;
 use crate::knowledge;
 use crate::problem::Problem;
 use crate::rate_limit::{self, Guard, Limiter, Rate};
+use crate::review_desk;
 use crate::routes::{self, AppState};
 use crate::unit_desk;
 
@@ -119,6 +120,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .route("/api/v1/calendar/{year}", get(routes::calendar_year))
         // The router's desks (issue 5): disputes, co-handling, requests, consultation.
         .merge(unit_desk::routes())
+        // Supervision's desks (issue 7): send-back on two people's word, cases.
+        .merge(review_desk::routes())
         .merge(knowledge_routes(config))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -205,6 +208,7 @@ fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<Hea
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(unit_desk::UnitDeskDoc::openapi());
+    doc.merge(review_desk::ReviewDeskDoc::openapi());
     Json(doc)
 }
 

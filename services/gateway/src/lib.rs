@@ -16,6 +16,7 @@ pub mod config;
 pub mod knowledge;
 pub mod problem;
 pub mod rate_limit;
+pub mod review_desk;
 pub mod routes;
 pub mod unit_desk;
 

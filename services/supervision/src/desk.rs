@@ -1,5 +1,6 @@
 //! Supervision's request/reply endpoints (issue 7): the center's review desk and case desk.
 //!
+//! - `accept_result` (A16): a reviewer accepts the result under review; the order closes.
 //! - `propose_send_back` / `approve_send_back` (A16): two people. A reviewer (or the head)
 //!   proposes; the center's head approves, never the proposer (`forbidden`). The first
 //!   approved send-back of an order publishes `order.sent_back` (the router returns the
@@ -12,8 +13,8 @@
 
 use chrono::{SubsecRound, Utc};
 use hotline_contract::events::{
-    OrderSentBack, SupervisionCaseClosed, SupervisionLevel, SupervisionMeasure,
-    SupervisionRectificationReported,
+    Closure, OrderClosed, OrderSentBack, SupervisionCaseClosed, SupervisionLevel,
+    SupervisionMeasure, SupervisionRectificationReported,
 };
 use hotline_contract::rpc::{RpcError, RpcErrorCode};
 use hotline_contract::supervision_desk::*;
@@ -61,7 +62,7 @@ impl From<Refused> for StepError {
             | Refused::ProposerCannotApprove
             | Refused::CloserNotHead
             | Refused::NotTheCaseUnit => RpcErrorCode::Forbidden,
-            Refused::NothingToSendBack | Refused::ProposalDecided | Refused::CaseClosed => {
+            Refused::NothingUnderReview | Refused::ProposalDecided | Refused::CaseClosed => {
                 RpcErrorCode::Conflict
             }
         };
@@ -91,6 +92,64 @@ fn required(field: &str, value: &str) -> Result<(), RpcError> {
 }
 
 impl Desk {
+    /// `rpc.supervision.accept_result` (A16): a reviewer accepts the result under review;
+    /// the order closes.
+    pub async fn accept_result(
+        &self,
+        command: AcceptResultCommand,
+        trace: &TraceContext,
+    ) -> Result<ResultAcceptance, RpcError> {
+        required("accepted_by", &command.accepted_by)?;
+        let now = Utc::now().trunc_subsecs(6);
+        let result: Result<ResultAcceptance, StepError> = async {
+            let mut tx = self.pool.begin().await?;
+            let Some((result_id, _unit_id, decision)) =
+                store::lock_review_row(&mut tx, command.order_id).await?
+            else {
+                return Err(StepError::Reply(RpcError::not_found(
+                    "未找到该工单的办理结果",
+                )));
+            };
+            if decision != "pending_review" {
+                return Err(Refused::NothingUnderReview.into());
+            }
+            store::mark_accepted(&mut tx, command.order_id, &command.accepted_by, now).await?;
+            trail::append(
+                &mut tx,
+                &Entry {
+                    order_id: command.order_id,
+                    kind: "review",
+                    subject_id: result_id.to_string(),
+                    actor: &command.accepted_by,
+                    what: "accepted".to_owned(),
+                },
+                now,
+            )
+            .await?;
+            self.outbox
+                .append(
+                    &mut tx,
+                    trace,
+                    OrderClosed {
+                        order_id: command.order_id,
+                        closure: Closure::ResultAccepted,
+                        closed_by: command.accepted_by.clone(),
+                        closed_at: now,
+                    },
+                )
+                .await?;
+            tx.commit().await?;
+            metrics::counter!("hotline_reviews_total", "decision" => "accepted").increment(1);
+            Ok(ResultAcceptance {
+                order_id: command.order_id,
+                result_id,
+                accepted_at: now,
+            })
+        }
+        .await;
+        result.map_err(|e| into_reply(e, "accept_result"))
+    }
+
     /// `rpc.supervision.propose_send_back` (A16).
     pub async fn propose_send_back(
         &self,
@@ -112,7 +171,7 @@ impl Desk {
                 )));
             };
             if decision != "pending_review" {
-                return Err(Refused::NothingToSendBack.into());
+                return Err(Refused::NothingUnderReview.into());
             }
             let proposal_id = Uuid::now_v7();
             let inserted = store::insert_proposal(

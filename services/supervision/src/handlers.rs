@@ -27,12 +27,17 @@ use hotline_contract::events::{
 #[derive(Debug, Clone)]
 pub struct Reviews {
     outbox: Outbox,
+    auto_accept_complete: bool,
 }
 
 impl Reviews {
-    /// Reviews whose events go out through `outbox`.
-    pub fn new(outbox: Outbox) -> Self {
-        Self { outbox }
+    /// Reviews whose events go out through `outbox`; complete results are accepted at
+    /// once when `auto_accept_complete`, otherwise every result waits for a reviewer.
+    pub fn new(outbox: Outbox, auto_accept_complete: bool) -> Self {
+        Self {
+            outbox,
+            auto_accept_complete,
+        }
     }
 
     async fn result_submitted(
@@ -53,6 +58,7 @@ impl Reviews {
                     result.result_id, result.order_id
                 )));
             }
+            ReviewStep::Record(_) if !self.auto_accept_complete => ReviewDecision::PendingReview,
             ReviewStep::Record(decision) => decision,
         };
         let now = Utc::now();

@@ -63,7 +63,7 @@ pub async fn start(
     running.spawn_consumer(
         &ctx,
         ctx.consumer("review", &[event::ORDER_RESULT_SUBMITTED]),
-        handlers::Reviews::new(outbox.clone()),
+        handlers::Reviews::new(outbox.clone(), config.supervision.auto_accept_complete),
     );
     running.spawn_consumer(
         &ctx,
@@ -92,6 +92,7 @@ pub async fn start(
             .await?;
         }};
     }
+    serve!(verbs::SUPERVISION_ACCEPT_RESULT, accept_result);
     serve!(verbs::SUPERVISION_PROPOSE_SEND_BACK, propose_send_back);
     serve!(verbs::SUPERVISION_APPROVE_SEND_BACK, approve_send_back);
     serve!(verbs::SUPERVISION_OPEN_CASE, open_case);

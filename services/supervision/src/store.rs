@@ -90,6 +90,25 @@ pub async fn lock_review_row(
     .await
 }
 
+/// Mark the order's review accepted by a reviewer.
+pub async fn mark_accepted(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE supervision.reviews SET decision = 'accepted', decided_by = $2, decided_at = $3 \
+         WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .bind(by)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
 /// Mark the order's review sent back.
 pub async fn mark_sent_back(
     tx: &mut PgConnection,

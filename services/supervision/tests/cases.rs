@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hotline_contract::events::{
-    DeadlineClock, DeadlineOverdue, DisputeReason, OrderDisputeMarkedImproper,
-    OrderResultSubmitted, OrderSentBack, ResultChecklist, SupervisionCaseEscalated,
-    SupervisionCaseOpened, SupervisionLevel, SupervisionMeasure,
+    Closure, DeadlineClock, DeadlineOverdue, DisputeReason, OrderClosed,
+    OrderDisputeMarkedImproper, OrderResultSubmitted, OrderSentBack, ResultChecklist,
+    SupervisionCaseEscalated, SupervisionCaseOpened, SupervisionLevel, SupervisionMeasure,
 };
 use hotline_contract::rpc::{RpcErrorCode, verbs};
 use hotline_contract::subjects::event;
@@ -38,11 +38,16 @@ struct Supervision {
 
 impl Supervision {
     async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(auto_accept_complete: bool) -> Self {
         let env = TestEnv::new().await;
-        let config = SupervisionConfig {
+        let mut config = SupervisionConfig {
             common: env.common_config(),
             ..SupervisionConfig::default()
         };
+        config.supervision.auto_accept_complete = auto_accept_complete;
         let shutdown = CancellationToken::new();
         let running = hotline_supervision::start(config, shutdown.clone())
             .await
@@ -83,6 +88,12 @@ impl Supervision {
 
     /// Submit an incomplete result and wait until it waits for a reviewer.
     async fn pending_result(&self, order_id: Uuid) -> Uuid {
+        self.result(order_id, false).await
+    }
+
+    /// Submit a result (complete or missing the reply) and wait until it waits for a
+    /// reviewer.
+    async fn result(&self, order_id: Uuid, reply_given: bool) -> Uuid {
         let result_id = Uuid::now_v7();
         self.env
             .publish(
@@ -96,7 +107,7 @@ impl Supervision {
                     checklist: ResultChecklist {
                         basis_given: true,
                         findings_given: true,
-                        reply_given: false,
+                        reply_given,
                         promised_by: None,
                     },
                 },
@@ -396,5 +407,44 @@ async fn tampering_with_one_trail_row_is_detected() {
         Err(TrailError::Broken(TrailBreak::Hash(2))) => {}
         other => panic!("tampering not located: {other:?}"),
     }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn without_automatic_acceptance_a_reviewer_accepts_and_the_order_closes() {
+    let s = Supervision::start_with(false).await;
+    let order_id = Uuid::now_v7();
+    let result_id = s.result(order_id, true).await;
+    let accepted: ResultAcceptance = s
+        .call(
+            verbs::SUPERVISION_ACCEPT_RESULT,
+            &AcceptResultCommand {
+                order_id,
+                accepted_by: "reviewer-1".into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.result_id, result_id);
+    let closed = s
+        .env
+        .wait_for_event::<OrderClosed>(event::ORDER_CLOSED, |e| e.order_id == order_id)
+        .await;
+    assert_eq!(closed.data.closure, Closure::ResultAccepted);
+    assert_eq!(closed.data.closed_by, "reviewer-1");
+    // Accepted once: a second acceptance is a conflict.
+    let again = s
+        .call::<_, ResultAcceptance>(
+            verbs::SUPERVISION_ACCEPT_RESULT,
+            &AcceptResultCommand {
+                order_id,
+                accepted_by: "reviewer-1".into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await;
+    assert_eq!(code(again.unwrap_err()), RpcErrorCode::Conflict);
+    assert_eq!(trail::verify(&s.pool).await.unwrap(), 2);
     s.stop().await;
 }

@@ -64,6 +64,7 @@ pub mod verbs {
     pub const ROUTER_DECIDE_CONSULTATION: (&str, &str) = ("router", "decide_consultation");
     pub const ROUTER_DISPATCH_ACCURACY: (&str, &str) = ("router", "dispatch_accuracy");
     // Supervision's desks (bodies in `crate::supervision_desk`).
+    pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
     pub const SUPERVISION_APPROVE_SEND_BACK: (&str, &str) = ("supervision", "approve_send_back");
     pub const SUPERVISION_OPEN_CASE: (&str, &str) = ("supervision", "open_case");
@@ -117,6 +118,7 @@ pub mod verbs {
         ROUTER_RECORD_VIEW,
         ROUTER_DECIDE_CONSULTATION,
         ROUTER_DISPATCH_ACCURACY,
+        SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,
         SUPERVISION_OPEN_CASE,

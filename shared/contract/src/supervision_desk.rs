@@ -23,6 +23,26 @@ pub enum CenterRole {
     Head,
 }
 
+/// `rpc.supervision.accept_result`: a reviewer accepts the result under review; the order
+/// closes (A16).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptResultCommand {
+    pub order_id: Uuid,
+    pub accepted_by: String,
+    pub role: CenterRole,
+}
+
+/// Reply to [`AcceptResultCommand`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultAcceptance {
+    pub order_id: Uuid,
+    pub result_id: Uuid,
+    pub accepted_at: DateTime<Utc>,
+}
+
 /// `rpc.supervision.propose_send_back`: a reviewer proposes sending the result under review
 /// back to its unit (A16).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -54,6 +54,16 @@ fn case_escalated_v1() {
 #[test]
 fn desk_bodies() {
     insta::assert_json_snapshot!(serde_json::json!({
+        "accept_result": body(AcceptResultCommand {
+            order_id: ORDER,
+            accepted_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "acceptance": body(ResultAcceptance {
+            order_id: ORDER,
+            result_id: ORDER,
+            accepted_at: at(9, 30),
+        }),
         "propose_send_back": body(ProposeSendBackCommand {
             order_id: ORDER,
             reason_code: "reply_incomplete".into(),

@@ -20,7 +20,7 @@ pub enum Refused {
     #[error("只有中心负责人可以结案")]
     CloserNotHead,
     #[error("该工单当前没有待审核的办理结果")]
-    NothingToSendBack,
+    NothingUnderReview,
     #[error("该退回提议已处理")]
     ProposalDecided,
     #[error("该督办案件已结案")]

@@ -10,6 +10,7 @@ use super::Event;
 use crate::subjects::event;
 
 /// What the center does about a unit (A17).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionMeasure {
