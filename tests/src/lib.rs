@@ -38,6 +38,15 @@ impl Stack {
     pub async fn start_with(
         adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig),
     ) -> Stack {
+        Self::start_configured(adjust_gateway, |_| {}).await
+    }
+
+    /// As [`Stack::start_with`], with supervision's config adjusted too (the review tests
+    /// turn its automatic acceptance of complete results off).
+    pub async fn start_configured(
+        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig),
+        adjust_supervision: impl FnOnce(&mut hotline_supervision::SupervisionConfig),
+    ) -> Stack {
         let logs = LogCapture::new();
         let telemetry = TelemetryConfig {
             log_filter: "info".to_owned(),
@@ -89,7 +98,18 @@ impl Stack {
         }
         start!(hotline_router, RouterConfig);
         start!(hotline_deadline_watcher, DeadlineWatcherConfig);
-        start!(hotline_supervision, SupervisionConfig);
+        {
+            let mut config = hotline_supervision::SupervisionConfig {
+                common: common.clone(),
+                ..Default::default()
+            };
+            adjust_supervision(&mut config);
+            let r = hotline_supervision::start(config, shutdown.clone())
+                .await
+                .expect("hotline_supervision starts");
+            services.push((hotline_supervision::SERVICE, r.ops_addr()));
+            running.push(r);
+        }
         start!(hotline_analytics, AnalyticsConfig);
         start!(hotline_knowledge, KnowledgeConfig);
         start!(hotline_emergency_bridge, EmergencyBridgeConfig);
