@@ -77,6 +77,27 @@ mod tests {
     }
 
     #[test]
+    fn the_framing_is_the_documented_byte_layout() {
+        // Chains written before this module existed (intake's vault audit) must verify.
+        let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap_or_default();
+        let mut manual = Sha256::new();
+        manual.update([7u8; 32]);
+        manual.update(b"ctx");
+        manual.update(3i64.to_be_bytes());
+        manual.update([1u8; 16]);
+        manual.update(2u32.to_be_bytes());
+        manual.update(b"ab");
+        manual.update(at.timestamp_micros().to_be_bytes());
+        let manual: [u8; 32] = manual.finalize().into();
+        let framed = ChainHasher::new(&[7u8; 32], b"ctx", 3)
+            .fixed(&[1u8; 16])
+            .text("ab")
+            .instant(at)
+            .finish();
+        assert_eq!(manual, framed);
+    }
+
+    #[test]
     fn context_and_seq_change_the_hash() {
         let base = ChainHasher::new(&GENESIS_HASH, b"a", 1).finish();
         assert_ne!(base, ChainHasher::new(&GENESIS_HASH, b"b", 1).finish());

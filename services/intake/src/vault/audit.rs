@@ -22,7 +22,7 @@
 //! the first record where it breaks.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest as _, Sha256};
+use hotline_service_kit::hash_chain::{ChainHasher, truncate_to_micros};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -271,7 +271,8 @@ fn check_next(last: &ChainHead, record: &AuditRecord) -> Result<ChainHead, Audit
     })
 }
 
-/// `SHA-256(prev_hash ‖ canonical record)` (see the module docs).
+/// `SHA-256(prev_hash ‖ canonical record)` (see the module docs), framed by the shared
+/// [`ChainHasher`] (supervision's trail uses the same scheme).
 fn chain_hash(
     prev_hash: &[u8],
     seq: i64,
@@ -281,23 +282,13 @@ fn chain_hash(
     purpose: &str,
     at: DateTime<Utc>,
 ) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash);
-    hasher.update(RECORD_CONTEXT);
-    hasher.update(seq.to_be_bytes());
-    hasher.update(order_id.as_bytes());
-    for text in [field, actor, purpose] {
-        // Texts are bounded far below 4 GiB by the vault's checks.
-        hasher.update(u32::try_from(text.len()).unwrap_or(u32::MAX).to_be_bytes());
-        hasher.update(text.as_bytes());
-    }
-    hasher.update(at.timestamp_micros().to_be_bytes());
-    hasher.finalize().into()
-}
-
-/// Postgres stores microseconds; hash exactly what will be read back.
-fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+    ChainHasher::new(prev_hash, RECORD_CONTEXT, seq)
+        .fixed(order_id.as_bytes())
+        .text(field)
+        .text(actor)
+        .text(purpose)
+        .instant(at)
+        .finish()
 }
 
 #[cfg(test)]
