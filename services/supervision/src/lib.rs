@@ -38,6 +38,18 @@ const RPC_CONCURRENCY: usize = 16;
 /// The service's own migrations (the messaging tables come from `hotline-messaging`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The ops command `hotline-supervision verify-trail` (A23, `docs/supervision.md`):
+/// recompute the trail's hash chain; the number of rows verified, or an error naming the
+/// first broken row.
+pub async fn verify_trail(config: &SupervisionConfig) -> anyhow::Result<i64> {
+    let pool = hotline_service_kit::db::connect(&config.common.database, SCHEMA)
+        .await
+        .context("connect to the database")?;
+    let verified = trail::verify(&pool).await;
+    pool.close().await;
+    verified.context("the supervision trail does not verify")
+}
+
 /// Start supervision; it runs until `shutdown` is cancelled.
 pub async fn start(
     config: SupervisionConfig,

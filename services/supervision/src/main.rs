@@ -1,13 +1,28 @@
 //! The supervision binary: load config, start telemetry, run until SIGTERM/SIGINT.
+//!
+//! `hotline-supervision verify-trail` instead recomputes the trail's hash chain and exits,
+//! non-zero naming the first broken row if it was tampered with (A23; see
+//! [`hotline_supervision::verify_trail`]).
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config: hotline_supervision::SupervisionConfig = hotline_service_kit::config::load()?;
     let telemetry =
         hotline_telemetry::init(hotline_supervision::SERVICE, &config.common.telemetry)?;
-    let shutdown = hotline_service_kit::shutdown::on_signals();
-    let running = hotline_supervision::start(config, shutdown).await?;
-    running.wait().await;
+    match std::env::args().nth(1).as_deref() {
+        None => {
+            let shutdown = hotline_service_kit::shutdown::on_signals();
+            let running = hotline_supervision::start(config, shutdown).await?;
+            running.wait().await;
+        }
+        Some("verify-trail") => {
+            let rows = hotline_supervision::verify_trail(&config).await?;
+            tracing::info!(rows, "supervision trail verified");
+        }
+        Some(other) => {
+            anyhow::bail!("unknown command {other:?}; usage: hotline-supervision [verify-trail]")
+        }
+    }
     telemetry.shutdown();
     Ok(())
 }

@@ -407,6 +407,21 @@ async fn tampering_with_one_trail_row_is_detected() {
         Err(TrailError::Broken(TrailBreak::Hash(2))) => {}
         other => panic!("tampering not located: {other:?}"),
     }
+    // The ops command says so too.
+    let config = SupervisionConfig {
+        common: s.env.common_config(),
+        ..SupervisionConfig::default()
+    };
+    let error = hotline_supervision::verify_trail(&config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.downcast_ref::<TrailError>(),
+            Some(TrailError::Broken(TrailBreak::Hash(2)))
+        ),
+        "{error:#}"
+    );
     s.stop().await;
 }
 
