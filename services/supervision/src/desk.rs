@@ -62,9 +62,11 @@ impl From<Refused> for StepError {
             | Refused::ProposerCannotApprove
             | Refused::CloserNotHead
             | Refused::NotTheCaseUnit => RpcErrorCode::Forbidden,
-            Refused::NothingUnderReview | Refused::ProposalDecided | Refused::CaseClosed => {
-                RpcErrorCode::Conflict
-            }
+            Refused::NothingUnderReview
+            | Refused::ProposalDecided
+            | Refused::ResultNoLongerUnderReview
+            | Refused::ProposalPending
+            | Refused::CaseClosed => RpcErrorCode::Conflict,
         };
         Self::Reply(RpcError::new(code, refused.to_string()))
     }
@@ -112,6 +114,10 @@ impl Desk {
             };
             if decision != "pending_review" {
                 return Err(Refused::NothingUnderReview.into());
+            }
+            // The head decides a pending send-back first (approving it, or not).
+            if store::proposal_pending(&mut tx, result_id).await? {
+                return Err(Refused::ProposalPending.into());
             }
             store::mark_accepted(&mut tx, command.order_id, &command.accepted_by, now).await?;
             trail::append(
@@ -228,12 +234,26 @@ impl Desk {
         let now = Utc::now().trunc_subsecs(6);
         let result: Result<SendBackApproval, StepError> = async {
             let mut tx = self.pool.begin().await?;
-            let Some(proposal) = store::lock_proposal(&mut tx, command.proposal_id).await? else {
-                return Err(StepError::Reply(RpcError::not_found("未找到该退回提议")));
-            };
+            let not_found = || StepError::Reply(RpcError::not_found("未找到该退回提议"));
+            // Lock order as in every step on an order: its review row first, then the
+            // proposal.
+            let order_id = store::proposal_order(&mut tx, command.proposal_id)
+                .await?
+                .ok_or_else(not_found)?;
+            let under_review = store::lock_review_row(&mut tx, order_id).await?;
+            let proposal = store::lock_proposal(&mut tx, command.proposal_id)
+                .await?
+                .ok_or_else(not_found)?;
             check_approval(command.role, &command.approved_by, &proposal.proposed_by)?;
             if proposal.outcome.is_some() {
                 return Err(Refused::ProposalDecided.into());
+            }
+            // The result proposed for send-back must still be the one under review (not
+            // replaced by a newer result, nor accepted meanwhile).
+            if !matches!(&under_review, Some((result_id, _, decision))
+                if *result_id == proposal.result_id && decision == "pending_review")
+            {
+                return Err(Refused::ResultNoLongerUnderReview.into());
             }
             let earlier = store::count_send_backs(&mut tx, proposal.order_id).await?;
             let outcome = send_back_outcome(earlier);

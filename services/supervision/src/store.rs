@@ -176,6 +176,17 @@ pub struct Proposal {
     pub outcome: Option<String>,
 }
 
+/// The order a proposal is about.
+pub async fn proposal_order(
+    tx: &mut PgConnection,
+    proposal_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT order_id FROM supervision.send_backs WHERE proposal_id = $1")
+        .bind(proposal_id)
+        .fetch_optional(tx)
+        .await
+}
+
 /// A proposal, locked.
 pub async fn lock_proposal(
     tx: &mut PgConnection,
@@ -187,6 +198,17 @@ pub async fn lock_proposal(
     )
     .bind(proposal_id)
     .fetch_optional(tx)
+    .await
+}
+
+/// Whether the result has a send-back proposal waiting for approval (a proposal for a
+/// result since replaced is stale and does not count).
+pub async fn proposal_pending(tx: &mut PgConnection, result_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM supervision.send_backs WHERE result_id = $1 AND outcome IS NULL)",
+    )
+    .bind(result_id)
+    .fetch_one(tx)
     .await
 }
 

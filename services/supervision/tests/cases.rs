@@ -463,3 +463,42 @@ async fn without_automatic_acceptance_a_reviewer_accepts_and_the_order_closes() 
     assert_eq!(trail::verify(&s.pool).await.unwrap(), 2);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_proposal_for_a_replaced_result_cannot_be_approved_and_blocks_acceptance_while_pending() {
+    let s = Supervision::start_with(false).await;
+    let order_id = Uuid::now_v7();
+    s.pending_result(order_id).await;
+    let stale = s.propose(order_id, "reviewer-1").await;
+    // Pending proposal: the result is not accepted behind the head's back.
+    let accept = s
+        .call::<_, ResultAcceptance>(
+            verbs::SUPERVISION_ACCEPT_RESULT,
+            &AcceptResultCommand {
+                order_id,
+                accepted_by: "reviewer-2".into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await;
+    assert_eq!(code(accept.unwrap_err()), RpcErrorCode::Conflict);
+    // The unit corrects itself: the proposal is about a result no longer under review.
+    s.pending_result(order_id).await;
+    let refused = s
+        .approve(stale.proposal_id, "head-1", CenterRole::Head)
+        .await;
+    assert_eq!(code(refused.unwrap_err()), RpcErrorCode::Conflict);
+    // The stale proposal does not block the new result's acceptance.
+    let _: ResultAcceptance = s
+        .call(
+            verbs::SUPERVISION_ACCEPT_RESULT,
+            &AcceptResultCommand {
+                order_id,
+                accepted_by: "reviewer-2".into(),
+                role: CenterRole::Reviewer,
+            },
+        )
+        .await
+        .unwrap();
+    s.stop().await;
+}

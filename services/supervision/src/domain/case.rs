@@ -23,6 +23,10 @@ pub enum Refused {
     NothingUnderReview,
     #[error("该退回提议已处理")]
     ProposalDecided,
+    #[error("该退回提议针对的办理结果已不在待审核状态")]
+    ResultNoLongerUnderReview,
+    #[error("该办理结果有待批准的退回提议")]
+    ProposalPending,
     #[error("该督办案件已结案")]
     CaseClosed,
     #[error("督办案件不属于本单位")]
