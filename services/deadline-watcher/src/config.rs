@@ -18,10 +18,14 @@ pub struct DeadlineWatcherConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct WatcherSection {
-    /// Seconds between two overdue scans (at least 1). A timer is flagged at most this
-    /// long after it falls due.
+    /// The longest time, in seconds, between two overdue scans (at least 1); the reminder
+    /// scan runs at this interval. Between two regular passes the overdue scan also wakes
+    /// just after the next running timer falls due, so a timer is flagged within a fraction
+    /// of a second of its due instant; only a timer started or moved to fall due less than
+    /// an interval ahead can wait up to this long (`docs/performance.md`).
     pub scan_interval_secs: u64,
-    /// Timers claimed per scan transaction.
+    /// Timers claimed per scan transaction (a pass claims batch after batch until the
+    /// backlog is drained).
     pub scan_batch_size: i64,
     /// An operator-supplied working-day calendar (CSV, the workday crate's format) to use
     /// instead of the embedded one, e.g. once the State Council publishes a new year.
