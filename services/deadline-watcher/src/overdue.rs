@@ -25,10 +25,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hotline_contract::Event;
-use hotline_contract::envelope::Envelope;
 use hotline_contract::events::DeadlineOverdue;
-use hotline_messaging::outbox::notify_channel;
 use hotline_messaging::{Outbox, OutboxError};
 use hotline_telemetry::TraceContext;
 use sqlx::{PgConnection, PgPool};
@@ -94,24 +91,17 @@ impl OverdueScan {
         Ok(overdue.len())
     }
 
-    /// Queue one `deadline.overdue` per timer in `tx`, in the order given: the rows
-    /// [`Outbox::append`] would write (same envelope, subject and trace; the envelope id is
-    /// the row id and the `Nats-Msg-Id`), but in one multi-row insert and one `NOTIFY` per
-    /// batch instead of two round trips per event.
+    /// Queue one `deadline.overdue` per timer in `tx`, in the order given, in one outbox
+    /// insert ([`Outbox::append_all`]) rather than two round trips per event.
     async fn append_overdue(
         &self,
         tx: &mut PgConnection,
         timers: &[&Timer],
         now: DateTime<Utc>,
     ) -> Result<(), ScanError> {
-        if timers.is_empty() {
-            return Ok(());
-        }
-        let mut ids = Vec::with_capacity(timers.len());
-        let mut subjects = Vec::with_capacity(timers.len());
-        let mut payloads = Vec::with_capacity(timers.len());
-        let mut traceparents = Vec::with_capacity(timers.len());
-        for timer in timers {
+        let events = timers.iter().map(|timer| {
+            // Continue the order's trace from the event that started the clock.
+            let trace = TraceContext::parse_or_new(timer.traceparent.as_deref());
             let event = DeadlineOverdue {
                 order_id: timer.order_id,
                 clock: timer.clock,
@@ -120,35 +110,9 @@ impl OverdueScan {
                 due_at: timer.due_at,
                 detected_at: now,
             };
-            subjects.push(self.outbox.namespace().subject(&event.subject()));
-            let envelope = Envelope::new(self.outbox.service(), event.aggregate_id(), event);
-            payloads.push(envelope.to_bytes().map_err(OutboxError::Encode)?);
-            ids.push(envelope.id);
-            // Continue the order's trace from the event that started the clock.
-            let trace = TraceContext::parse_or_new(timer.traceparent.as_deref());
-            traceparents.push(trace.child().to_string());
-        }
-        sqlx::query(&format!(
-            "INSERT INTO {schema}.outbox (id, subject, payload, traceparent) \
-             SELECT id, subject, payload, traceparent \
-             FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[]) \
-                  WITH ORDINALITY AS e(id, subject, payload, traceparent, n) \
-             ORDER BY n",
-            schema = crate::SCHEMA
-        ))
-        .bind(&ids)
-        .bind(&subjects)
-        .bind(&payloads)
-        .bind(&traceparents)
-        .execute(&mut *tx)
-        .await
-        .map_err(OutboxError::Database)?;
-        // Wakes the relay at commit (what `Outbox::append` sends after each row).
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(notify_channel(crate::SCHEMA))
-            .execute(&mut *tx)
-            .await
-            .map_err(OutboxError::Database)?;
+            (trace, event)
+        });
+        self.outbox.append_all(tx, events).await?;
         Ok(())
     }
 
