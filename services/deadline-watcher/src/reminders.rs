@@ -36,6 +36,17 @@ pub struct ReminderScan {
     batch_size: i64,
 }
 
+/// What one reminder batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// (timer, point) pairs the claim returned.
+    pub claimed: usize,
+    /// Reminders recorded and queued.
+    pub sent: usize,
+    /// Pairs another scan had recorded since this one's claim saw them.
+    pub raced: usize,
+}
+
 impl ReminderScan {
     /// Reminders at `points`, claimed `batch_size` at most per transaction (at least 1).
     pub fn new(pool: PgPool, outbox: Outbox, points: Vec<ReminderPoint>, batch_size: i64) -> Self {
@@ -48,13 +59,13 @@ impl ReminderScan {
     }
 
     /// One transaction: claim up to a batch of reminders due at `now`, record them and
-    /// queue their `deadline.reminder` events. Returns how many were claimed (for the
-    /// caller's "was the batch full" check) and how many were sent.
-    pub async fn scan_batch(&self, now: DateTime<Utc>) -> Result<(usize, usize), ScanError> {
+    /// queue their `deadline.reminder` events.
+    pub async fn scan_batch(&self, now: DateTime<Utc>) -> Result<BatchOutcome, ScanError> {
         let mut tx = self.pool.begin().await?;
         let claimed =
             store::claim_pending_reminders(&mut tx, now, &self.points, self.batch_size).await?;
         let mut sent = Vec::new();
+        let mut raced = 0;
         for pending in &claimed {
             let timer = &pending.timer;
             if timer.state != TimerState::Running
@@ -64,6 +75,7 @@ impl ReminderScan {
             }
             if !store::record_reminder(&mut tx, timer, pending.point, now).await? {
                 // Another scan sent it first (its snapshot and ours overlapped).
+                raced += 1;
                 continue;
             }
             // Continue the order's trace from the event that started the clock.
@@ -91,16 +103,25 @@ impl ReminderScan {
             metrics::counter!("hotline_deadline_reminders_total", "clock" => clock_code(timer.clock))
                 .increment(1);
         }
-        Ok((claimed.len(), sent.len()))
+        Ok(BatchOutcome {
+            claimed: claimed.len(),
+            sent: sent.len(),
+            raced,
+        })
     }
 
     /// Scan until no batch comes back full. Returns how many reminders were sent.
     pub async fn scan(&self) -> Result<usize, ScanError> {
         let mut total = 0;
         loop {
-            let (claimed, sent) = self.scan_batch(Utc::now()).await?;
-            total += sent;
-            if (claimed as i64) < self.batch_size || sent == 0 {
+            let batch = self.scan_batch(Utc::now()).await?;
+            total += batch.sent;
+            // A short batch: the backlog is drained (or held by another scan, which sends
+            // it). A full batch with nothing sent and no race lost: what is left is not due
+            // by the exact check, so looping would find it again. A batch lost to another
+            // scan's overlapping snapshot is claimed again with a fresh one.
+            let drained = (batch.claimed as i64) < self.batch_size;
+            if drained || (batch.sent == 0 && batch.raced == 0) {
                 return Ok(total);
             }
         }
