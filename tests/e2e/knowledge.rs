@@ -300,11 +300,22 @@ async fn an_article_is_drafted_reviewed_published_searched_revised_and_unpublish
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let events = stack.all_events().await;
-    assert!(events.iter().any(|(subject, payload)| {
-        subject.ends_with("hotline.knowledge.feedback_recorded")
-            && payload.contains("dispatched_anyway")
-    }));
+    // The outbox relay publishes after the commit: wait for it.
+    let events = hotline_test_support::wait_for(
+        "the feedback event on the stream",
+        std::time::Duration::from_secs(30),
+        || async {
+            let events = stack.all_events().await;
+            events
+                .iter()
+                .any(|(subject, payload)| {
+                    subject.ends_with("hotline.knowledge.feedback_recorded")
+                        && payload.contains("dispatched_anyway")
+                })
+                .then_some(events)
+        },
+    )
+    .await;
     assert!(events.iter().any(|(subject, payload)| {
         subject.ends_with("hotline.knowledge.article_published") && payload.contains(&id)
     }));
