@@ -509,3 +509,119 @@ fn state_code(state: hotline_contract::rpc::ClockState) -> &'static str {
         Overdue => "overdue",
     }
 }
+
+/// A5, A12: the center maintains the directory and the rules through the gateway; a rule
+/// edit takes effect for the next order without a restart; a bad directory file is refused
+/// whole, with every fault named; the export is a file the import takes back unchanged.
+#[tokio::test]
+async fn the_center_edits_a_rule_and_imports_the_directory_through_the_gateway() {
+    let stack = Stack::start().await;
+    let c = Client::new(&stack);
+
+    // The catalogue names who handles a category, and the seeded rule follows it.
+    let (status, catalogue) = c.get("/api/v1/dispatch-catalogue").await;
+    assert_eq!(status, 200);
+    let consumer = catalogue["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["category"] == "market.consumer")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (consumer["line"].as_str(), consumer["level"].as_str()),
+        (Some("market"), Some("county"))
+    );
+    let first = c.register("market.consumer", "520102").await;
+    assert_eq!(c.wait_lead(&first, MARKET).await["basis"], "rule");
+
+    // The center moves the rule to the housing bureau (version 2)…
+    let put = |body: Value| {
+        let http = c.http.clone();
+        let url = stack.url("/api/v1/dispatch-rules/520102:market.consumer");
+        async move {
+            let r = http.put(url).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let edit = json!({"category": "market.consumer", "region_code": "520102", "unit_id": HOUSING,
+                      "expected_version": 1, "reason": "试点", "edited_by": "center-admin"});
+    let (status, saved) = put(edit.clone()).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["version"], 2);
+    // …and the next order goes there, with no restart.
+    let next = c.register("market.consumer", "520102").await;
+    c.wait_lead(&next, HOUSING).await;
+    // The same edit again is stale: 409; a rule for an unknown unit: 422 naming the field.
+    let (status, problem) = put(edit).await;
+    assert_eq!(status, 409, "{problem}");
+    let (status, problem) = put(
+        json!({"category": "market.consumer", "region_code": "520102",
+        "unit_id": "no-such-unit", "expected_version": 2, "edited_by": "center-admin"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "unit_id", "{problem}");
+    let (_, history) = c
+        .get("/api/v1/dispatch-rules/520102:market.consumer/history")
+        .await;
+    assert_eq!(
+        history["versions"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
+
+    // Directory import: a street office and a bad record → nothing, every fault named.
+    let header =
+        "unit_id,name,unit_type,level,region_code,parent_unit_id,line,duties,contacts,active";
+    let bad = format!(
+        "{header}\n520102016-office,新华路街道办事处,street_office,township,520102016,gov-520102,,,,true\n\
+         x,,palace,county,999999,,,,,true\n"
+    );
+    let (status, problem) = c
+        .post(
+            "/api/v1/units/import",
+            json!({"format": "csv", "data": bad, "imported_by": "center-admin"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "records[1].name",
+            "records[1].unit_type",
+            "records[1].region_code"
+        ],
+        "{problem}"
+    );
+    let good = format!(
+        "{header}\n520102016-office,新华路街道办事处,street_office,township,520102016,gov-520102,,,值班电话:0851-00000001,true\n"
+    );
+    let report = c
+        .ok(
+            "/api/v1/units/import",
+            json!({"format": "csv", "data": good, "imported_by": "center-admin"}),
+        )
+        .await;
+    assert_eq!(report["created"], 1, "{report}");
+    let (status, export) = c
+        .get("/api/v1/units?format=csv&region_code=520102016")
+        .await;
+    assert_eq!(status, 200, "{export}");
+    assert!(
+        export["data"]
+            .as_str()
+            .unwrap()
+            .contains("新华路街道办事处"),
+        "{export}"
+    );
+    let (status, problem) = c.get("/api/v1/units?format=xml").await;
+    assert_eq!(status, 400, "{problem}");
+    stack.stop().await;
+}

@@ -11,6 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
 use crate::config::GatewaySection;
+use crate::directory;
 use crate::knowledge;
 use crate::problem::Problem;
 use crate::rate_limit::{self, Guard, Limiter, Rate};
@@ -122,6 +123,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(unit_desk::routes())
         // Supervision's desks (issue 7): send-back on two people's word, cases.
         .merge(review_desk::routes())
+        // The router's directory (issue 5): units, catalogue, rules.
+        .merge(directory::routes())
         .merge(knowledge_routes(config))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -209,6 +212,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(unit_desk::UnitDeskDoc::openapi());
     doc.merge(review_desk::ReviewDeskDoc::openapi());
+    doc.merge(directory::DirectoryDoc::openapi());
     Json(doc)
 }
 

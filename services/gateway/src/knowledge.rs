@@ -26,7 +26,8 @@ use uuid::Uuid;
 
 use crate::problem::Problem;
 use crate::routes::{
-    AppState, ask, bad_parameters, call, call_problem, param_error, parse_json, trace_of,
+    AppState, ask, bad_parameters, call, call_problem, forward, param_error, parse_json, query,
+    trace_of,
 };
 
 /// The acting editor (until issue 10 brings roles, taken from the body).
@@ -176,31 +177,6 @@ fn version_path(
         )])
     })?;
     Ok((id, number("version", &n)?))
-}
-
-fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
-    params.map(|Query(p)| p).map_err(|_| {
-        bad_parameters(vec![param_error(
-            "query",
-            "invalid_format",
-            "查询字符串无法解析",
-        )])
-    })
-}
-
-/// A JSON body that is the service's request as it is, passed on.
-async fn forward<
-    Req: serde::de::DeserializeOwned + Serialize,
-    Resp: serde::de::DeserializeOwned,
->(
-    state: &AppState,
-    headers: &HeaderMap,
-    verb: (&str, &str),
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Resp>, Problem> {
-    let trace = trace_of(headers);
-    let request: Req = parse_json(body)?;
-    ask(state, verb, &request, &trace).await
 }
 
 /// Search the published, valid articles (public).

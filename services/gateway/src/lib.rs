@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod config;
+pub mod directory;
 pub mod knowledge;
 pub mod problem;
 pub mod rate_limit;

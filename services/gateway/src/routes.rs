@@ -619,6 +619,32 @@ fn query_problem(error: CallError) -> Problem {
     }
 }
 
+/// The query string, or a 400 naming it.
+pub(crate) fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
+    params.map(|Query(p)| p).map_err(|_| {
+        bad_parameters(vec![param_error(
+            "query",
+            "invalid_format",
+            "查询字符串无法解析",
+        )])
+    })
+}
+
+/// A JSON body that is the service's request as it is, passed on.
+pub(crate) async fn forward<
+    Req: serde::de::DeserializeOwned + Serialize,
+    Resp: serde::de::DeserializeOwned,
+>(
+    state: &AppState,
+    headers: &HeaderMap,
+    verb: (&str, &str),
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Resp>, Problem> {
+    let trace = trace_of(headers);
+    let request: Req = parse_json(body)?;
+    ask(state, verb, &request, &trace).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,10 +17,13 @@ pub struct RouterConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct RouterSection {
-    /// Seed the demo line departments and rules of Guiyang and Nanming at start (see
-    /// [`crate::seed`]); `HOTLINE_ROUTER__DEMO_DIRECTORY=false` where the real directory
-    /// is maintained by the center. Governments are always seeded.
-    pub demo_directory: bool,
+    /// Seed the standard directory at start: the line departments of the province, every
+    /// prefecture and county, and the rules the dispatch catalogue implies (see
+    /// [`crate::seed`]); existing rows are never changed. `HOTLINE_ROUTER__SEED_DIRECTORY=false`
+    /// where the center loads its own directory from the start. Governments and the
+    /// catalogue are always seeded. (`demo_directory`, its former name, still works.)
+    #[serde(alias = "demo_directory")]
+    pub seed_directory: bool,
     /// A13: a dispute the center has not settled after this long goes to the authority.
     pub dispute_escalation_after_secs: u64,
     /// How often open disputes are checked against that limit.
@@ -30,7 +33,7 @@ pub struct RouterSection {
 impl Default for RouterSection {
     fn default() -> Self {
         Self {
-            demo_directory: true,
+            seed_directory: true,
             // One day: the center coordinates within the unit's own 1-working-day window.
             dispute_escalation_after_secs: 24 * 3600,
             dispute_scan_interval_secs: 60,

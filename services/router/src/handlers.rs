@@ -28,7 +28,7 @@ use hotline_reference::Regions;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::dispatch::decide;
+use crate::domain::dispatch::{candidate_units, decide_for_kind, region_chain};
 use crate::domain::handling::AssignmentStatus;
 use crate::store::{self, Inserted, NewAssignment};
 
@@ -63,13 +63,20 @@ impl Dispatcher {
         event: &IncomingEvent,
         order: OrderRegistered,
     ) -> Result<(), HandlerError> {
+        // Only the rules over the order's territories and only the units they could pick
+        // are read: two indexed lookups whatever the size of the directory.
+        let chain = region_chain(&order.region_code, &self.regions);
         let rules = match order.category.as_deref() {
-            Some(category) => store::active_rules(tx, category).await?,
-            None => Vec::new(),
+            Some(category) if !chain.is_empty() => {
+                store::active_rules(tx, category, &chain).await?
+            }
+            _ => Vec::new(),
         };
-        let units = store::active_unit_ids(tx).await?;
-        let decision = decide(
+        let candidates = candidate_units(&order.region_code, &rules, &self.regions);
+        let units = store::active_among(tx, &candidates).await?;
+        let decision = decide_for_kind(
             order.category.as_deref(),
+            Some(order.kind.code()),
             &order.region_code,
             &rules,
             &self.regions,

@@ -18,11 +18,14 @@
 //! (`router-returns`) gives a sent-back order to the same unit again (A16).
 //!
 //! Rules and units are rows (A12: dispatch standards are data); [`seed`] writes the
-//! governments of every division and a small demo directory at start.
+//! governments of every division, the dispatch catalogue and the standard directory of
+//! line departments with the rules the catalogue implies at start; [`directory::Directory`]
+//! serves the directory import/export, the catalogue and run-time rule edits.
 
 pub mod api;
 pub mod config;
 pub mod desk;
+pub mod directory;
 pub mod domain;
 pub mod escalation;
 pub mod handlers;
@@ -45,6 +48,7 @@ pub use config::RouterConfig;
 
 use crate::api::UnitDesk;
 use crate::desk::Desk;
+use crate::directory::Directory;
 use crate::escalation::EscalationScan;
 use crate::handlers::{Dispatcher, Returns};
 
@@ -78,13 +82,14 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
         .context("provision the HOTLINE stream")?;
 
     // The directory must be in place before the first order is dispatched.
-    let seeded = seed::run(&ctx.db, &regions, config.router.demo_directory)
+    let seeded = seed::run(&ctx.db, &regions, config.router.seed_directory)
         .await
         .context("seed the unit directory")?;
     tracing::info!(
         governments = seeded.governments,
-        demo_units = seeded.demo_units,
-        demo_rules = seeded.demo_rules,
+        categories = seeded.categories,
+        units_created = seeded.units_created,
+        rules_created = seeded.rules_created,
         "unit directory seeded"
     );
 
@@ -97,7 +102,7 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
         ctx.consumer("dispatch", &[event::ORDER_REGISTERED]),
         Dispatcher {
             outbox: outbox.clone(),
-            regions,
+            regions: regions.clone(),
         },
     );
     running.spawn_consumer(
@@ -180,6 +185,26 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
     serve!(verbs::ROUTER_UNIT_ORDERS, unit_orders, query);
     serve!(verbs::ROUTER_CONSULTATIONS, consultations, query);
     serve!(verbs::ROUTER_DISPATCH_ACCURACY, dispatch_accuracy, query);
+    let directory = Directory {
+        pool: ctx.db.clone(),
+        regions,
+    };
+    macro_rules! serve_directory {
+        ($verb:expr, $method:ident) => {{
+            let directory = directory.clone();
+            rpc.endpoint($verb.1, RPC_CONCURRENCY, move |body, _trace| {
+                let directory = directory.clone();
+                async move { directory.$method(body).await }
+            })
+            .await?;
+        }};
+    }
+    serve_directory!(verbs::ROUTER_EXPORT_UNITS, export_units);
+    serve_directory!(verbs::ROUTER_IMPORT_UNITS, import_units);
+    serve_directory!(verbs::ROUTER_CATALOGUE, catalogue);
+    serve_directory!(verbs::ROUTER_RULES, rules);
+    serve_directory!(verbs::ROUTER_SAVE_RULE, save_rule);
+    serve_directory!(verbs::ROUTER_RULE_HISTORY, rule_history);
     running.spawn("rpc", rpc.wait());
 
     let escalation = EscalationScan::new(

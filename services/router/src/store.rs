@@ -10,96 +10,32 @@ use uuid::Uuid;
 
 use crate::domain::dispatch::DispatchRule;
 
-/// A unit of the directory (A5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandlingUnit {
-    pub unit_id: String,
-    pub name: String,
-    /// `department`, `township_government`, `street_office`, `authorised_org`,
-    /// `public_enterprise`, `sub_center` or `government`.
-    pub unit_type: &'static str,
-    pub region_code: String,
-    pub parent_unit_id: Option<String>,
-}
+/// A `dispatch_rules` row as the dispatcher reads it.
+type ActiveRuleRow = (String, String, String, Option<String>, String, i32, i32);
 
-/// How a seeded row meets an existing one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upsert {
-    /// Reference data derived from a source of truth (the divisions file): refresh the
-    /// descriptive columns, keep what an operator decided (`active`).
-    Refresh,
-    /// Demo data: create it when missing, never touch it afterwards.
-    KeepExisting,
-}
-
-pub async fn upsert_unit(
-    tx: &mut PgConnection,
-    unit: &HandlingUnit,
-    mode: Upsert,
-) -> Result<(), sqlx::Error> {
-    let sql = match mode {
-        Upsert::Refresh => {
-            "INSERT INTO router.units (unit_id, name, unit_type, region_code, parent_unit_id) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (unit_id) DO UPDATE SET name = EXCLUDED.name, \
-             unit_type = EXCLUDED.unit_type, region_code = EXCLUDED.region_code, \
-             parent_unit_id = EXCLUDED.parent_unit_id"
-        }
-        Upsert::KeepExisting => {
-            "INSERT INTO router.units (unit_id, name, unit_type, region_code, parent_unit_id) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO NOTHING"
-        }
-    };
-    sqlx::query(sql)
-        .bind(&unit.unit_id)
-        .bind(&unit.name)
-        .bind(unit.unit_type)
-        .bind(&unit.region_code)
-        .bind(&unit.parent_unit_id)
-        .execute(tx)
-        .await
-        .map(|_| ())
-}
-
-/// Create a rule when missing; an existing rule belongs to the operators.
-pub async fn insert_rule_if_missing(
-    tx: &mut PgConnection,
-    rule: &DispatchRule,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO router.dispatch_rules (rule_id, category, region_code, unit_id, priority) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (rule_id) DO NOTHING",
-    )
-    .bind(&rule.rule_id)
-    .bind(&rule.category)
-    .bind(&rule.region_code)
-    .bind(&rule.unit_id)
-    .bind(rule.priority)
-    .execute(tx)
-    .await
-    .map(|_| ())
-}
-
-/// The active rules for a category whose unit is active too.
+/// The active rules for a category over the given territories (the order's region chain).
 pub async fn active_rules(
     tx: &mut PgConnection,
     category: &str,
+    territories: &[String],
 ) -> Result<Vec<DispatchRule>, sqlx::Error> {
-    let rows: Vec<(String, String, String, String, i32, i32)> = sqlx::query_as(
-        "SELECT r.rule_id, r.category, r.region_code, r.unit_id, r.priority, r.version \
-         FROM router.dispatch_rules r JOIN router.units u ON u.unit_id = r.unit_id \
-         WHERE r.active AND u.active AND r.category = $1",
+    let rows: Vec<ActiveRuleRow> = sqlx::query_as(
+        "SELECT rule_id, category, region_code, kind, unit_id, priority, version \
+         FROM router.dispatch_rules \
+         WHERE active AND category = $1 AND region_code = ANY($2)",
     )
     .bind(category)
+    .bind(territories)
     .fetch_all(tx)
     .await?;
     Ok(rows
         .into_iter()
         .map(
-            |(rule_id, category, region_code, unit_id, priority, version)| DispatchRule {
+            |(rule_id, category, region_code, kind, unit_id, priority, version)| DispatchRule {
                 rule_id,
                 category,
                 region_code,
+                kind,
                 unit_id,
                 priority,
                 version,
@@ -108,11 +44,16 @@ pub async fn active_rules(
         .collect())
 }
 
-/// Ids of the units that may receive orders.
-pub async fn active_unit_ids(tx: &mut PgConnection) -> Result<HashSet<String>, sqlx::Error> {
-    let ids: Vec<String> = sqlx::query_scalar("SELECT unit_id FROM router.units WHERE active")
-        .fetch_all(tx)
-        .await?;
+/// Which of `candidates` are active units.
+pub async fn active_among(
+    tx: &mut PgConnection,
+    candidates: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT unit_id FROM router.units WHERE active AND unit_id = ANY($1)")
+            .bind(candidates)
+            .fetch_all(tx)
+            .await?;
     Ok(ids.into_iter().collect())
 }
 

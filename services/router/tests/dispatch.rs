@@ -7,6 +7,7 @@
 
 mod support;
 
+use hotline_contract::directory::{RuleView, SaveRuleCommand};
 use support::*;
 
 #[tokio::test]
@@ -134,7 +135,15 @@ async fn an_order_without_a_matching_rule_goes_to_its_region_government() {
         .register(registered("5201022611270002", None, "520102016"))
         .await
         .data;
-    // A rule exists for the category, but only for Guiyang: Zunyi's district handles it.
+    // Rules cover noise in Zunyi's district and city, but the operators deactivated both
+    // environment offices: a rule naming an inactive unit is skipped, the district's
+    // government handles it.
+    sqlx::query(
+        "UPDATE router.units SET active = FALSE WHERE unit_id IN ('520302-env', '520300-env')",
+    )
+    .execute(&h.pool)
+    .await
+    .unwrap();
     let zunyi = h
         .register(registered(
             "5203022611270001",
@@ -258,15 +267,27 @@ async fn a_rule_edit_takes_effect_for_the_next_order_without_a_restart() {
         .await;
     assert_eq!(dispatched.unit_id, "520102-env");
 
-    // An operator edits the rule while the router runs: a new version, another unit.
-    sqlx::query(
-        "UPDATE router.dispatch_rules SET unit_id = '520102-market', version = version + 1, \
-         updated_by = 'center-admin', updated_at = now() WHERE rule_id = $1",
-    )
-    .bind("520102:environment.noise")
-    .execute(&h.pool)
-    .await
-    .unwrap();
+    // An operator edits the rule while the router runs (`rpc.router.save_rule`): a new
+    // version, another unit.
+    let saved: RuleView = h
+        .call(
+            verbs::ROUTER_SAVE_RULE,
+            &SaveRuleCommand {
+                rule_id: "520102:environment.noise".to_owned(),
+                category: "environment.noise".to_owned(),
+                region_code: "520102".to_owned(),
+                kind: None,
+                unit_id: "520102-market".to_owned(),
+                priority: 0,
+                active: true,
+                reason: Some("试点：噪声投诉由市场监管局统一受理".to_owned()),
+                expected_version: Some(1),
+                edited_by: "center-admin".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 2);
     let next = h
         .register(registered(
             "5201022611270006",

@@ -63,6 +63,13 @@ pub mod verbs {
     pub const ROUTER_RECORD_VIEW: (&str, &str) = ("router", "record_view");
     pub const ROUTER_DECIDE_CONSULTATION: (&str, &str) = ("router", "decide_consultation");
     pub const ROUTER_DISPATCH_ACCURACY: (&str, &str) = ("router", "dispatch_accuracy");
+    // The router's directory (bodies in `crate::directory`).
+    pub const ROUTER_EXPORT_UNITS: (&str, &str) = ("router", "export_units");
+    pub const ROUTER_IMPORT_UNITS: (&str, &str) = ("router", "import_units");
+    pub const ROUTER_CATALOGUE: (&str, &str) = ("router", "catalogue");
+    pub const ROUTER_RULES: (&str, &str) = ("router", "rules");
+    pub const ROUTER_SAVE_RULE: (&str, &str) = ("router", "save_rule");
+    pub const ROUTER_RULE_HISTORY: (&str, &str) = ("router", "rule_history");
     // Supervision's desks (bodies in `crate::supervision_desk`).
     pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
@@ -118,6 +125,12 @@ pub mod verbs {
         ROUTER_RECORD_VIEW,
         ROUTER_DECIDE_CONSULTATION,
         ROUTER_DISPATCH_ACCURACY,
+        ROUTER_EXPORT_UNITS,
+        ROUTER_IMPORT_UNITS,
+        ROUTER_CATALOGUE,
+        ROUTER_RULES,
+        ROUTER_SAVE_RULE,
+        ROUTER_RULE_HISTORY,
         SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,

@@ -12,6 +12,32 @@ pub enum Level {
     Township,
 }
 
+impl Level {
+    /// Every level, from the province down.
+    pub const ALL: [Level; 4] = [
+        Level::Province,
+        Level::Prefecture,
+        Level::County,
+        Level::Township,
+    ];
+
+    /// The level's code in data files and on the wire: `province`, `prefecture`,
+    /// `county`, `township`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::Prefecture => "prefecture",
+            Level::County => "county",
+            Level::Township => "township",
+        }
+    }
+
+    /// The level with that code.
+    pub fn from_code(code: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| level.code() == code)
+    }
+}
+
 /// One division.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Division {

@@ -8,6 +8,8 @@
 // uses every helper.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod machine;
+
 use std::time::Duration;
 
 use async_nats::HeaderMap;

@@ -45,6 +45,9 @@ pub struct DispatchRule {
     pub category: String,
     /// The territory the rule covers: a county, a prefecture or the province.
     pub region_code: String,
+    /// The kind of request the rule is for (`complaint`, ...); `None`: every kind. Over
+    /// the same territory a rule for the order's kind beats one for every kind.
+    pub kind: Option<String>,
     pub unit_id: String,
     /// Higher wins among rules for the same territory.
     pub priority: i32,
@@ -62,12 +65,25 @@ pub struct Decision {
     pub rule_version: Option<i32>,
 }
 
-/// Decide the handling unit of an order about `category` in `region_code`.
-///
-/// `active_units` holds the ids of the units that may receive orders. `None`: neither a
-/// clear unit nor a known region, the order goes to consultation.
+/// [`decide_for_kind`] for an order whose kind no rule distinguishes.
 pub fn decide(
     category: Option<&str>,
+    region_code: &str,
+    rules: &[DispatchRule],
+    regions: &Regions,
+    active_units: &HashSet<String>,
+) -> Option<Decision> {
+    decide_for_kind(category, None, region_code, rules, regions, active_units)
+}
+
+/// Decide the handling unit of an order of `kind` about `category` in `region_code`.
+///
+/// `active_units` holds the ids of the units that may receive orders (at least those the
+/// rules name and the governments of the region's chain). `None`: neither a clear unit
+/// nor a known region, the order goes to consultation.
+pub fn decide_for_kind(
+    category: Option<&str>,
+    kind: Option<&str>,
     region_code: &str,
     rules: &[DispatchRule],
     regions: &Regions,
@@ -83,11 +99,15 @@ pub fn decide(
                 .filter(|r| {
                     r.category == category
                         && r.region_code == *code
+                        && (r.kind.is_none() || r.kind.as_deref() == kind)
                         && active_units.contains(&r.unit_id)
                 })
                 .min_by(|a, b| {
-                    b.priority
-                        .cmp(&a.priority)
+                    // A rule for the order's kind first, then the highest priority.
+                    b.kind
+                        .is_some()
+                        .cmp(&a.kind.is_some())
+                        .then_with(|| b.priority.cmp(&a.priority))
                         .then_with(|| a.rule_id.cmp(&b.rule_id))
                 });
             if let Some(rule) = best {
@@ -118,6 +138,26 @@ pub fn decide(
         rule_id: None,
         rule_version: None,
     })
+}
+
+/// The unit ids [`decide_for_kind`] may pick for an order in `region_code`: the units the
+/// rules name and the governments of the region's chain (and the province's). The caller
+/// asks the database which of these are active, instead of loading every unit.
+pub fn candidate_units(
+    region_code: &str,
+    rules: &[DispatchRule],
+    regions: &Regions,
+) -> Vec<String> {
+    let mut ids: Vec<String> = rules.iter().map(|r| r.unit_id.clone()).collect();
+    ids.extend(
+        region_chain(region_code, regions)
+            .iter()
+            .map(|code| government_unit_id(code)),
+    );
+    ids.push(government_unit_id(PROVINCE_CODE));
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// The region and its ancestors, most specific first (township → county → prefecture →
@@ -159,10 +199,68 @@ mod tests {
             rule_id: id.to_owned(),
             category: category.to_owned(),
             region_code: region.to_owned(),
+            kind: None,
             unit_id: unit.to_owned(),
             priority,
             version: 1,
         }
+    }
+
+    #[test]
+    fn a_rule_for_the_orders_kind_beats_one_for_every_kind_over_the_same_territory() {
+        let mut complaints = rule("c", "market.consumer", "520102", "520102-complaints", -5);
+        complaints.kind = Some("complaint".to_owned());
+        let rules = [
+            rule("a", "market.consumer", "520102", "520102-market", 9),
+            complaints,
+        ];
+        let units = units(&["520102-market", "520102-complaints", "gov-520102"]);
+        let pick = |kind| {
+            decide_for_kind(
+                Some("market.consumer"),
+                kind,
+                "520102",
+                &rules,
+                &regions(),
+                &units,
+            )
+            .unwrap()
+            .unit_id
+        };
+        assert_eq!(pick(Some("complaint")), "520102-complaints");
+        assert_eq!(pick(Some("consultation")), "520102-market");
+        assert_eq!(pick(None), "520102-market");
+        // A more specific territory still wins over the kind.
+        let mut city = rule("d", "market.consumer", "520100", "520102-complaints", 0);
+        city.kind = Some("consultation".to_owned());
+        let rules = [
+            rule("a", "market.consumer", "520102", "520102-market", 0),
+            city,
+        ];
+        let d = decide_for_kind(
+            Some("market.consumer"),
+            Some("consultation"),
+            "520102",
+            &rules,
+            &regions(),
+            &units,
+        );
+        assert_eq!(d.unwrap().unit_id, "520102-market");
+    }
+
+    #[test]
+    fn candidates_are_the_rules_units_and_the_chains_governments() {
+        let rules = [rule("a", "x.y", "520100", "520100-market", 0)];
+        assert_eq!(
+            candidate_units("520102016", &rules, &regions()),
+            [
+                "520100-market",
+                "gov-520000",
+                "gov-520100",
+                "gov-520102",
+                "gov-520102016"
+            ]
+        );
     }
 
     fn units(ids: &[&str]) -> HashSet<String> {
