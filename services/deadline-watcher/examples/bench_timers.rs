@@ -1,6 +1,6 @@
 //! Deadline-watcher timer benchmark (issue 6): with a million pending timers, how late are
-//! `deadline.overdue` events, and how long do 100,000 timers due at the same instant take
-//! to fire?
+//! `deadline.overdue` events, how long do 100,000 timers due at the same instant take
+//! to fire, and what does a reminder pass cost?
 //!
 //! ```sh
 //! HOTLINE_NATS_SERVER_BIN=/work/main/.tools/bin/nats-server \
@@ -27,7 +27,13 @@
 //! 3. **burst**: seeds `--burst` timers all due at one instant (again at least one scan
 //!    interval ahead) and measures the time from that instant until every one of their
 //!    events has been received, checking that each order id is seen exactly once (and that
-//!    the JetStream stream holds exactly that many events).
+//!    the JetStream stream holds exactly that many events);
+//! 4. **reminder scan**: times `--reminder-passes` reminder passes (`ReminderScan::scan`,
+//!    the service's own code) over the whole table with nothing due, then seeds
+//!    `--reminder-due` timers with both default points passed (due two hours ahead) and
+//!    times the pass that sends their reminders. Run it with a long
+//!    `HOTLINE_DEADLINE_WATCHER__SCAN_INTERVAL_SECS` (say 3600) so the service's own
+//!    reminder scan does not send them first (the report says how many the timed pass sent).
 //!
 //! Timers due during the run are seeded as started a day earlier with their reminders
 //! already recorded as sent, so the reminder scan runs (over the whole table, as in
@@ -45,8 +51,10 @@ use futures::StreamExt;
 use hotline_contract::RawEnvelope;
 use hotline_contract::events::DeadlineOverdue;
 use hotline_contract::subjects::{HOTLINE_STREAM, event};
-use hotline_deadline_watcher::DeadlineWatcherConfig;
 use hotline_deadline_watcher::domain::reminder::reminder_points;
+use hotline_deadline_watcher::reminders::ReminderScan;
+use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
+use hotline_messaging::Outbox;
 use hotline_service_test::TestEnv;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
@@ -56,6 +64,7 @@ use uuid::Uuid;
 const LAG_UNIT: &str = "bench-lag";
 const BURST_UNIT: &str = "bench-burst";
 const PENDING_UNIT: &str = "bench-pending";
+const REMINDED_UNIT: &str = "bench-reminded";
 
 /// What to run; flags `--name value`, else `BENCH_<NAME>`, else the default.
 #[derive(Debug, Clone)]
@@ -69,6 +78,10 @@ struct Settings {
     lead_secs: f64,
     /// How long to wait for the events of a phase after its last due instant.
     patience_secs: f64,
+    /// Timed reminder passes over the table with nothing due.
+    reminder_passes: i64,
+    /// Timers with reminders due for the timed sending pass.
+    reminder_due: i64,
 }
 
 impl Settings {
@@ -107,6 +120,8 @@ impl Settings {
             burst: get("burst", 100_000.0)? as i64,
             lead_secs: get("lead-secs", 10.0)?,
             patience_secs: get("patience-secs", 300.0)?,
+            reminder_passes: get("reminder-passes", 20.0)? as i64,
+            reminder_due: get("reminder-due", 10_000.0)? as i64,
         };
         let known = [
             "pending",
@@ -115,6 +130,8 @@ impl Settings {
             "burst",
             "lead-secs",
             "patience-secs",
+            "reminder-passes",
+            "reminder-due",
         ];
         if let Some((unknown, _)) = flags.iter().find(|(n, _)| !known.contains(&n.as_str())) {
             bail!("unknown flag --{unknown} (known: {})", known.join(", "));
@@ -350,6 +367,38 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    // 4. The reminder scan.
+    let reminder_scan = ReminderScan::new(
+        pool.clone(),
+        Outbox::new(SERVICE, SCHEMA, env.ns.clone()),
+        points.clone(),
+        config.deadline_watcher.scan_batch_size,
+    );
+    if settings.reminder_passes > 0 {
+        let mut passes = Vec::new();
+        for _ in 0..settings.reminder_passes {
+            let started = std::time::Instant::now();
+            reminder_scan.scan().await?;
+            passes.push(started.elapsed().as_secs_f64());
+        }
+        println!(
+            "reminder scan, nothing due, {} passes over {} running timers: {}",
+            settings.reminder_passes,
+            settings.pending + settings.lag_timers + settings.burst,
+            summary(&mut passes)
+        );
+    }
+    if settings.reminder_due > 0 {
+        seed_reminded(&pool, settings.reminder_due).await?;
+        let started = std::time::Instant::now();
+        let sent = reminder_scan.scan().await?;
+        println!(
+            "reminder scan, {} timers with both points due: one pass sent {sent} reminders in {:.0} ms",
+            settings.reminder_due,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+
     // Cross-checks: what the stream holds and what the database says.
     let stream = env
         .jetstream
@@ -365,9 +414,11 @@ async fn main() -> anyhow::Result<()> {
             .fetch_one(&pool)
             .await?;
     let still_running: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM deadline_watcher.timers WHERE state = 'running' AND unit_id <> $1",
+        "SELECT count(*) FROM deadline_watcher.timers WHERE state = 'running' \
+         AND unit_id <> $1 AND unit_id <> $2",
     )
     .bind(PENDING_UNIT)
+    .bind(REMINDED_UNIT)
     .fetch_one(&pool)
     .await?;
     let reminders: i64 =
@@ -397,10 +448,15 @@ async fn main() -> anyhow::Result<()> {
     );
     let expected = settings.lag_timers + settings.burst;
     println!(
-        "check: {} overdue events in the stream, {overdue_rows} timers overdue, {still_running} due timers still running, {reminders} reminders sent (expected {expected}, {expected}, 0, 0)",
-        in_stream
+        "check: {} overdue events in the stream, {overdue_rows} timers overdue, {still_running} due timers still running, {reminders} reminders sent (expected {expected}, {expected}, 0, {})",
+        in_stream,
+        2 * settings.reminder_due
     );
-    if in_stream as i64 != expected || overdue_rows != expected || still_running != 0 {
+    if in_stream as i64 != expected
+        || overdue_rows != expected
+        || still_running != 0
+        || reminders != 2 * settings.reminder_due
+    {
         failures.push("stream or database counts differ from the timers seeded".to_owned());
     }
 
@@ -479,7 +535,37 @@ async fn seed_due(
     .execute(&mut *tx)
     .await
     .with_context(|| format!("record the {unit} reminders"))?;
+    // Recorded after the timers were written: their next reminder instant (set by the
+    // trigger at insert) is recomputed, as the scan does after sending.
+    sqlx::query(
+        "UPDATE deadline_watcher.timers SET next_reminder_at = \
+             deadline_watcher.next_reminder_instant(order_id, clock, party, started_at, due_at) \
+         WHERE unit_id = $1",
+    )
+    .bind(unit)
+    .execute(&mut *tx)
+    .await
+    .with_context(|| format!("recompute the {unit} next reminders"))?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// `count` running sign timers started ten hours ago and due in two: both default reminder
+/// points (half, four fifths) have passed, the due instant has not.
+async fn seed_reminded(pool: &PgPool, count: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO deadline_watcher.timers \
+         (order_id, clock, unit_id, started_at, due_at, policy, policy_id, policy_version, \
+          state, updated_at) \
+         SELECT gen_random_uuid(), 'sign', $2, now() - interval '10 hours', \
+                now() + interval '2 hours', 'sign@v1', 'sign', 1, 'running', now() \
+         FROM generate_series(1, $1) AS g",
+    )
+    .bind(count)
+    .bind(REMINDED_UNIT)
+    .execute(pool)
+    .await
+    .context("seed the reminded timers")?;
     Ok(())
 }
 

@@ -9,14 +9,20 @@
 //! - `order.signed` settles the sign clock (met when in time, overdue and announced when
 //!   late) and starts the handling clock from the signed instant, with the limit of the
 //!   policy for the order's kind and urgency (A15), announced with `deadline.scheduled`.
-//! - `order.result_submitted` settles the handling clock the same way.
+//! - `order.result_submitted` settles the handling clock in force the same way.
+//! - `order.sent_back` (A16.2: the center sent the result back to the same unit, a redo)
+//!   starts a new handling clock for that unit from the send-back, under the same policy
+//!   lookup as the first (a full handling period), announced with `deadline.scheduled`; the
+//!   next result settles it. One redo clock per result sent back.
 //! - `order.closed` cancels every clock still running.
 //! - `order.extension_granted` (A14) moves the handling clock's due instant and announces
 //!   it with `deadline.rescheduled`; an approval seen twice moves it once.
 //! - `order.co_handling_assigned` starts a co-unit's clock to report its part to the lead
 //!   unit (A14), `order.co_handling_reported` settles it; `supervision.case_opened` starts
-//!   the case's rectification clock (A17), `supervision.rectification_reported` settles it
-//!   and `supervision.case_closed` cancels it.
+//!   the case's rectification clock (A17), `supervision.case_escalated` starts it again for
+//!   the new rung (a full rectification period from the escalation, `deadline.scheduled`),
+//!   `supervision.rectification_reported` settles the clock in force and
+//!   `supervision.case_closed` cancels it.
 //! - `order.suspended` pauses the clocks whose policy stops while suspended
 //!   (`deadline.paused`); `order.resumed` restarts them with the time they had left
 //!   (`deadline.rescheduled`). See [`crate::domain::deadline`] for the arithmetic.
@@ -34,9 +40,9 @@ use hotline_contract::Event;
 use hotline_contract::events::{
     DeadlineClock, DeadlineOverdue, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled,
     LimitUnit, OrderClosed, OrderCoHandlingAssigned, OrderCoHandlingReported, OrderDispatched,
-    OrderExtensionGranted, OrderRedispatched, OrderResultSubmitted, OrderResumed, OrderSigned,
-    OrderSuspended, RescheduleCause, SupervisionCaseClosed, SupervisionCaseOpened,
-    SupervisionRectificationReported,
+    OrderExtensionGranted, OrderRedispatched, OrderResultSubmitted, OrderResumed, OrderSentBack,
+    OrderSigned, OrderSuspended, RescheduleCause, SupervisionCaseClosed, SupervisionCaseEscalated,
+    SupervisionCaseOpened, SupervisionRectificationReported,
 };
 use hotline_contract::vocabulary::{RequestKind, Urgency};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
@@ -46,7 +52,9 @@ use uuid::Uuid;
 
 use crate::domain::deadline::{Limit, extended_due, resumed_due};
 use crate::domain::policy;
-use crate::domain::timer::{TimerEvent, TimerState, clock_code, next_state};
+use crate::domain::timer::{
+    TimerEvent, TimerState, case_of_party, clock_code, next_state, rectification_party, redo_party,
+};
 use crate::store::{self, ChangeKind, NewTimer, Timer, TimerChange};
 
 /// Starts, settles and cancels the clocks of each order.
@@ -75,14 +83,14 @@ impl Clocks {
     }
 
     /// Start a clock under the policy for the order's kind and urgency and announce it.
-    /// Returns false when the order already had that clock (the first one stands and was
-    /// announced already).
+    /// Returns its due instant, or `None` when the order already had that clock (the first
+    /// one stands and was announced already).
     async fn start_clock(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
         start: ClockStart<'_>,
-    ) -> Result<bool, HandlerError> {
+    ) -> Result<Option<DateTime<Utc>>, HandlerError> {
         let policies = store::active_policies(tx, start.clock).await?;
         let Some(policy) = policy::select(&policies, start.clock, start.kind, start.urgency) else {
             // An operator deactivated every policy that fits: no limit is guessed; the event
@@ -115,7 +123,7 @@ impl Clocks {
         )
         .await?;
         if !started {
-            return Ok(false);
+            return Ok(None);
         }
         self.outbox
             .append(
@@ -125,9 +133,7 @@ impl Clocks {
                     order_id: start.order_id,
                     clock: start.clock,
                     unit_id: start.unit_id.to_owned(),
-                    case_id: (start.clock == DeadlineClock::Rectification)
-                        .then(|| start.party.parse().ok())
-                        .flatten(),
+                    case_id: case_of_party(start.clock, start.party),
                     started_at: start.started_at,
                     due_at,
                     policy: policy.label(),
@@ -136,7 +142,7 @@ impl Clocks {
             .await?;
         metrics::counter!("hotline_deadlines_scheduled_total", "clock" => clock_code(start.clock))
             .increment(1);
-        Ok(true)
+        Ok(Some(due_at))
     }
 
     async fn dispatched(
@@ -162,7 +168,7 @@ impl Clocks {
                 },
             )
             .await?;
-        if !started {
+        if started.is_none() {
             // A second dispatch of the same order (a re-publication with a new event id):
             // the clock that is already running stands, and was announced already.
             tracing::info!(order_id = %dispatched.order_id, "sign clock already started; nothing to do");
@@ -291,7 +297,7 @@ impl Clocks {
                 },
             )
             .await?;
-        if !started {
+        if started.is_none() {
             tracing::info!("handling clock already started; kept as is");
         }
         Ok(())
@@ -304,7 +310,7 @@ impl Clocks {
         submitted: OrderResultSubmitted,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, submitted.order_id).await?;
-        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Handling) else {
+        let Some(timer) = current_handling_clock(&timers) else {
             let sign = current_sign_clock(&timers);
             return match sign {
                 // Closed before signing, or a timer from before kinds were recorded: there
@@ -340,6 +346,162 @@ impl Clocks {
         Ok(())
     }
 
+    /// A16.2: the center sent the unit's result back; the unit redoes the order and gets a
+    /// new handling clock from the send-back, under the policy for the order's kind and
+    /// urgency (the regulation sets no redo period: a full handling period, see
+    /// `docs/deadlines.md`). The first clock stays as it ended (met, or overdue).
+    async fn sent_back(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        sent_back: OrderSentBack,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, sent_back.order_id).await?;
+        let party = redo_party(sent_back.result_id);
+        if timers
+            .iter()
+            .any(|t| t.clock == DeadlineClock::Handling && t.party == party)
+        {
+            tracing::info!(result_id = %sent_back.result_id, "send-back applied already");
+            return Ok(());
+        }
+        let Some(previous) = current_handling_clock(&timers) else {
+            return match current_sign_clock(&timers) {
+                // Closed before signing, or a timer from before kinds were recorded: no
+                // handling clock, and no policy to choose one by.
+                Some(t) if t.state == TimerState::Cancelled || t.kind.is_none() => {
+                    tracing::info!(
+                        "send-back for an order without a handling clock; no redo clock"
+                    );
+                    Ok(())
+                }
+                _ => Err(HandlerError::transient(format!(
+                    "order {} sent back before its handling clock was started",
+                    sent_back.order_id
+                ))),
+            };
+        };
+        match previous.state {
+            // The result sent back stopped the clock; a clock still running means that
+            // result has not been applied yet (it went back for a retry): wait for it.
+            TimerState::Running | TimerState::Paused => {
+                return Err(HandlerError::transient(format!(
+                    "order {} sent back before the result it sends back was applied",
+                    sent_back.order_id
+                )));
+            }
+            TimerState::Cancelled => {
+                tracing::info!("send-back for an order already closed; no redo clock");
+                return Ok(());
+            }
+            TimerState::Met | TimerState::Overdue => {}
+        }
+        let started = self
+            .start_clock(
+                tx,
+                event,
+                ClockStart {
+                    order_id: sent_back.order_id,
+                    clock: DeadlineClock::Handling,
+                    unit_id: &sent_back.unit_id,
+                    party: &party,
+                    started_at: sent_back.sent_back_at,
+                    kind: previous.kind,
+                    urgency: previous.urgency,
+                },
+            )
+            .await?;
+        if let Some(due_at) = started {
+            store::record_change(
+                tx,
+                &TimerChange {
+                    order_id: sent_back.order_id,
+                    clock: DeadlineClock::Handling,
+                    party: &party,
+                    change: ChangeKind::SentBack,
+                    previous_due_at: previous.due_at,
+                    due_at,
+                    reason: Some(&sent_back.reason_code),
+                    decided_by: Some(&sent_back.sent_back_by),
+                    source_id: Some(sent_back.result_id),
+                    changed_at: sent_back.sent_back_at,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A17: the unit did not rectify in time and the case moved up a rung; the unit owes a
+    /// rectification report at the new rung, so the case's clock starts again from the
+    /// escalation under the rectification policy. A clock of the rung below still running
+    /// is superseded; a closed case gets no new clock.
+    async fn case_escalated(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        escalated: SupervisionCaseEscalated,
+    ) -> Result<(), HandlerError> {
+        let timers = store::lock_order_timers(tx, escalated.order_id).await?;
+        let party = rectification_party(escalated.case_id, Some(escalated.to));
+        if timers
+            .iter()
+            .any(|t| t.clock == DeadlineClock::Rectification && t.party == party)
+        {
+            tracing::info!(case_id = %escalated.case_id, "escalation applied already");
+            return Ok(());
+        }
+        let Some(previous) = case_clock(&timers, escalated.case_id) else {
+            // The case's opening starts its first clock and comes first on the stream.
+            return Err(HandlerError::transient(format!(
+                "case {} escalated before its rectification clock was started",
+                escalated.case_id
+            )));
+        };
+        if previous.state == TimerState::Cancelled {
+            tracing::info!(case_id = %escalated.case_id, "escalation of a closed case; no new clock");
+            return Ok(());
+        }
+        if let Some(state) = next_state(previous.view(), TimerEvent::Superseded) {
+            store::set_state(tx, previous, state).await?;
+        }
+        let sign = current_sign_clock(&timers);
+        let started = self
+            .start_clock(
+                tx,
+                event,
+                ClockStart {
+                    order_id: escalated.order_id,
+                    clock: DeadlineClock::Rectification,
+                    unit_id: &escalated.unit_id,
+                    party: &party,
+                    started_at: escalated.escalated_at,
+                    kind: sign.and_then(|t| t.kind),
+                    urgency: sign.and_then(|t| t.urgency),
+                },
+            )
+            .await?;
+        if let Some(due_at) = started {
+            store::record_change(
+                tx,
+                &TimerChange {
+                    order_id: escalated.order_id,
+                    clock: DeadlineClock::Rectification,
+                    party: &party,
+                    change: ChangeKind::Escalated,
+                    previous_due_at: previous.due_at,
+                    due_at,
+                    reason: Some(&escalated.reason_code),
+                    decided_by: None,
+                    source_id: None,
+                    changed_at: escalated.escalated_at,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn closed(&self, tx: &mut PgConnection, closed: OrderClosed) -> Result<(), HandlerError> {
         // An order closed without dispatch (answered directly, A9) has no clocks: nothing
         // to do.
@@ -366,7 +528,7 @@ impl Clocks {
             )));
         }
         let timers = store::lock_order_timers(tx, granted.order_id).await?;
-        let Some(timer) = timers.iter().find(|t| t.clock == DeadlineClock::Handling) else {
+        let Some(timer) = current_handling_clock(&timers) else {
             // The router grants extensions on signed orders only: the sign that starts the
             // clock is still on its way (or went back for a retry). Wait for it.
             return Err(HandlerError::transient(format!(
@@ -585,7 +747,7 @@ impl Clocks {
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, opened.order_id).await?;
         let sign = current_sign_clock(&timers);
-        let party = opened.case_id.to_string();
+        let party = rectification_party(opened.case_id, None);
         self.start_clock(
             tx,
             event,
@@ -604,8 +766,9 @@ impl Clocks {
     }
 
     /// Apply `what` to the order's `clock` of `party` (a co-unit's report, a rectification
-    /// report, a case closing). `must_exist`: the clock's start is on its way when missing
-    /// (retry), rather than there being nothing to do.
+    /// report, a case closing; for `rectification` the party is the case, and the clock of
+    /// its current rung is the one settled). `must_exist`: the clock's start is on its way
+    /// when missing (retry), rather than there being nothing to do.
     async fn settle_party_clock(
         &self,
         tx: &mut PgConnection,
@@ -615,7 +778,11 @@ impl Clocks {
         must_exist: bool,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, order_id).await?;
-        let Some(timer) = timers.iter().find(|t| t.clock == clock && t.party == party) else {
+        let timer = match case_of_party(clock, party) {
+            Some(case_id) => case_clock(&timers, case_id),
+            None => timers.iter().find(|t| t.clock == clock && t.party == party),
+        };
+        let Some(timer) = timer else {
             if !must_exist {
                 return Ok(());
             }
@@ -719,6 +886,10 @@ impl EventHandler for Clocks {
                 let submitted = env.decode::<OrderResultSubmitted>()?.data;
                 self.result_submitted(tx, event, submitted).await
             }
+            OrderSentBack::TYPE => {
+                let sent_back = env.decode::<OrderSentBack>()?.data;
+                self.sent_back(tx, event, sent_back).await
+            }
             OrderClosed::TYPE => {
                 let closed = env.decode::<OrderClosed>()?.data;
                 self.closed(tx, closed).await
@@ -736,6 +907,10 @@ impl EventHandler for Clocks {
             SupervisionCaseOpened::TYPE => {
                 let opened = env.decode::<SupervisionCaseOpened>()?.data;
                 self.case_opened(tx, event, opened).await
+            }
+            SupervisionCaseEscalated::TYPE => {
+                let escalated = env.decode::<SupervisionCaseEscalated>()?.data;
+                self.case_escalated(tx, event, escalated).await
             }
             SupervisionRectificationReported::TYPE => {
                 let r = env.decode::<SupervisionRectificationReported>()?.data;
@@ -778,6 +953,33 @@ fn current_sign_clock(timers: &[Timer]) -> Option<&Timer> {
         .filter(|t| t.state != TimerState::Cancelled)
         .max_by_key(|t| t.started_at)
         .or_else(|| signs().max_by_key(|t| t.started_at))
+}
+
+/// The latest started of the order's `clock` timers that `belongs` accepts: a clock that
+/// started again (a redo after a send-back, a case's next rung) replaces the one before.
+/// On equal starts the later in key order wins ([`store::lock_order_timers`] orders by
+/// clock and party), which is the restarted one: its party extends the first's.
+fn latest_clock(
+    timers: &[Timer],
+    clock: DeadlineClock,
+    belongs: impl Fn(&Timer) -> bool,
+) -> Option<&Timer> {
+    timers
+        .iter()
+        .filter(|t| t.clock == clock && belongs(t))
+        .max_by_key(|t| t.started_at)
+}
+
+/// The order's handling clock in force: the redo's after a send-back, else the first.
+fn current_handling_clock(timers: &[Timer]) -> Option<&Timer> {
+    latest_clock(timers, DeadlineClock::Handling, |_| true)
+}
+
+/// The rectification clock in force of a supervision case: its current rung's.
+fn case_clock(timers: &[Timer], case_id: Uuid) -> Option<&Timer> {
+    latest_clock(timers, DeadlineClock::Rectification, |t| {
+        t.case_id() == Some(case_id)
+    })
 }
 
 /// The sign clock a sign by `unit_id` settles: that unit's latest, else the one in force.

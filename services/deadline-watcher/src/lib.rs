@@ -5,12 +5,15 @@
 //! `order.dispatched` (start the sign clock, due at the end of the next working day, and
 //! announce `deadline.scheduled`), `order.signed` (sign clock met; the handling clock starts,
 //! its limit from the time-limit policy for the order's kind and urgency, A15),
-//! `order.result_submitted` (handling clock met), `order.extension_granted` (A14: the
+//! `order.result_submitted` (handling clock met), `order.sent_back` (A16.2: a new handling
+//! clock for the redo), `order.extension_granted` (A14: the
 //! handling deadline moves, `deadline.rescheduled`), `order.suspended` / `order.resumed`
 //! (clocks that stop while suspended pause and restart with the time left),
 //! `order.co_handling_*` (a co-unit's report clock, A14), `supervision.*` (a case's
-//! rectification clock, A17) and `order.closed` (cancelled). The [`reminders::ReminderScan`] task sends
-//! `deadline.reminder` at the configured points before a due instant (A17); the
+//! rectification clock, A17, started again at each escalation) and `order.closed`
+//! (cancelled). The [`reminders::ReminderScan`] task sends
+//! `deadline.reminder` at the configured points before a due instant (A17), reading only
+//! the timers whose stored next reminder instant has passed; the
 //! [`overdue::OverdueScan`] task claims running timers past due every `scan_interval_secs`,
 //! marks them overdue and announces `deadline.overdue`, which supervision turns into a
 //! case. Everything they announce goes through the outbox, in the same transaction as the
@@ -78,6 +81,16 @@ pub async fn start(
     ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
+    // The points the `next_reminder_at` trigger counts with are this configuration's.
+    let recomputed = store::sync_reminder_schedule(&ctx.db, &reminder_points)
+        .await
+        .context("store the reminder points")?;
+    if recomputed > 0 {
+        tracing::info!(
+            timers = recomputed,
+            "reminder points changed; next reminder instants recomputed"
+        );
+    }
     let mut running = Running::for_context(&ctx, ops);
 
     let outbox = ctx.outbox();
@@ -92,6 +105,7 @@ pub async fn start(
                 event::ORDER_REDISPATCHED,
                 event::ORDER_SIGNED,
                 event::ORDER_RESULT_SUBMITTED,
+                event::ORDER_SENT_BACK,
                 event::ORDER_CLOSED,
                 event::ORDER_EXTENSION_GRANTED,
                 event::ORDER_SUSPENDED,
@@ -99,6 +113,7 @@ pub async fn start(
                 event::ORDER_CO_HANDLING_ASSIGNED,
                 event::ORDER_CO_HANDLING_REPORTED,
                 event::SUPERVISION_CASE_OPENED,
+                event::SUPERVISION_CASE_ESCALATED,
                 event::SUPERVISION_RECTIFICATION_REPORTED,
                 event::SUPERVISION_CASE_CLOSED,
             ],

@@ -3,12 +3,19 @@
 //! Every `scan_interval_secs` the scan looks for running timers that have passed one of the
 //! configured reminder points (`reminder_fractions`, by default half and four fifths of the
 //! time allowed) but are not due yet, and sends one `deadline.reminder` per timer and point
-//! through the outbox. In one transaction per batch it claims the timers `FOR UPDATE SKIP
-//! LOCKED` (a handler settling a timer holds its row, so a timer being met or cancelled is
-//! not reminded), records each reminder in `deadline_watcher.reminders_sent` and appends the
-//! event only when that insert took: the table's key (order, clock, point) makes each
-//! reminder fire exactly once even when two scans (two replicas) pick the same timer from
-//! snapshots taken before the other committed.
+//! through the outbox. Each running timer stores the instant of its next reminder point not
+//! sent yet (`next_reminder_at`, set by a trigger whenever the timer is written, so a clock
+//! started, moved, paused or ended keeps it right); the scan reads the partial index on it,
+//! so a pass costs the reminders that are due rather than a walk over every running timer.
+//!
+//! In one transaction per batch it claims the timers `FOR UPDATE SKIP LOCKED` (a handler
+//! settling a timer holds its row, so a timer being met or cancelled is not reminded),
+//! records each reminder in `deadline_watcher.reminders_sent`, appends the event only when
+//! that insert took, and moves each claimed timer's `next_reminder_at` to its next point
+//! not sent (or NULL). The table's key (order, clock, point) makes each reminder fire
+//! exactly once even when two scans (two replicas) pick the same timer from snapshots taken
+//! before the other committed; the moved `next_reminder_at` keeps the other scan's claim
+//! from returning the timer once the first has committed.
 //!
 //! A timer whose points all passed while the service was down gets each reminder once, in
 //! order, as long as it is not due yet; past the due instant the overdue scan takes over.
@@ -39,7 +46,7 @@ pub struct ReminderScan {
 /// What one reminder batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchOutcome {
-    /// (timer, point) pairs the claim returned.
+    /// Timers the claim returned.
     pub claimed: usize,
     /// Reminders recorded and queued.
     pub sent: usize,
@@ -66,14 +73,17 @@ impl ReminderScan {
             store::claim_pending_reminders(&mut tx, now, &self.points, self.batch_size).await?;
         let mut sent = Vec::new();
         let mut raced = 0;
-        for pending in &claimed {
-            let timer = &pending.timer;
+        let mut pending = Vec::new();
+        for claim in &claimed {
+            pending.extend(claim.points.iter().map(|&point| (&claim.timer, point)));
+        }
+        for (timer, point) in pending {
             if timer.state != TimerState::Running
-                || !reminder_due(pending.point, timer.started_at, timer.due_at, now)
+                || !reminder_due(point, timer.started_at, timer.due_at, now)
             {
                 continue;
             }
-            if !store::record_reminder(&mut tx, timer, pending.point, now).await? {
+            if !store::record_reminder(&mut tx, timer, point, now).await? {
                 // Another scan sent it first (its snapshot and ours overlapped).
                 raced += 1;
                 continue;
@@ -94,12 +104,13 @@ impl ReminderScan {
                     },
                 )
                 .await?;
-            sent.push(pending);
+            sent.push((timer, point));
         }
+        let timers: Vec<&store::Timer> = claimed.iter().map(|c| &c.timer).collect();
+        store::refresh_next_reminders(&mut tx, &timers).await?;
         tx.commit().await?;
-        for pending in &sent {
-            let timer = &pending.timer;
-            tracing::info!(order_id = %timer.order_id, clock = clock_code(timer.clock), unit_id = %timer.unit_id, due_at = %timer.due_at, permille = pending.point.permille(), "deadline reminder sent (A17)");
+        for (timer, point) in &sent {
+            tracing::info!(order_id = %timer.order_id, clock = clock_code(timer.clock), unit_id = %timer.unit_id, due_at = %timer.due_at, permille = point.permille(), "deadline reminder sent (A17)");
             metrics::counter!("hotline_deadline_reminders_total", "clock" => clock_code(timer.clock))
                 .increment(1);
         }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::domain::deadline::Limit;
 use crate::domain::policy::Policy;
 use crate::domain::reminder::ReminderPoint;
-use crate::domain::timer::{TimerState, TimerView, clock_code, clock_from_code};
+use crate::domain::timer::{TimerState, TimerView, case_of_party, clock_code, clock_from_code};
 
 /// A timer about to start.
 #[derive(Debug, Clone)]
@@ -21,8 +21,11 @@ pub struct NewTimer<'a> {
     pub order_id: Uuid,
     pub clock: DeadlineClock,
     pub unit_id: &'a str,
-    /// '' for the sign and handling clocks; the co-unit for `co_handling`; the supervision
-    /// case for `rectification`.
+    /// '' for the first sign and handling clocks; the dispatch id for a redispatch's sign
+    /// clock, the result sent back for a redo's handling clock; the co-unit for
+    /// `co_handling`; the supervision case for `rectification` (`<case>/<level>` after an
+    /// escalation). See [`crate::domain::timer::redo_party`] and
+    /// [`crate::domain::timer::rectification_party`].
     pub party: &'a str,
     pub started_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -64,9 +67,7 @@ pub struct Timer {
 impl Timer {
     /// The supervision case of a `rectification` clock (its party), for the events.
     pub fn case_id(&self) -> Option<Uuid> {
-        (self.clock == DeadlineClock::Rectification)
-            .then(|| self.party.parse().ok())
-            .flatten()
+        case_of_party(self.clock, &self.party)
     }
 
     /// What the rules in [`crate::domain::timer`] need to know.
@@ -250,19 +251,29 @@ pub async fn claim_past_due(
     into_timers(rows)
 }
 
+/// The keys of `timers` as the three arrays [`EACH_TIMER`] binds as `$1`, `$2`, `$3`.
+fn timer_keys<'a>(timers: &[&'a Timer]) -> (Vec<Uuid>, Vec<&'a str>, Vec<&'a str>) {
+    let order_ids = timers.iter().map(|t| t.order_id).collect();
+    let clocks = timers.iter().map(|t| clock_code(t.clock)).collect();
+    let parties = timers.iter().map(|t| t.party.as_str()).collect();
+    (order_ids, clocks, parties)
+}
+
+/// The tail of an `UPDATE deadline_watcher.timers AS t SET …` that touches each timer of
+/// [`timer_keys`] (one statement for a whole batch).
+const EACH_TIMER: &str = "FROM unnest($1::uuid[], $2::text[], $3::text[]) \
+     AS c(order_id, clock, party) \
+     WHERE t.order_id = c.order_id AND t.clock = c.clock AND t.party = c.party";
+
 /// Mark the given timers overdue in one statement.
 pub async fn mark_overdue(tx: &mut PgConnection, timers: &[&Timer]) -> Result<(), sqlx::Error> {
     if timers.is_empty() {
         return Ok(());
     }
-    let order_ids: Vec<Uuid> = timers.iter().map(|t| t.order_id).collect();
-    let clocks: Vec<&str> = timers.iter().map(|t| clock_code(t.clock)).collect();
-    let parties: Vec<&str> = timers.iter().map(|t| t.party.as_str()).collect();
-    sqlx::query(
-        "UPDATE deadline_watcher.timers AS t SET state = $4, updated_at = now() \
-         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(order_id, clock, party) \
-         WHERE t.order_id = c.order_id AND t.clock = c.clock AND t.party = c.party",
-    )
+    let (order_ids, clocks, parties) = timer_keys(timers);
+    sqlx::query(&format!(
+        "UPDATE deadline_watcher.timers AS t SET state = $4, updated_at = now() {EACH_TIMER}"
+    ))
     .bind(&order_ids)
     .bind(&clocks)
     .bind(&parties)
@@ -397,6 +408,12 @@ pub enum ChangeKind {
     Extended,
     /// An extension granted for a clock that had already ended (kept for the record).
     ExtensionRefused,
+    /// A16.2: the result was sent back; the unit's handling clock for the redo started
+    /// (recorded on the new clock; the previous due instant is the first clock's).
+    SentBack,
+    /// A17: the supervision case moved up a rung; its rectification clock started again
+    /// (recorded on the new clock; the previous due instant is the last rung's).
+    Escalated,
 }
 
 impl ChangeKind {
@@ -406,6 +423,8 @@ impl ChangeKind {
             Self::Resumed => "resumed",
             Self::Extended => "extended",
             Self::ExtensionRefused => "extension_refused",
+            Self::SentBack => "sent_back",
+            Self::Escalated => "escalated",
         }
     }
 }
@@ -454,45 +473,44 @@ pub async fn record_change(
     Ok(inserted.rows_affected() == 1)
 }
 
-/// A running timer with a reminder point reached and not yet recorded as sent.
+/// A running timer claimed by the reminder scan, with the reminder points that were due
+/// and not recorded as sent when it was claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingReminder {
+pub struct ClaimedTimer {
     pub timer: Timer,
-    pub point: ReminderPoint,
+    pub points: Vec<ReminderPoint>,
 }
 
-/// Claim up to `limit` (timer, point) pairs whose reminder point has passed by `now` on a
-/// running timer not yet due, with no reminder recorded for that point; the timers are
-/// locked (`FOR UPDATE SKIP LOCKED`: a handler settling the timer, or another scan, holds
-/// it and wins). Skipping locked rows only spreads the work: what makes a reminder fire
-/// once is [`record_reminder`].
+/// Claim up to `limit` running timers not yet due whose next reminder instant
+/// (`next_reminder_at`, kept by a trigger) has passed by `now`, earliest first, each with
+/// the points of `points` reached by `now` and not recorded as sent. The read follows the
+/// partial index `timers_running_by_next_reminder`, so a pass costs what is due, not the
+/// size of the table. The timers are locked (`FOR UPDATE SKIP LOCKED`: a handler settling
+/// the timer, or another scan, holds it and wins); what makes a reminder fire once is
+/// [`record_reminder`]. The caller must [`refresh_next_reminders`] of every claimed timer in
+/// the same transaction.
 pub async fn claim_pending_reminders(
     tx: &mut PgConnection,
     now: DateTime<Utc>,
     points: &[ReminderPoint],
     limit: i64,
-) -> Result<Vec<PendingReminder>, sqlx::Error> {
-    if points.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> Result<Vec<ClaimedTimer>, sqlx::Error> {
     let permille: Vec<i32> = points.iter().map(|p| i32::from(p.permille())).collect();
-    let columns = TIMER_COLUMNS
-        .split(", ")
-        .map(|c| format!("t.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let rows: Vec<ReminderRow> = sqlx::query_as(&format!(
-        "SELECT {columns}, p.permille \
-         FROM deadline_watcher.timers AS t \
-         CROSS JOIN unnest($2::int[]) AS p(permille) \
-         WHERE t.state = 'running' AND t.due_at >= $1 AND t.due_at > t.started_at \
-           AND t.started_at + (t.due_at - t.started_at) * p.permille / 1000 <= $1 \
-           AND NOT EXISTS (SELECT 1 FROM deadline_watcher.reminders_sent AS r \
-                           WHERE r.order_id = t.order_id AND r.clock = t.clock \
-                             AND r.party = t.party \
-                             AND r.fraction_permille = p.permille) \
-         ORDER BY t.due_at, p.permille LIMIT $3 \
-         FOR UPDATE OF t SKIP LOCKED"
+        "WITH claimed AS ( \
+             SELECT {TIMER_COLUMNS}, next_reminder_at FROM deadline_watcher.timers \
+             WHERE state = 'running' AND next_reminder_at <= $1 AND due_at >= $1 \
+             ORDER BY next_reminder_at LIMIT $3 \
+             FOR UPDATE SKIP LOCKED) \
+         SELECT c.*, ARRAY( \
+             SELECT p.permille FROM unnest($2::int[]) AS p(permille) \
+             WHERE c.due_at > c.started_at \
+               AND c.started_at + (c.due_at - c.started_at) * p.permille / 1000 <= $1 \
+               AND NOT EXISTS (SELECT 1 FROM deadline_watcher.reminders_sent AS r \
+                               WHERE r.order_id = c.order_id AND r.clock = c.clock \
+                                 AND r.party = c.party AND r.fraction_permille = p.permille) \
+             ORDER BY p.permille) AS due_points \
+         FROM claimed AS c ORDER BY c.next_reminder_at"
     ))
     .bind(now)
     .bind(&permille)
@@ -501,20 +519,27 @@ pub async fn claim_pending_reminders(
     .await?;
     rows.into_iter()
         .map(|row| {
-            let point = u16::try_from(row.permille)
-                .ok()
-                .and_then(ReminderPoint::from_permille)
-                .ok_or_else(|| {
-                    sqlx::Error::Decode(Box::new(UnknownCode {
-                        table: "reminders_sent",
-                        key: row.timer.order_id.to_string(),
-                        column: "fraction_permille",
-                        value: row.permille.to_string(),
-                    }))
-                })?;
-            Ok(PendingReminder {
+            let order_id = row.timer.order_id;
+            let points = row
+                .due_points
+                .into_iter()
+                .map(|permille| {
+                    u16::try_from(permille)
+                        .ok()
+                        .and_then(ReminderPoint::from_permille)
+                        .ok_or_else(|| {
+                            sqlx::Error::Decode(Box::new(UnknownCode {
+                                table: "reminders_sent",
+                                key: order_id.to_string(),
+                                column: "fraction_permille",
+                                value: permille.to_string(),
+                            }))
+                        })
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(ClaimedTimer {
                 timer: Timer::try_from(row.timer)?,
-                point,
+                points,
             })
         })
         .collect()
@@ -524,7 +549,68 @@ pub async fn claim_pending_reminders(
 struct ReminderRow {
     #[sqlx(flatten)]
     timer: TimerRow,
-    permille: i32,
+    due_points: Vec<i32>,
+}
+
+/// Recompute `next_reminder_at` of the given timers from the reminders recorded so far
+/// (the earliest point not sent yet, or NULL), in one statement.
+pub async fn refresh_next_reminders(
+    tx: &mut PgConnection,
+    timers: &[&Timer],
+) -> Result<(), sqlx::Error> {
+    if timers.is_empty() {
+        return Ok(());
+    }
+    let (order_ids, clocks, parties) = timer_keys(timers);
+    sqlx::query(&format!(
+        "UPDATE deadline_watcher.timers AS t SET next_reminder_at = \
+             deadline_watcher.next_reminder_instant(t.order_id, t.clock, t.party, \
+                                                    t.started_at, t.due_at) \
+         {EACH_TIMER} AND t.state = 'running'"
+    ))
+    .bind(&order_ids)
+    .bind(&clocks)
+    .bind(&parties)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Make `deadline_watcher.reminder_schedule` hold `points` (the service's configuration),
+/// the points the `next_reminder_at` trigger counts with. When they differ from the stored
+/// ones, every running timer's next reminder instant is recomputed in the same transaction.
+/// Returns how many timers were recomputed (0 when the points were already in force).
+pub async fn sync_reminder_schedule(
+    pool: &sqlx::PgPool,
+    points: &[ReminderPoint],
+) -> Result<u64, sqlx::Error> {
+    let permille: Vec<i32> = points.iter().map(|p| i32::from(p.permille())).collect();
+    let mut tx = pool.begin().await?;
+    let stored: Vec<i32> = sqlx::query_scalar(
+        "SELECT points FROM deadline_watcher.reminder_schedule WHERE singleton FOR UPDATE",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if stored == permille {
+        return Ok(0);
+    }
+    sqlx::query(
+        "UPDATE deadline_watcher.reminder_schedule SET points = $1, updated_at = now() \
+         WHERE singleton",
+    )
+    .bind(&permille)
+    .execute(&mut *tx)
+    .await?;
+    let recomputed = sqlx::query(
+        "UPDATE deadline_watcher.timers SET next_reminder_at = \
+             deadline_watcher.next_reminder_instant(order_id, clock, party, started_at, due_at) \
+         WHERE state = 'running'",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(recomputed)
 }
 
 /// Record that the reminder at `point` was sent for a timer. Returns false when it was

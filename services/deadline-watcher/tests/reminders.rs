@@ -1,17 +1,23 @@
 //! Reminders before a due instant (A17) against a real nats-server and Postgres: each
 //! configured point (half and four fifths of the time allowed) fires once per running
-//! timer, never for a timer that is settled, and never twice even with scans racing.
+//! timer, never for a timer that is settled, and never twice even with scans racing. The
+//! scan reads each timer's stored next reminder instant, which follows the clock as it
+//! starts, moves and ends, and the configured points.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
 use chrono::{SubsecRound, TimeDelta, Utc};
-use hotline_contract::events::{DeadlineClock, DeadlineOverdue, DeadlineReminder};
+use hotline_contract::events::{
+    DeadlineClock, DeadlineOverdue, DeadlineReminder, LimitUnit, TimeLimit,
+};
 use hotline_contract::subjects::event;
+use hotline_contract::vocabulary::{RequestKind, Urgency};
+use hotline_deadline_watcher::config::WatcherSection;
 use hotline_service_test::PATIENCE;
 use hotline_test_support::wait_for;
-use support::{UNIT, Watcher};
+use support::{Replica, UNIT, Watcher, at, wait_until};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -133,6 +139,116 @@ async fn concurrent_scans_never_send_a_reminder_twice_nor_remind_settled_timers(
     )
     .await;
     assert_eq!((again.0.unwrap(), again.1.unwrap()), (0, 0));
+
+    watcher.stop().await;
+}
+
+#[tokio::test]
+async fn a_timers_next_reminder_follows_its_clock_as_it_starts_moves_and_ends() {
+    let watcher = Watcher::start(3600).await;
+    let order_id = Uuid::now_v7();
+    let next = || watcher.next_reminder_at(order_id, "handling", "");
+    // An urgent matter signed at 02:00: 24 hours to handle, half-way at 14:00.
+    let signed_at = at("2026-11-16T02:00:00Z");
+    watcher
+        .dispatch_as(
+            order_id,
+            at("2026-11-16T01:00:00Z"),
+            RequestKind::Help,
+            Urgency::Urgent,
+        )
+        .await;
+    watcher.sign(order_id, signed_at).await;
+    watcher
+        .wait_for_clock_state(order_id, "handling", "running")
+        .await;
+    assert_eq!(next().await, Some(signed_at + TimeDelta::hours(12)));
+
+    // 24 hours more (A14): 48 hours allowed, half-way a day after the sign.
+    watcher
+        .grant_extension(
+            order_id,
+            Uuid::now_v7(),
+            TimeLimit {
+                unit: LimitUnit::Hours,
+                value: 24,
+            },
+            at("2026-11-16T06:00:00Z"),
+        )
+        .await;
+    wait_until("the next reminder moved with the due instant", || async {
+        next().await == Some(signed_at + TimeDelta::hours(24))
+    })
+    .await;
+
+    // The half-way reminder sent: next comes four fifths of 48 hours, at 38:24.
+    let scan = watcher.reminder_scan(500);
+    let batch = scan
+        .scan_batch(signed_at + TimeDelta::hours(25))
+        .await
+        .unwrap();
+    assert_eq!((batch.claimed, batch.sent), (1, 1));
+    assert_eq!(watcher.reminders_sent(order_id).await, [500]);
+    assert_eq!(
+        next().await,
+        Some(signed_at + TimeDelta::hours(38) + TimeDelta::minutes(24))
+    );
+    // Before that instant the timer is not even read.
+    let early = scan
+        .scan_batch(signed_at + TimeDelta::hours(38))
+        .await
+        .unwrap();
+    assert_eq!((early.claimed, early.sent), (0, 0));
+
+    // The result meets the clock: no reminder is left to look for.
+    watcher
+        .submit_result(order_id, at("2026-11-17T08:00:00Z"))
+        .await;
+    watcher
+        .wait_for_clock_state(order_id, "handling", "met")
+        .await;
+    assert_eq!(next().await, None);
+
+    watcher.stop().await;
+}
+
+#[tokio::test]
+async fn new_reminder_points_apply_to_running_timers_when_the_service_starts_with_them() {
+    let watcher = Watcher::start(3600).await;
+    let started_at = at("2026-11-16T00:00:00Z");
+    let due_at = at("2026-11-16T10:00:00Z");
+    let (running, met) = (Uuid::now_v7(), Uuid::now_v7());
+    watcher
+        .insert_handling_timer(running, started_at, due_at, "running")
+        .await;
+    watcher
+        .insert_handling_timer(met, started_at, due_at, "met")
+        .await;
+    // The default points: half-way at 05:00.
+    assert_eq!(
+        watcher.next_reminder_at(running, "handling", "").await,
+        Some(at("2026-11-16T05:00:00Z"))
+    );
+    assert_eq!(watcher.next_reminder_at(met, "handling", "").await, None);
+
+    // Started with a single reminder at a quarter of the time: 02:30.
+    let quarter = WatcherSection {
+        reminder_fractions: vec![0.25],
+        scan_interval_secs: 3600,
+        ..WatcherSection::default()
+    };
+    Replica::start(&watcher.env, quarter).await.stop().await;
+    assert_eq!(
+        watcher.next_reminder_at(running, "handling", "").await,
+        Some(at("2026-11-16T02:30:00Z"))
+    );
+    assert_eq!(watcher.next_reminder_at(met, "handling", "").await, None);
+    let points: Vec<i32> =
+        sqlx::query_scalar("SELECT points FROM deadline_watcher.reminder_schedule")
+            .fetch_one(&watcher.pool)
+            .await
+            .unwrap();
+    assert_eq!(points, [250]);
 
     watcher.stop().await;
 }

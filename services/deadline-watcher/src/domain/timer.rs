@@ -18,8 +18,8 @@
 //! ```
 //!
 //! The co-handling clock (A14, one per co-unit) and the rectification clock (A17, one per
-//! supervision case) end the same way when their party reports (`Reported`): met in time,
-//! overdue late. Closing the order cancels the order's own clocks and the co-handling ones;
+//! supervision case and rung) end the same way when their party reports (`Reported`): met
+//! in time, overdue late. Closing the order cancels the order's own clocks and the co-handling ones;
 //! a rectification clock belongs to its supervision case and is cancelled when the case
 //! closes, not when the order does.
 //!
@@ -31,9 +31,17 @@
 //! the overdue scan leaves the timer overdue (the unit did miss A15; supervision decides);
 //! an extension granted after the clock ran out is recorded but does not reopen it.
 //! The instant `due_at` itself still counts as in time, on every path.
+//!
+//! Some clocks start again: a new clock (another row, told apart by its party) replaces
+//! the one before it, which stays on record as it ended. A send-back (A16.2) starts the
+//! unit's handling clock for the redo after the first one was met (or ran out); an
+//! escalation (A17) starts the case's rectification clock at its new rung, and a clock of
+//! the rung below that was still running is `Superseded` (cancelled). See [`redo_party`]
+//! and [`rectification_party`].
 
 use chrono::{DateTime, Utc};
-use hotline_contract::events::DeadlineClock;
+use hotline_contract::events::{DeadlineClock, SupervisionLevel};
+use uuid::Uuid;
 
 /// Where a timer is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,6 +122,9 @@ pub enum TimerEvent {
     Suspended { at: DateTime<Utc> },
     /// The order's handling resumed.
     Resumed,
+    /// A new clock of the same kind and party replaced this one (a supervision case
+    /// escalated while the last rung's clock still ran).
+    Superseded,
 }
 
 /// A timer as the rules see it.
@@ -167,12 +178,14 @@ fn next_from_running(timer: TimerView, event: TimerEvent) -> Option<TimerState> 
         TimerEvent::Suspended { at } if at > timer.due_at => Some(TimerState::Overdue),
         TimerEvent::Suspended { .. } => Some(TimerState::Paused),
         TimerEvent::Resumed => None,
+        TimerEvent::Superseded => Some(TimerState::Cancelled),
     }
 }
 
 fn next_from_paused(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
     match event {
         TimerEvent::Resumed => Some(TimerState::Running),
+        TimerEvent::Superseded => Some(TimerState::Cancelled),
         // The clock is stopped: a result while suspended is in time.
         TimerEvent::ResultSubmitted { .. } if timer.clock == DeadlineClock::Handling => {
             Some(TimerState::Met)
@@ -186,6 +199,34 @@ fn next_from_paused(timer: TimerView, event: TimerEvent) -> Option<TimerState> {
         | TimerEvent::Checked { .. }
         | TimerEvent::Suspended { .. } => None,
     }
+}
+
+/// The party of the handling clock for the redo after the result `result_id` was sent back
+/// (A16.2): one redo clock per result sent back, so a send-back published twice starts one.
+/// The first handling clock of an order has party ''.
+pub fn redo_party(result_id: Uuid) -> String {
+    result_id.to_string()
+}
+
+/// The party of a supervision case's rectification clock: the case id for the clock
+/// started when the case opened, `<case id>/<level>` for the one started when it was
+/// escalated to `level` (A17), so each rung has one clock and an escalation published twice
+/// starts one.
+pub fn rectification_party(case_id: Uuid, escalated_to: Option<SupervisionLevel>) -> String {
+    match escalated_to {
+        None => case_id.to_string(),
+        Some(level) => format!("{case_id}/{}", level.code()),
+    }
+}
+
+/// The supervision case a `rectification` clock's party names (see
+/// [`rectification_party`]); `None` for the other clocks.
+pub fn case_of_party(clock: DeadlineClock, party: &str) -> Option<Uuid> {
+    if clock != DeadlineClock::Rectification {
+        return None;
+    }
+    let case = party.split_once('/').map_or(party, |(case, _)| case);
+    case.parse().ok()
 }
 
 /// The clocks a party ends by reporting (a co-unit's part, a supervised unit's rectification).
@@ -482,6 +523,47 @@ mod tests {
             next_state(handling_timer(TimerState::Running), TimerEvent::CaseClosed),
             None
         );
+    }
+
+    #[test]
+    fn a_new_clock_supersedes_a_running_or_paused_one_but_not_one_that_ended() {
+        let rectification = |state| clock(DeadlineClock::Rectification, state);
+        for state in [TimerState::Running, TimerState::Paused] {
+            assert_eq!(
+                next_state(rectification(state), TimerEvent::Superseded),
+                Some(TimerState::Cancelled)
+            );
+        }
+        for state in [TimerState::Met, TimerState::Cancelled, TimerState::Overdue] {
+            assert_eq!(
+                next_state(rectification(state), TimerEvent::Superseded),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn each_rung_of_a_case_has_its_own_rectification_party_naming_the_case() {
+        let case = Uuid::now_v7();
+        let opened = rectification_party(case, None);
+        let escalated = rectification_party(case, Some(SupervisionLevel::Coordination));
+        assert_eq!(opened, case.to_string());
+        assert_eq!(escalated, format!("{case}/coordination"));
+        for party in [&opened, &escalated] {
+            assert_eq!(
+                case_of_party(DeadlineClock::Rectification, party),
+                Some(case)
+            );
+        }
+        assert_ne!(
+            escalated,
+            rectification_party(case, Some(SupervisionLevel::Interview))
+        );
+        // Only a rectification clock's party names a case.
+        assert_eq!(case_of_party(DeadlineClock::CoHandling, &opened), None);
+        assert_eq!(case_of_party(DeadlineClock::Rectification, "unit-7"), None);
+        let result = Uuid::now_v7();
+        assert_eq!(redo_party(result), result.to_string());
     }
 
     #[test]

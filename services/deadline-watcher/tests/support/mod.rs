@@ -13,6 +13,7 @@ use hotline_contract::events::{
 use hotline_contract::rpc::{CalendarQuery, CalendarYear, RpcError, verbs};
 use hotline_contract::subjects::event;
 use hotline_contract::vocabulary::{RequestKind, Urgency};
+use hotline_contract::{Envelope, Event};
 use hotline_deadline_watcher::config::WatcherSection;
 use hotline_deadline_watcher::domain::reminder::reminder_points;
 use hotline_deadline_watcher::overdue::OverdueScan;
@@ -224,13 +225,24 @@ impl Watcher {
     }
 
     pub async fn submit_result(&self, order_id: Uuid, submitted_at: DateTime<Utc>) {
+        self.submit_result_as(order_id, Uuid::now_v7(), submitted_at)
+            .await;
+    }
+
+    /// [`UNIT`] submits the result `result_id`.
+    pub async fn submit_result_as(
+        &self,
+        order_id: Uuid,
+        result_id: Uuid,
+        submitted_at: DateTime<Utc>,
+    ) {
         self.env
             .publish(
                 "router",
                 OrderResultSubmitted {
                     order_id,
                     unit_id: UNIT.to_owned(),
-                    result_id: Uuid::now_v7(),
+                    result_id,
                     submitted_by: "staff-17".to_owned(),
                     submitted_at,
                     checklist: ResultChecklist {
@@ -294,6 +306,89 @@ impl Watcher {
                 },
             )
             .await;
+    }
+
+    /// Publish `data` in an envelope with the id `envelope_id` (one published before) under a
+    /// new `Nats-Msg-Id`, as a relay replaying its outbox would: JetStream takes it, and only
+    /// the consumer's inbox can tell it was seen.
+    pub async fn publish_again<E: Event>(&self, producer: &str, data: E, envelope_id: Uuid) {
+        let subject = self.env.ns.subject(&data.subject());
+        let mut envelope = Envelope::new(producer, data.aggregate_id(), data);
+        envelope.id = envelope_id;
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            hotline_contract::headers::NATS_MSG_ID,
+            Uuid::now_v7().to_string().as_str(),
+        );
+        self.env
+            .jetstream
+            .publish_with_headers(subject, headers, envelope.to_bytes().unwrap().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    /// Wait until the clocks consumer has taken `count` distinct events into its inbox.
+    pub async fn wait_for_inbox(&self, count: i64) {
+        wait_until(&format!("{count} events applied"), || async {
+            self.env.inbox_count(&self.pool, SCHEMA, CLOCKS).await == count
+        })
+        .await;
+    }
+
+    /// (party, state, due) of every `clock` timer of the order, by start.
+    pub async fn clocks_of(
+        &self,
+        order_id: Uuid,
+        clock: &str,
+    ) -> Vec<(String, String, DateTime<Utc>)> {
+        sqlx::query_as(
+            "SELECT party, state, due_at FROM deadline_watcher.timers \
+             WHERE order_id = $1 AND clock = $2 ORDER BY started_at, party",
+        )
+        .bind(order_id)
+        .bind(clock)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The history of the order's `clock` timers: (party, change, previous due, due), oldest
+    /// first.
+    pub async fn changes_of(
+        &self,
+        order_id: Uuid,
+        clock: &str,
+    ) -> Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> {
+        sqlx::query_as(
+            "SELECT party, change, previous_due_at, due_at FROM deadline_watcher.timer_changes \
+             WHERE order_id = $1 AND clock = $2 ORDER BY change_id",
+        )
+        .bind(order_id)
+        .bind(clock)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The stored next reminder instant of the order's `clock` timer of `party`.
+    pub async fn next_reminder_at(
+        &self,
+        order_id: Uuid,
+        clock: &str,
+        party: &str,
+    ) -> Option<DateTime<Utc>> {
+        sqlx::query_scalar(
+            "SELECT next_reminder_at FROM deadline_watcher.timers \
+             WHERE order_id = $1 AND clock = $2 AND party = $3",
+        )
+        .bind(order_id)
+        .bind(clock)
+        .bind(party)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     /// The order's `clock` due instant as stored.
