@@ -10,6 +10,7 @@ use axum::{Json, Router, middleware};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
+use crate::category;
 use crate::config::GatewaySection;
 use crate::knowledge;
 use crate::problem::Problem;
@@ -123,6 +124,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         // Supervision's desks (issue 7): send-back on two people's word, cases.
         .merge(review_desk::routes())
         .merge(knowledge_routes(config))
+        // A12: category suggestion for the dispatcher.
+        .merge(category::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -209,6 +212,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(unit_desk::UnitDeskDoc::openapi());
     doc.merge(review_desk::ReviewDeskDoc::openapi());
+    doc.merge(category::CategoryDoc::openapi());
     Json(doc)
 }
 
