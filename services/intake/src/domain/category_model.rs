@@ -42,10 +42,13 @@
 //!
 //! Naive Bayes posteriors are famously overconfident (every feature is counted as
 //! independent evidence, so a 40-feature text has a posterior of 0.999 or more). The reply's
-//! confidence is `softmax(score / T)` with the temperature `T` ([`Params::temperature`])
-//! fitted to minimise the log loss of the cross-validated article folds, not on the queries
-//! it is then evaluated on; the reliability table in `docs/category-suggestion.md` shows
-//! how well it matches the hit rate.
+//! confidence is `softmax(score / (T·m^γ))` with `m` the number of the text's known
+//! features, γ = 1 ([`Params::length_exponent`]) and T = 0.2 ([`Params::temperature`]).
+//! Dividing by `m` makes the score a per-feature log-likelihood ratio, so one temperature
+//! fits both the long seed articles and short matters. T and γ were chosen to minimise the
+//! log loss of the cross-validated article folds, not on the queries they are then
+//! evaluated on; the reliability table in `docs/category-suggestion.md` shows how well the
+//! confidence matches the hit rate.
 
 use std::collections::HashMap;
 
