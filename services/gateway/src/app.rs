@@ -10,6 +10,7 @@ use axum::{Json, Router, middleware};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
+use crate::category;
 use crate::config::GatewaySection;
 use crate::directory;
 use crate::knowledge;
@@ -126,6 +127,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         // The router's directory (issue 5): units, catalogue, rules.
         .merge(directory::routes())
         .merge(knowledge_routes(config))
+        // A12: category suggestion for the dispatcher.
+        .merge(category::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -213,6 +216,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(unit_desk::UnitDeskDoc::openapi());
     doc.merge(review_desk::ReviewDeskDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
+    doc.merge(category::CategoryDoc::openapi());
     Json(doc)
 }
 

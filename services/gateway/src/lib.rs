@@ -12,6 +12,7 @@
 //! the field at fault (`hotline_service_kit::json_body`).
 
 pub mod app;
+pub mod category;
 pub mod config;
 pub mod directory;
 pub mod knowledge;

@@ -48,6 +48,12 @@ pub struct IntakeSection {
     pub knowledge_auto_answer: bool,
     /// How long registration waits for the knowledge base before dispatching instead.
     pub knowledge_timeout_ms: u64,
+    /// A12: how often category suggestion checks whether confirmed orders changed and, if
+    /// so, retrains (seconds; default 600). The first check runs at start.
+    pub category_retrain_interval_secs: u64,
+    /// A12: at most this many confirmed orders, the most recent, train the category model
+    /// (default 50,000; with the seed articles always included).
+    pub category_training_max_orders: i64,
 }
 
 /// The development-only key (never use it in production: hashes would be reversible by
@@ -62,6 +68,8 @@ impl Default for IntakeSection {
             repeat_window_days: crate::domain::similarity::DEFAULT_WINDOW_DAYS,
             knowledge_auto_answer: true,
             knowledge_timeout_ms: 1_000,
+            category_retrain_interval_secs: 600,
+            category_training_max_orders: 50_000,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Intake's status projection: every order event moves the public status forward, so the
-//! progress query (A11) answers from intake's own tables.
+//! progress query (A11) answers from intake's own tables. It also records redispatches,
+//! which category suggestion (A12) keeps out of its training set.
 
 use chrono::{DateTime, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
     Closure, DeadlineClock, DeadlineRescheduled, DeadlineScheduled, OrderClosed, OrderDispatched,
-    OrderRegistered, OrderResultSubmitted, OrderSigned,
+    OrderRedispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
 };
 use hotline_contract::vocabulary::OrderStatus;
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
@@ -84,6 +85,13 @@ impl EventHandler for StatusProjection {
             DeadlineRescheduled::TYPE => {
                 let e = env.decode::<DeadlineRescheduled>()?.data;
                 return set_due(tx, e.order_id, e.clock, e.due_at).await;
+            }
+            // A12, A13: a redispatched order's category was put in question; category
+            // suggestion stops learning from it. The public status stays "dispatched".
+            OrderRedispatched::TYPE => {
+                let e = env.decode::<OrderRedispatched>()?.data;
+                crate::category::record_redispatch(tx, e.order_id, e.redispatched_at).await?;
+                return Ok(());
             }
             // Events this projection does not show (yet) are acknowledged and skipped.
             _ => return Ok(()),

@@ -9,10 +9,12 @@
 //! to keep the public status current; [`api::progress`] serves `rpc.intake.progress`.
 //! [`triage`] gives every request one disposition (A9, A10), the [`vault`] keeps the
 //! requester's personal data encrypted (A21), [`aftercare`] records the satisfaction visit
-//! and harassment flags (A24).
+//! and harassment flags (A24). [`category`] suggests an order's category from its text
+//! (A12), trained on the knowledge base's seed articles and on confirmed dispatches.
 
 pub mod aftercare;
 pub mod api;
+pub mod category;
 pub mod config;
 pub mod domain;
 pub mod handlers;
@@ -154,7 +156,33 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         async move { api::repeat_candidates(&pool, &hasher, &regions, repeat_window, query).await }
     })
     .await?;
+    // A12: category suggestion, from the seed corpus at once and retrained in the
+    // background as dispatches are confirmed.
+    let suggester = Arc::new(
+        category::CategorySuggester::from_seed(domain::category_model::Params::default())
+            .context("category model")?,
+    );
+    let (suggest_suggester, suggest_regions) = (suggester.clone(), regions.clone());
+    rpc.endpoint(
+        verbs::INTAKE_SUGGEST_CATEGORY.1,
+        32,
+        move |query, _trace| {
+            let (suggester, regions) = (suggest_suggester.clone(), suggest_regions.clone());
+            async move { suggester.suggest(&regions, query).await }
+        },
+    )
+    .await?;
     running.spawn("rpc", rpc.wait());
+    running.spawn(
+        "category-retrain",
+        category::run_retraining(
+            suggester,
+            ctx.db.clone(),
+            std::time::Duration::from_secs(config.intake.category_retrain_interval_secs),
+            config.intake.category_training_max_orders.max(0),
+            shutdown.clone(),
+        ),
+    );
 
     // A10.3: load the segmentation dictionary now rather than on the first request, and
     // give orders registered before the repeat index existed their words.

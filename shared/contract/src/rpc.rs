@@ -78,6 +78,8 @@ pub mod verbs {
     pub const SUPERVISION_REPORT_RECTIFICATION: (&str, &str) =
         ("supervision", "report_rectification");
     pub const SUPERVISION_CLOSE_CASE: (&str, &str) = ("supervision", "close_case");
+    // Category suggestion (bodies in `crate::category`).
+    pub const INTAKE_SUGGEST_CATEGORY: (&str, &str) = ("intake", "suggest_category");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -137,6 +139,7 @@ pub mod verbs {
         SUPERVISION_OPEN_CASE,
         SUPERVISION_REPORT_RECTIFICATION,
         SUPERVISION_CLOSE_CASE,
+        INTAKE_SUGGEST_CATEGORY,
     ];
 }
 

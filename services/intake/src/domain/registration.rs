@@ -193,7 +193,7 @@ pub fn validate(
     }
 }
 
-fn err(field: &str, code: &str, message: &str) -> FieldError {
+pub(crate) fn err(field: &str, code: &str, message: &str) -> FieldError {
     FieldError {
         field: field.to_owned(),
         code: code.to_owned(),
@@ -202,8 +202,8 @@ fn err(field: &str, code: &str, message: &str) -> FieldError {
 }
 
 /// Text that must be present: trimmed, bounded, no control characters (line breaks and
-/// tabs allowed in multi-line fields).
-fn required_text(
+/// tabs allowed in multi-line fields). Category suggestion checks its text with it too.
+pub(crate) fn required_text(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: Option<&str>,

@@ -218,6 +218,13 @@ impl MatterFeatures {
         &self.words
     }
 
+    /// Every feature: the words with a `w:` prefix and the character bigrams with a `b:`
+    /// prefix, in no particular order. Category suggestion ([`super::category_model`]) counts
+    /// them, so both features share one segmentation.
+    pub fn features(&self) -> impl Iterator<Item = &str> {
+        self.features.iter().map(String::as_str)
+    }
+
     /// Similarity in [0, 1]: the Jaccard index of the feature sets (see the module docs).
     pub fn similarity(&self, other: &Self) -> f64 {
         let union = self.features.union(&other.features).count();
