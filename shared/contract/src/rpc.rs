@@ -71,6 +71,10 @@ pub mod verbs {
     pub const SUPERVISION_REPORT_RECTIFICATION: (&str, &str) =
         ("supervision", "report_rectification");
     pub const SUPERVISION_CLOSE_CASE: (&str, &str) = ("supervision", "close_case");
+    pub const SUPERVISION_REVIEW_QUEUE: (&str, &str) = ("supervision", "review_queue");
+    pub const SUPERVISION_RECORD_CHECKLIST: (&str, &str) = ("supervision", "record_checklist");
+    pub const SUPERVISION_RECORD_CALL_BACK: (&str, &str) = ("supervision", "record_call_back");
+    pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -124,6 +128,10 @@ pub mod verbs {
         SUPERVISION_OPEN_CASE,
         SUPERVISION_REPORT_RECTIFICATION,
         SUPERVISION_CLOSE_CASE,
+        SUPERVISION_REVIEW_QUEUE,
+        SUPERVISION_RECORD_CHECKLIST,
+        SUPERVISION_RECORD_CALL_BACK,
+        SUPERVISION_ARCHIVE,
     ];
 }
 
