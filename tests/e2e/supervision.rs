@@ -3,7 +3,10 @@
 //! people's word (A16: proposed by a reviewer, refused when the proposer approves, approved
 //! by the head, the order back at the same unit); an overdue handling clock opening a
 //! supervision case that climbs the ladder while the rectification is late (A17); a
-//! dispute the authority finds improper opening a case (A13, A17); the trail intact (A23).
+//! dispute the authority finds improper opening a case (A13, A17); the trail intact (A23);
+//! a result found in the review queue, checked item by item, called back and accepted,
+//! the order closed and its archive record readable (A16); an unsatisfied requester with
+//! poor handling opening a case (A17).
 //!
 //! The overdue facts are published as the deadline-watcher would (waiting for a real
 //! working-day limit to pass is impractical); everything else goes through the services.
@@ -57,6 +60,11 @@ impl<'a> Client<'a> {
             .send()
             .await
             .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.stack.url(path)).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -124,19 +132,69 @@ impl<'a> Client<'a> {
         .await;
     }
 
-    /// Propose a send-back once the result waits for a reviewer.
-    async fn propose(&self, order: &Order, by: &str) -> Value {
-        wait_for("the result to wait for a reviewer", WAIT, || async {
-            let (status, answer) = self
-                .post(
-                    &format!("/api/v1/reviews/{}/send-backs", order.order_id),
-                    json!({"reason_code": "reply_incomplete",
-                           "reasons": "答复未说明处理结果，未回应诉求。",
-                           "proposed_by": by, "role": "reviewer"}),
-                )
+    /// An order registered, signed for and answered by its unit.
+    async fn signed_with_result(&self) -> Order {
+        let order = self.register().await;
+        self.ok(
+            &format!("/api/v1/orders/{}/sign", order.number),
+            json!({"unit_id": ENV, "signed_by": "staff-1"}),
+        )
+        .await;
+        self.submit_result(&order).await;
+        order
+    }
+
+    /// Wait until the order's result is in the review queue; the queue item.
+    async fn queued(&self, order: &Order) -> Value {
+        wait_for("the result in the review queue", WAIT, || async {
+            let (status, queue) = self
+                .get("/api/v1/review/queue?status=pending&limit=200")
                 .await;
-            (status == 200).then_some(answer)
+            assert_eq!(status, 200, "{queue}");
+            queue["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["number"] == order.number.as_str())
+                .cloned()
         })
+        .await
+    }
+
+    /// Record the reviewer's checklist: every item, those in `failing` failed.
+    async fn checklist(&self, order: &Order, failing: &[&str], poor_handling: bool) -> Value {
+        let items: Vec<Value> = [
+            "basis_cited",
+            "time_given",
+            "findings_present",
+            "reply_plausible",
+            "reply_answers_matter",
+            "right_unit",
+        ]
+        .into_iter()
+        .map(|item| json!({"item": item, "passed": !failing.contains(&item)}))
+        .collect();
+        self.ok(
+            &format!("/api/v1/reviews/{}/checklist", order.order_id),
+            json!({"items": items, "poor_handling": poor_handling,
+                   "recorded_by": "reviewer-02", "role": "reviewer"}),
+        )
+        .await
+    }
+
+    /// Check the result (the reply does not answer the matter) and propose a send-back
+    /// citing it, once the result waits for a reviewer.
+    async fn propose(&self, order: &Order, by: &str) -> Value {
+        self.queued(order).await;
+        self.checklist(order, &["reply_answers_matter"], false)
+            .await;
+        self.ok(
+            &format!("/api/v1/reviews/{}/send-backs", order.order_id),
+            json!({"reason_code": "reply_incomplete",
+                   "reasons": "答复未说明处理结果，未回应诉求。",
+                   "failed_items": ["reply_answers_matter"],
+                   "proposed_by": by, "role": "reviewer"}),
+        )
         .await
     }
 
@@ -181,13 +239,7 @@ async fn a_send_back_is_proposed_refused_to_its_proposer_approved_by_the_head_an
  {
     let stack = stack().await;
     let c = Client::new(&stack);
-    let order = c.register().await;
-    c.ok(
-        &format!("/api/v1/orders/{}/sign", order.number),
-        json!({"unit_id": ENV, "signed_by": "staff-1"}),
-    )
-    .await;
-    c.submit_result(&order).await;
+    let order = c.signed_with_result().await;
 
     let proposal = c.propose(&order, "center-head-01").await;
     assert_eq!(proposal["unit_id"], ENV);
@@ -387,5 +439,107 @@ async fn an_overdue_unit_is_supervised_escalated_while_it_does_not_rectify_and_a
     assert_eq!(opened["data"]["reason_code"], "improper_dispute");
     assert_eq!(opened["data"]["unit_id"], ENV);
 
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_result_checked_item_by_item_and_called_back_is_accepted_closed_and_archived() {
+    let stack = stack().await;
+    let c = Client::new(&stack);
+    let order = c.signed_with_result().await;
+
+    // A16: the reviewers' queue shows the result with its completeness checklist.
+    let item = c.queued(&order).await;
+    assert_eq!(item["unit_id"], ENV);
+    assert_eq!(item["kind"], "complaint");
+    assert_eq!(item["checklist"]["reply_given"], true);
+    let acceptance = format!("/api/v1/reviews/{}/acceptance", order.order_id);
+    let accept = json!({"accepted_by": "reviewer-02", "role": "reviewer"});
+
+    // Not accepted before every item of the reviewer's checklist passed.
+    let (status, problem) = c.post(&acceptance, accept.clone()).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 6);
+    assert_eq!(problem["errors"][0]["field"], "checklist.basis_cited");
+
+    // The call-back: no phone number may be recorded.
+    let call_backs = format!("/api/v1/reviews/{}/call-backs", order.order_id);
+    let (status, problem) = c
+        .post(
+            &call_backs,
+            json!({"reached": true, "verified": "群众留言可打13812345600联系",
+                   "verdict": "satisfied", "called_by": "reviewer-02", "role": "reviewer"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "personal_data");
+    c.ok(
+        &call_backs,
+        json!({"reached": true, "verified": "群众确认夜间噪声已停止",
+               "verdict": "satisfied", "called_by": "reviewer-02", "role": "reviewer"}),
+    )
+    .await;
+    let checklist = c.checklist(&order, &[], false).await;
+    assert_eq!(checklist["all_passed"], true);
+    let accepted = c.ok(&acceptance, accept).await;
+
+    let closed = c.wait_event("order.closed", order.order_id, |_| true).await;
+    assert_eq!(closed["data"]["closed_by"], "reviewer-02");
+    let (status, record) = c
+        .get(&format!("/api/v1/review/archive/{}", order.number))
+        .await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["number"], order.number.as_str());
+    assert_eq!(record["decision"], "accepted");
+    assert_eq!(record["decided_by"], "reviewer-02");
+    assert_eq!(record["decided_at"], accepted["accepted_at"]);
+    assert_eq!(record["review_checklist"].as_array().unwrap().len(), 6);
+    assert_eq!(record["call_backs"][0]["verdict"], "satisfied");
+    assert_eq!(record["result_checklist"]["findings_given"], true);
+    assert_eq!(record["trail_hash"].as_str().unwrap().len(), 64);
+    // Gone from the queue; an unknown number has no archive.
+    let (_, queue) = c.get("/api/v1/review/queue").await;
+    assert!(
+        !queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["number"] == order.number.as_str())
+    );
+    let (status, _) = c.get("/api/v1/review/archive/5201029999999999").await;
+    assert_eq!(status, 404);
+    let (status, _) = c.get("/api/v1/review/queue?limit=0").await;
+    assert_eq!(status, 422);
+    stack.assert_no_personal_data().await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn an_unsatisfied_requester_and_poor_handling_open_a_supervision_case() {
+    let stack = stack().await;
+    let c = Client::new(&stack);
+    let order = c.signed_with_result().await;
+    c.queued(&order).await;
+
+    let receipt = c
+        .ok(
+            &format!("/api/v1/reviews/{}/call-backs", order.order_id),
+            json!({"reached": true, "verified": "群众称噪声问题依旧，单位未到现场",
+                   "verdict": "unsatisfied", "called_by": "reviewer-02", "role": "reviewer"}),
+        )
+        .await;
+    assert!(receipt.get("case_id").is_none(), "{receipt}");
+    // A17: the reviewer judges the handling poor: a case against the unit.
+    let checklist = c
+        .checklist(&order, &["findings_present", "reply_answers_matter"], true)
+        .await;
+    let case_id = checklist["case_id"].as_str().expect("a case opened");
+    let opened = c
+        .wait_event("supervision.case_opened", order.order_id, |_| true)
+        .await;
+    assert_eq!(opened["data"]["case_id"], case_id);
+    assert_eq!(opened["data"]["reason_code"], "unsatisfied_poor_handling");
+    assert_eq!(opened["data"]["unit_id"], ENV);
+    stack.assert_no_personal_data().await;
     stack.stop().await;
 }

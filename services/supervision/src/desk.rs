@@ -1,10 +1,14 @@
 //! Supervision's request/reply endpoints (issue 7): the center's review desk and case desk.
 //!
-//! - `accept_result` (A16): a reviewer accepts the result under review; the order closes.
+//! - `accept_result` (A16): a reviewer accepts the result under review once every item of
+//!   their checklist passed ([`crate::domain::checklist`]); the order closes and is archived
+//!   ([`crate::archive`]).
 //! - `propose_send_back` / `approve_send_back` (A16): two people. A reviewer (or the head)
-//!   proposes; the center's head approves, never the proposer (`forbidden`). The first
-//!   approved send-back of an order publishes `order.sent_back` (the router returns the
-//!   order to the same unit); a second one opens a supervision case instead.
+//!   proposes, citing the checklist items that failed; the center's head approves, never
+//!   the proposer (`forbidden`). The first approved send-back of an order publishes
+//!   `order.sent_back` (the router returns the order to the same unit); a second one opens a
+//!   supervision case instead.
+//! - The review queue, the checklist, the call-back and the archive: [`crate::review_desk`].
 //! - `open_case`, `report_rectification`, `close_case` (A17, A18).
 //!
 //! Until logins come (issue 10) the acting person and role are request fields. Each step is
@@ -23,8 +27,11 @@ use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use std::collections::BTreeMap;
+
 use crate::cases::{self, CaseError, Opening};
 use crate::domain::case::{Refused, check_approval, check_close, send_back_outcome};
+use crate::domain::checklist::{acceptance_errors, citation_errors};
 use crate::store::{self, NewProposal};
 use crate::trail::{self, Entry};
 
@@ -37,7 +44,7 @@ pub struct Desk {
 
 /// Why a step was not applied.
 #[derive(Debug, thiserror::Error)]
-enum StepError {
+pub(crate) enum StepError {
     #[error("{0}")]
     Reply(RpcError),
     #[error("database: {0}")]
@@ -72,7 +79,7 @@ impl From<Refused> for StepError {
     }
 }
 
-fn into_reply(error: StepError, step: &'static str) -> RpcError {
+pub(crate) fn into_reply(error: StepError, step: &'static str) -> RpcError {
     match error {
         StepError::Reply(e) => e,
         other => {
@@ -82,7 +89,7 @@ fn into_reply(error: StepError, step: &'static str) -> RpcError {
     }
 }
 
-fn required(field: &str, value: &str) -> Result<(), RpcError> {
+pub(crate) fn required(field: &str, value: &str) -> Result<(), RpcError> {
     if value.trim().is_empty() {
         return Err(RpcError::invalid(vec![hotline_contract::rpc::FieldError {
             field: field.to_owned(),
@@ -105,22 +112,19 @@ impl Desk {
         let now = Utc::now().trunc_subsecs(6);
         let result: Result<ResultAcceptance, StepError> = async {
             let mut tx = self.pool.begin().await?;
-            let Some((result_id, _unit_id, decision)) =
-                store::lock_review_row(&mut tx, command.order_id).await?
-            else {
-                return Err(StepError::Reply(RpcError::not_found(
-                    "未找到该工单的办理结果",
-                )));
-            };
-            if decision != "pending_review" {
-                return Err(Refused::NothingUnderReview.into());
-            }
+            let review = lock_under_review(&mut tx, command.order_id).await?;
+            let result_id = review.result_id;
             // The head decides a pending send-back first (approving it, or not).
             if store::proposal_pending(&mut tx, result_id).await? {
                 return Err(Refused::ProposalPending.into());
             }
+            // A16: the reviewer's checklist passed, item by item.
+            let errors = acceptance_errors(&recorded_checks(&mut tx, result_id).await?);
+            if !errors.is_empty() {
+                return Err(StepError::Reply(RpcError::invalid(errors)));
+            }
             store::mark_accepted(&mut tx, command.order_id, &command.accepted_by, now).await?;
-            trail::append(
+            let acceptance = trail::append(
                 &mut tx,
                 &Entry {
                     order_id: command.order_id,
@@ -132,6 +136,8 @@ impl Desk {
                 now,
             )
             .await?;
+            // A16: closed and archived, in the same transaction.
+            crate::archive::write(&mut tx, &review, &command.accepted_by, now, &acceptance).await?;
             self.outbox
                 .append(
                     &mut tx,
@@ -169,15 +175,15 @@ impl Desk {
         let now = Utc::now().trunc_subsecs(6);
         let result: Result<SendBackProposal, StepError> = async {
             let mut tx = self.pool.begin().await?;
-            let Some((result_id, unit_id, decision)) =
-                store::lock_review_row(&mut tx, command.order_id).await?
-            else {
-                return Err(StepError::Reply(RpcError::not_found(
-                    "未找到该工单的办理结果",
-                )));
-            };
-            if decision != "pending_review" {
-                return Err(Refused::NothingUnderReview.into());
+            let review = lock_under_review(&mut tx, command.order_id).await?;
+            let (result_id, unit_id) = (review.result_id, review.unit_id);
+            // A16: the send-back stands on the checklist items that failed.
+            let errors = citation_errors(
+                &recorded_checks(&mut tx, result_id).await?,
+                &command.failed_items,
+            );
+            if !errors.is_empty() {
+                return Err(StepError::Reply(RpcError::invalid(errors)));
             }
             let proposal_id = Uuid::now_v7();
             let inserted = store::insert_proposal(
@@ -206,7 +212,16 @@ impl Desk {
                     kind: "send_back_proposed",
                     subject_id: proposal_id.to_string(),
                     actor: &command.proposed_by,
-                    what: format!("result={result_id} reason={}", command.reason_code),
+                    what: format!(
+                        "result={result_id} reason={} failed={}",
+                        command.reason_code,
+                        command
+                            .failed_items
+                            .iter()
+                            .map(|i| i.code())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
                 },
                 now,
             )
@@ -250,8 +265,9 @@ impl Desk {
             }
             // The result proposed for send-back must still be the one under review (not
             // replaced by a newer result, nor accepted meanwhile).
-            if !matches!(&under_review, Some((result_id, _, decision))
-                if *result_id == proposal.result_id && decision == "pending_review")
+            if !under_review
+                .as_ref()
+                .is_some_and(|r| r.result_id == proposal.result_id && r.pending())
             {
                 return Err(Refused::ResultNoLongerUnderReview.into());
             }
@@ -491,6 +507,34 @@ impl Desk {
         .await;
         result.map_err(|e| into_reply(e, "close_case"))
     }
+}
+
+/// The order's review row, locked, while a result waits for a reviewer.
+pub(crate) async fn lock_under_review(
+    tx: &mut sqlx::PgConnection,
+    order_id: Uuid,
+) -> Result<store::ReviewRow, StepError> {
+    let Some(review) = store::lock_review_row(tx, order_id).await? else {
+        return Err(StepError::Reply(RpcError::not_found(
+            "未找到该工单的办理结果",
+        )));
+    };
+    if !review.pending() {
+        return Err(Refused::NothingUnderReview.into());
+    }
+    Ok(review)
+}
+
+/// The reviewer's checklist of a result: item → passed.
+pub(crate) async fn recorded_checks(
+    tx: &mut sqlx::PgConnection,
+    result_id: Uuid,
+) -> Result<BTreeMap<ReviewItem, bool>, sqlx::Error> {
+    Ok(store::checks(tx, result_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.item, c.passed))
+        .collect())
 }
 
 async fn lock_open_case(

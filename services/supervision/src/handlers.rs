@@ -1,10 +1,14 @@
 //! What supervision does on each event it consumes.
 //!
 //! `order.result_submitted` (durable consumer `supervision-review`): the automatic first
-//! review (A16, [`crate::domain::review`]). A complete result is accepted and the order
-//! closed (`order.closed`, closure `result_accepted`, closed by `rule:complete-result`); an
-//! incomplete one is recorded for a human reviewer. The review row and the event commit in
-//! the consumer's transaction, with the inbox row.
+//! review (A16, [`crate::domain::review`]). A complete result is accepted, archived and the
+//! order closed (`order.closed`, closure `result_accepted`, closed by
+//! `rule:complete-result`); an incomplete one is recorded for a human reviewer. The review
+//! row and the event commit in the consumer's transaction, with the inbox row.
+//!
+//! `order.dispatched` (`supervision-orders`): the order's number and kind, for the review
+//! queue and the archive. `deadline.reminder` (`supervision-reminders`): the unit is
+//! notified once per clock and due instant (A17, [`Reminders`]).
 
 use chrono::Utc;
 use hotline_contract::Event;
@@ -18,10 +22,12 @@ use crate::domain::review::{
 use crate::store::{self, NewReview};
 
 use crate::cases::{self, Opening};
+use crate::notify::{NotificationChannel, UnitNotice};
 use hotline_contract::events::{
-    DeadlineClock, DeadlineOverdue, OrderDisputeMarkedImproper, SupervisionLevel,
-    SupervisionMeasure,
+    DeadlineClock, DeadlineOverdue, DeadlineReminder, OrderDispatched, OrderDisputeMarkedImproper,
+    SupervisionLevel, SupervisionMeasure, SupervisionUnitReminded,
 };
+use uuid::Uuid;
 
 /// Reviews submitted results.
 #[derive(Debug, Clone)]
@@ -72,11 +78,12 @@ impl Reviews {
                 decision,
                 decided,
                 submitted_at: result.submitted_at,
+                checklist: &result.checklist,
             },
         )
         .await?;
         // A23: every review is on the trail.
-        crate::trail::append(
+        let reviewed = crate::trail::append(
             tx,
             &crate::trail::Entry {
                 order_id: result.order_id,
@@ -91,6 +98,10 @@ impl Reviews {
         match decision {
             ReviewDecision::Accepted => {
                 // A16: a result that checks out closes (and archives) the order.
+                let review = store::lock_review_row(tx, result.order_id)
+                    .await?
+                    .ok_or_else(|| HandlerError::permanent("review row vanished"))?;
+                crate::archive::write(tx, &review, COMPLETE_RESULT_RULE, now, &reviewed).await?;
                 self.outbox
                     .append(
                         tx,
@@ -247,5 +258,142 @@ impl EventHandler for Cases {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Remembers each order's number and kind from `order.dispatched` (durable consumer
+/// `supervision-orders`): the review queue and the archive show them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Orders;
+
+impl EventHandler for Orders {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        if env.event_type == OrderDispatched::TYPE {
+            let dispatched = env.decode::<OrderDispatched>()?.data;
+            store::remember_order(tx, dispatched.order_id, &dispatched.number, dispatched.kind)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The actor of reminders on the trail.
+pub const REMINDER_RULE: &str = "rule:reminder";
+
+/// Notifies units of time limits about to pass (A17), from `deadline.reminder` (durable
+/// consumer `supervision-reminders`), through `channel`; publishes
+/// `supervision.unit_reminded` for the console. Once per clock and due instant: the inbox
+/// absorbs a redelivery, the reminder's key a re-announcement.
+#[derive(Debug, Clone)]
+pub struct Reminders<C> {
+    outbox: Outbox,
+    channel: C,
+}
+
+impl<C: NotificationChannel> Reminders<C> {
+    /// Reminders sent through `channel`, events through `outbox`.
+    pub fn new(outbox: Outbox, channel: C) -> Self {
+        Self { outbox, channel }
+    }
+
+    async fn remind(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        reminder: DeadlineReminder,
+    ) -> Result<(), HandlerError> {
+        let now = Utc::now();
+        let reminder_id = Uuid::now_v7();
+        let key = crate::domain::reminder::dedup_key(&reminder);
+        let clock = crate::domain::reminder::clock_code(&reminder);
+        let recorded = store::insert_reminder(
+            tx,
+            &store::NewReminder {
+                reminder_id,
+                dedup_key: &key,
+                order_id: reminder.order_id,
+                unit_id: &reminder.unit_id,
+                clock,
+                case_id: reminder.case_id,
+                due_at: reminder.due_at,
+                reminded_at: now,
+            },
+        )
+        .await?;
+        if !recorded {
+            tracing::info!(order_id = %reminder.order_id, clock, "unit already reminded of this due time");
+            return Ok(());
+        }
+        let number = store::order_ref(tx, reminder.order_id)
+            .await?
+            .map(|(number, _)| number);
+        crate::trail::append(
+            tx,
+            &crate::trail::Entry {
+                order_id: reminder.order_id,
+                kind: "unit_reminded",
+                subject_id: reminder_id.to_string(),
+                actor: REMINDER_RULE,
+                what: format!(
+                    "unit={} clock={clock} due_at={}",
+                    reminder.unit_id,
+                    reminder.due_at.to_rfc3339()
+                ),
+            },
+            now,
+        )
+        .await?;
+        self.outbox
+            .append(
+                tx,
+                &event.trace,
+                SupervisionUnitReminded {
+                    reminder_id,
+                    order_id: reminder.order_id,
+                    number: number.clone(),
+                    unit_id: reminder.unit_id.clone(),
+                    clock: reminder.clock,
+                    case_id: reminder.case_id,
+                    due_at: reminder.due_at,
+                    reminded_at: now,
+                },
+            )
+            .await?;
+        // Last, so that a failure above notifies nobody; a channel failure rolls the
+        // reminder back and the redelivery tries again.
+        self.channel
+            .notify(&UnitNotice {
+                reminder_id,
+                unit_id: reminder.unit_id.clone(),
+                order_id: reminder.order_id,
+                number,
+                clock: reminder.clock,
+                due_at: reminder.due_at,
+            })
+            .await
+            .map_err(|e| HandlerError::transient(e.to_string()))?;
+        metrics::counter!("hotline_supervision_unit_reminders_total", "clock" => clock)
+            .increment(1);
+        Ok(())
+    }
+}
+
+impl<C: NotificationChannel> EventHandler for Reminders<C> {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        if env.event_type == DeadlineReminder::TYPE {
+            let reminder = env.decode::<DeadlineReminder>()?.data;
+            return self.remind(tx, event, reminder).await;
+        }
+        Ok(())
     }
 }

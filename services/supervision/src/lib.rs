@@ -4,18 +4,25 @@
 //! Flow: the [`handlers::Reviews`] consumer (`supervision-review`) follows
 //! `order.result_submitted`. The completeness check in [`domain::review`] accepts a
 //! complete result and queues `order.closed` in the same transaction as the review; an
-//! incomplete result waits for a reviewer, who may propose a send-back that the center's
-//! head approves ([`desk`], A16). [`handlers::Cases`] (`supervision-cases`) opens cases on
-//! overdue clocks and improper disputes and escalates them along the ladder when the
-//! rectification is late ([`cases`], A17). Every decision goes on the hash-chained
-//! [`trail`] (A23). The outbox relay publishes what the handlers queue. See
-//! `docs/supervision.md`.
+//! incomplete result waits for a reviewer. Reviewers work from the queue, record their
+//! checklist and the call-back to the requester ([`review_desk`]), then accept (every item
+//! passed; the order is closed and [`archive`]d) or propose a send-back citing the failed
+//! items, which the center's head approves ([`desk`], A16). [`handlers::Cases`]
+//! (`supervision-cases`) opens cases on overdue clocks and improper disputes and escalates
+//! them along the ladder when the rectification is late ([`cases`], A17); an unsatisfied
+//! requester with poor handling opens one too. [`handlers::Reminders`]
+//! (`supervision-reminders`) notifies units of time limits about to pass through a
+//! [`notify::NotificationChannel`] (A17). Every decision goes on the hash-chained [`trail`]
+//! (A23). The outbox relay publishes what the handlers queue. See `docs/supervision.md`.
 
+pub mod archive;
 pub mod cases;
 pub mod config;
 pub mod desk;
 pub mod domain;
 pub mod handlers;
+pub mod notify;
+pub mod review_desk;
 pub mod store;
 pub mod trail;
 
@@ -50,10 +57,20 @@ pub async fn verify_trail(config: &SupervisionConfig) -> anyhow::Result<i64> {
     verified.context("the supervision trail does not verify")
 }
 
-/// Start supervision; it runs until `shutdown` is cancelled.
+/// Start supervision; it runs until `shutdown` is cancelled. Units are notified through
+/// the log ([`notify::LoggingChannel`]) until an SMS or webhook channel exists.
 pub async fn start(
     config: SupervisionConfig,
     shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    start_with_channel(config, shutdown, notify::LoggingChannel).await
+}
+
+/// Start supervision notifying units through `channel`.
+pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
+    config: SupervisionConfig,
+    shutdown: CancellationToken,
+    channel: C,
 ) -> anyhow::Result<Running> {
     let (ctx, ops) = bootstrap::start(
         SERVICE,
@@ -88,6 +105,16 @@ pub async fn start(
         ),
         handlers::Cases::new(outbox.clone(), config.supervision.ladder.clone()),
     );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("orders", &[event::ORDER_DISPATCHED]),
+        handlers::Orders,
+    );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("reminders", &[event::DEADLINE_REMINDER]),
+        handlers::Reminders::new(outbox.clone(), channel),
+    );
 
     let desk = desk::Desk {
         pool: ctx.db.clone(),
@@ -113,6 +140,10 @@ pub async fn start(
         report_rectification
     );
     serve!(verbs::SUPERVISION_CLOSE_CASE, close_case);
+    serve!(verbs::SUPERVISION_REVIEW_QUEUE, review_queue);
+    serve!(verbs::SUPERVISION_RECORD_CHECKLIST, record_checklist);
+    serve!(verbs::SUPERVISION_RECORD_CALL_BACK, record_call_back);
+    serve!(verbs::SUPERVISION_ARCHIVE, archive);
     running.spawn("rpc", rpc.wait());
 
     tracing::info!(ops = %running.ops_addr(), "supervision ready");

@@ -3,9 +3,16 @@
 //! commit together.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use hotline_contract::events::ResultChecklist;
+use hotline_contract::supervision_desk::{
+    ArchiveRecord, CallBack, CheckEntry, RecordedCheck, ReviewItem, ReviewQueueItem,
+};
+use hotline_contract::vocabulary::{RequestKind, SatisfactionVerdict};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::queue::QueueCursor;
 use crate::domain::review::{RecordedReview, ReviewDecision};
 
 /// A review to record.
@@ -18,6 +25,8 @@ pub struct NewReview<'a> {
     /// Who decided, when decided (both `None` while pending).
     pub decided: Option<(&'a str, DateTime<Utc>)>,
     pub submitted_at: DateTime<Utc>,
+    /// Which parts the result contains, as submitted.
+    pub checklist: &'a ResultChecklist,
 }
 
 /// A stored decision code the rules do not know (impossible with the table's CHECK).
@@ -50,7 +59,8 @@ pub async fn lock_review(
     .transpose()
 }
 
-/// Record the review of a result, replacing the order's previous one.
+/// Record the review of a result, replacing the order's previous one (a newer result
+/// starts with no poor-handling judgement).
 pub async fn record_review(
     tx: &mut PgConnection,
     review: &NewReview<'_>,
@@ -58,12 +68,14 @@ pub async fn record_review(
     let (decided_by, decided_at) = review.decided.unzip();
     sqlx::query(
         "INSERT INTO supervision.reviews \
-         (order_id, result_id, unit_id, decision, decided_by, decided_at, submitted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         (order_id, result_id, unit_id, decision, decided_by, decided_at, submitted_at, \
+          result_checklist) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (order_id) DO UPDATE SET result_id = EXCLUDED.result_id, \
          unit_id = EXCLUDED.unit_id, decision = EXCLUDED.decision, \
          decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, \
-         submitted_at = EXCLUDED.submitted_at",
+         submitted_at = EXCLUDED.submitted_at, result_checklist = EXCLUDED.result_checklist, \
+         poor_handling = FALSE",
     )
     .bind(review.order_id)
     .bind(review.result_id)
@@ -72,22 +84,57 @@ pub async fn record_review(
     .bind(decided_by)
     .bind(decided_at)
     .bind(review.submitted_at)
+    .bind(Json(review.checklist))
     .execute(tx)
     .await
     .map(|_| ())
 }
 
-/// The result under review for an order, locked: (result_id, unit_id, decision code).
+/// An order's review row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewRow {
+    pub order_id: Uuid,
+    pub result_id: Uuid,
+    pub unit_id: String,
+    pub decision: String,
+    pub submitted_at: DateTime<Utc>,
+    pub result_checklist: Option<Json<ResultChecklist>>,
+    pub poor_handling: bool,
+}
+
+impl ReviewRow {
+    /// Whether the result waits for a reviewer.
+    pub fn pending(&self) -> bool {
+        self.decision == ReviewDecision::PendingReview.code()
+    }
+}
+
+/// The result under review for an order, locked.
 pub async fn lock_review_row(
     tx: &mut PgConnection,
     order_id: Uuid,
-) -> Result<Option<(Uuid, String, String)>, sqlx::Error> {
+) -> Result<Option<ReviewRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT result_id, unit_id, decision FROM supervision.reviews WHERE order_id = $1 FOR UPDATE",
+        "SELECT order_id, result_id, unit_id, decision, submitted_at, result_checklist, \
+         poor_handling FROM supervision.reviews WHERE order_id = $1 FOR UPDATE",
     )
     .bind(order_id)
     .fetch_optional(tx)
     .await
+}
+
+/// Record the reviewer's judgement that the handling was (not) poor (A17).
+pub async fn set_poor_handling(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    poor: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE supervision.reviews SET poor_handling = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(poor)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Mark the order's review accepted by a reviewer.
@@ -340,4 +387,298 @@ pub async fn insert_step(
     .execute(tx)
     .await
     .map(|_| ())
+}
+
+/// A stored code the rules do not know (impossible with the tables' CHECKs).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} code {code:?}")]
+struct UnknownCode {
+    what: &'static str,
+    code: String,
+}
+
+fn decode_code<T>(
+    what: &'static str,
+    code: String,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    parse(&code).ok_or_else(|| sqlx::Error::Decode(Box::new(UnknownCode { what, code })))
+}
+
+/// Remember an order's number and kind (from `order.dispatched`; the first one stays).
+pub async fn remember_order(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    number: &str,
+    kind: RequestKind,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.orders (order_id, number, kind) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(number)
+    .bind(kind.code())
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// An order's number and kind, if supervision has seen it dispatched.
+pub async fn order_ref(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<(String, Option<RequestKind>)>, sqlx::Error> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT number, kind FROM supervision.orders WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_optional(tx)
+            .await?;
+    Ok(row.map(|(number, kind)| (number, RequestKind::from_code(&kind))))
+}
+
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    order_id: Uuid,
+    number: Option<String>,
+    unit_id: String,
+    kind: Option<String>,
+    result_id: Uuid,
+    submitted_at: DateTime<Utc>,
+    result_checklist: Option<Json<ResultChecklist>>,
+    send_back_pending: bool,
+}
+
+/// One page of results waiting for a reviewer, oldest first, after `cursor`.
+pub async fn pending_reviews(
+    pool: &PgPool,
+    cursor: Option<QueueCursor>,
+    limit: u32,
+) -> Result<Vec<ReviewQueueItem>, sqlx::Error> {
+    let rows: Vec<QueueRow> = sqlx::query_as(
+        "SELECT r.order_id, o.number, r.unit_id, o.kind, r.result_id, r.submitted_at, \
+         r.result_checklist, EXISTS (SELECT 1 FROM supervision.send_backs s \
+           WHERE s.result_id = r.result_id AND s.outcome IS NULL) AS send_back_pending \
+         FROM supervision.reviews r LEFT JOIN supervision.orders o USING (order_id) \
+         WHERE r.decision = 'pending_review' \
+           AND ($1::timestamptz IS NULL OR (r.submitted_at, r.order_id) > ($1, $2)) \
+         ORDER BY r.submitted_at, r.order_id LIMIT $3",
+    )
+    .bind(cursor.map(|c| c.submitted_at))
+    .bind(cursor.map(|c| c.order_id))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReviewQueueItem {
+            order_id: r.order_id,
+            number: r.number,
+            unit_id: r.unit_id,
+            kind: r.kind.as_deref().and_then(RequestKind::from_code),
+            result_id: r.result_id,
+            submitted_at: r.submitted_at,
+            checklist: r.result_checklist.map(|Json(c)| c),
+            send_back_pending: r.send_back_pending,
+        })
+        .collect())
+}
+
+/// Record checklist items for a result, replacing the same items recorded before.
+pub async fn record_checks(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    result_id: Uuid,
+    entries: &[CheckEntry],
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for entry in entries {
+        sqlx::query(
+            "INSERT INTO supervision.review_checks \
+             (result_id, order_id, item, passed, note, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (result_id, item) DO UPDATE SET passed = EXCLUDED.passed, \
+             note = EXCLUDED.note, recorded_by = EXCLUDED.recorded_by, \
+             recorded_at = EXCLUDED.recorded_at",
+        )
+        .bind(result_id)
+        .bind(order_id)
+        .bind(entry.item.code())
+        .bind(entry.passed)
+        .bind(entry.note.as_deref())
+        .bind(by)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The reviewer's checklist of a result, in checklist order.
+pub async fn checks(
+    tx: &mut PgConnection,
+    result_id: Uuid,
+) -> Result<Vec<RecordedCheck>, sqlx::Error> {
+    type Row = (String, bool, Option<String>, String, DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT item, passed, note, recorded_by, recorded_at FROM supervision.review_checks \
+         WHERE result_id = $1",
+    )
+    .bind(result_id)
+    .fetch_all(tx)
+    .await?;
+    let mut checks = rows
+        .into_iter()
+        .map(|(item, passed, note, recorded_by, recorded_at)| {
+            Ok(RecordedCheck {
+                item: decode_code("review item", item, ReviewItem::from_code)?,
+                passed,
+                note,
+                recorded_by,
+                recorded_at,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    checks.sort_by_key(|c| c.item);
+    Ok(checks)
+}
+
+/// Record a call-back.
+pub async fn insert_call_back(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    call_back: &CallBack,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.call_backs \
+         (call_back_id, order_id, result_id, reached, verified, verdict, called_by, called_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(call_back.call_back_id)
+    .bind(order_id)
+    .bind(call_back.result_id)
+    .bind(call_back.reached)
+    .bind(&call_back.verified)
+    .bind(call_back.verdict.map(SatisfactionVerdict::code))
+    .bind(&call_back.called_by)
+    .bind(call_back.called_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Every call-back about a result, oldest first.
+pub async fn call_backs(
+    tx: &mut PgConnection,
+    result_id: Uuid,
+) -> Result<Vec<CallBack>, sqlx::Error> {
+    type Row = (Uuid, bool, String, Option<String>, String, DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT call_back_id, reached, verified, verdict, called_by, called_at \
+         FROM supervision.call_backs WHERE result_id = $1 ORDER BY called_at, call_back_id",
+    )
+    .bind(result_id)
+    .fetch_all(tx)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(call_back_id, reached, verified, verdict, called_by, called_at)| {
+                Ok(CallBack {
+                    call_back_id,
+                    result_id,
+                    reached,
+                    verified,
+                    verdict: verdict
+                        .map(|v| decode_code("verdict", v, SatisfactionVerdict::from_code))
+                        .transpose()?,
+                    called_by,
+                    called_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Write the archive record of an accepted result (never changed afterwards).
+pub async fn insert_archive(
+    tx: &mut PgConnection,
+    record: &ArchiveRecord,
+    trail_hash: &[u8],
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.archive \
+         (order_id, result_id, record, trail_seq, trail_hash, archived_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(record.order_id)
+    .bind(record.result_id)
+    .bind(Json(record))
+    .bind(record.trail_seq)
+    .bind(trail_hash)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// The archive record of an order, by its number or its id. A record written before the
+/// order's number was known gets it from `orders`.
+pub async fn archive_record(
+    pool: &PgPool,
+    number_or_id: &str,
+) -> Result<Option<ArchiveRecord>, sqlx::Error> {
+    let order_id = number_or_id.parse::<Uuid>().ok();
+    let row: Option<(Json<ArchiveRecord>, Option<String>)> = sqlx::query_as(
+        "SELECT a.record, o.number FROM supervision.archive a \
+         LEFT JOIN supervision.orders o USING (order_id) \
+         WHERE o.number = $1 OR a.order_id = $2",
+    )
+    .bind(number_or_id)
+    .bind(order_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(Json(mut record), number)| {
+        if record.number.is_none() {
+            record.number = number;
+        }
+        record
+    }))
+}
+
+/// A reminder to record.
+#[derive(Debug, Clone)]
+pub struct NewReminder<'a> {
+    pub reminder_id: Uuid,
+    pub dedup_key: &'a str,
+    pub order_id: Uuid,
+    pub unit_id: &'a str,
+    pub clock: &'a str,
+    pub case_id: Option<Uuid>,
+    pub due_at: DateTime<Utc>,
+    pub reminded_at: DateTime<Utc>,
+}
+
+/// Record a reminder; `false` if one with the same key was recorded before.
+pub async fn insert_reminder(
+    tx: &mut PgConnection,
+    r: &NewReminder<'_>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO supervision.unit_reminders \
+         (reminder_id, dedup_key, order_id, unit_id, clock, case_id, due_at, reminded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(r.reminder_id)
+    .bind(r.dedup_key)
+    .bind(r.order_id)
+    .bind(r.unit_id)
+    .bind(r.clock)
+    .bind(r.case_id)
+    .bind(r.due_at)
+    .bind(r.reminded_at)
+    .execute(tx)
+    .await
+    .map(|res| res.rows_affected() == 1)
 }

@@ -1,5 +1,6 @@
-//! The trail (A23): an append-only, hash-chained record of every review, proposal,
-//! approval, send-back, case step and escalation: who, when, what.
+//! The trail (A23): an append-only, hash-chained record of every review, checklist
+//! recording, call-back, archive record, proposal, approval, send-back, case step,
+//! escalation and reminder: who, when, what.
 //!
 //! Same design as intake's vault audit chain (`services/intake/src/vault/audit.rs`), with
 //! the link hash from [`hotline_service_kit::hash_chain`]: `seq` counts from 1 without gaps,
@@ -24,8 +25,9 @@ const VERIFY_PAGE: i64 = 1000;
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
     pub order_id: Uuid,
-    /// `review`, `send_back_proposed`, `send_back_approved`, `case_opened`,
-    /// `case_escalated`, `rectification_reported`, `case_closed`.
+    /// `review`, `review_checklist`, `call_back`, `archived`, `send_back_proposed`,
+    /// `send_back_approved`, `case_opened`, `case_escalated`, `rectification_reported`,
+    /// `case_closed`, `unit_reminded`.
     pub kind: &'a str,
     /// What the decision is about: a result, proposal or case id.
     pub subject_id: String,
@@ -85,12 +87,19 @@ pub enum TrailError {
     Broken(#[from] TrailBreak),
 }
 
-/// Append `entry` in the caller's transaction; returns its seq.
+/// A row just appended: its seq and hash (the archive keeps both, A16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+/// Append `entry` in the caller's transaction.
 pub async fn append(
     tx: &mut PgConnection,
     entry: &Entry<'_>,
     at: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<Appended, sqlx::Error> {
     let (last_seq, last_hash): (i64, Vec<u8>) =
         sqlx::query_as("SELECT seq, hash FROM supervision.trail_head WHERE singleton FOR UPDATE")
             .fetch_one(&mut *tx)
@@ -127,7 +136,10 @@ pub async fn append(
         .bind(&row.hash)
         .execute(&mut *tx)
         .await?;
-    Ok(row.seq)
+    Ok(Appended {
+        seq: row.seq,
+        hash: row.hash,
+    })
 }
 
 /// Re-compute the whole chain in one snapshot and compare it with the head. Returns the

@@ -3,170 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+mod support;
 
 use chrono::Utc;
 use hotline_contract::events::{
     Closure, DeadlineClock, DeadlineOverdue, DisputeReason, OrderClosed,
-    OrderDisputeMarkedImproper, OrderResultSubmitted, OrderSentBack, ResultChecklist,
-    SupervisionCaseEscalated, SupervisionCaseOpened, SupervisionLevel, SupervisionMeasure,
+    OrderDisputeMarkedImproper, OrderSentBack, SupervisionCaseEscalated, SupervisionCaseOpened,
+    SupervisionLevel, SupervisionMeasure,
 };
 use hotline_contract::rpc::{RpcErrorCode, verbs};
 use hotline_contract::subjects::event;
 use hotline_contract::supervision_desk::*;
-use hotline_messaging::CallError;
-use hotline_service_kit::running::Running;
-use hotline_service_test::{PATIENCE, TestEnv};
 use hotline_supervision::SupervisionConfig;
 use hotline_supervision::trail::{self, TrailBreak, TrailError};
-use hotline_telemetry::TraceContext;
-use hotline_test_support::wait_for;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use support::{Supervision, UNIT, code};
 use uuid::Uuid;
-
-const UNIT: &str = "unit-yunyan-market";
-
-struct Supervision {
-    env: TestEnv,
-    pool: PgPool,
-    shutdown: CancellationToken,
-    running: Running,
-}
-
-impl Supervision {
-    async fn start() -> Self {
-        Self::start_with(true).await
-    }
-
-    async fn start_with(auto_accept_complete: bool) -> Self {
-        let env = TestEnv::new().await;
-        let mut config = SupervisionConfig {
-            common: env.common_config(),
-            ..SupervisionConfig::default()
-        };
-        config.supervision.auto_accept_complete = auto_accept_complete;
-        let shutdown = CancellationToken::new();
-        let running = hotline_supervision::start(config, shutdown.clone())
-            .await
-            .unwrap();
-        let pool = env.pool().await;
-        Self {
-            env,
-            pool,
-            shutdown,
-            running,
-        }
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(PATIENCE, self.running.wait())
-            .await
-            .expect("the service stops within its patience");
-        self.pool.close().await;
-        self.env.db.drop_database().await;
-    }
-
-    async fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        verb: (&str, &str),
-        request: &Req,
-    ) -> Result<Resp, CallError> {
-        hotline_messaging::call(
-            &self.env.client,
-            &self.env.ns,
-            verb,
-            request,
-            &TraceContext::new_root(),
-            Duration::from_secs(5),
-        )
-        .await
-    }
-
-    /// Submit an incomplete result and wait until it waits for a reviewer.
-    async fn pending_result(&self, order_id: Uuid) -> Uuid {
-        self.result(order_id, false).await
-    }
-
-    /// Submit a result (complete or missing the reply) and wait until it waits for a
-    /// reviewer.
-    async fn result(&self, order_id: Uuid, reply_given: bool) -> Uuid {
-        let result_id = Uuid::now_v7();
-        self.env
-            .publish(
-                "router",
-                OrderResultSubmitted {
-                    order_id,
-                    unit_id: UNIT.to_owned(),
-                    result_id,
-                    submitted_by: "staff-4".to_owned(),
-                    submitted_at: Utc::now(),
-                    checklist: ResultChecklist {
-                        basis_given: true,
-                        findings_given: true,
-                        reply_given,
-                        promised_by: None,
-                    },
-                },
-            )
-            .await;
-        wait_for("the result waits for a reviewer", PATIENCE, || async {
-            let decision: Option<String> = sqlx::query_scalar(
-                "SELECT decision FROM supervision.reviews WHERE order_id = $1 AND result_id = $2",
-            )
-            .bind(order_id)
-            .bind(result_id)
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap();
-            (decision.as_deref() == Some("pending_review")).then_some(())
-        })
-        .await;
-        result_id
-    }
-
-    async fn propose(&self, order_id: Uuid, by: &str) -> SendBackProposal {
-        self.call(
-            verbs::SUPERVISION_PROPOSE_SEND_BACK,
-            &ProposeSendBackCommand {
-                order_id,
-                reason_code: "reply_incomplete".into(),
-                reasons: "答复缺失".into(),
-                proposed_by: by.into(),
-                role: CenterRole::Reviewer,
-            },
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn approve(
-        &self,
-        proposal_id: Uuid,
-        by: &str,
-        role: CenterRole,
-    ) -> Result<SendBackApproval, CallError> {
-        self.call(
-            verbs::SUPERVISION_APPROVE_SEND_BACK,
-            &ApproveSendBackCommand {
-                proposal_id,
-                approved_by: by.into(),
-                role,
-            },
-        )
-        .await
-    }
-}
-
-fn code(error: CallError) -> RpcErrorCode {
-    match error {
-        CallError::Rpc(e) => e.code,
-        other => panic!("expected a typed refusal, got {other}"),
-    }
-}
 
 #[tokio::test]
 async fn a_send_back_needs_the_heads_approval_and_a_second_opens_a_case() {
@@ -221,7 +72,9 @@ async fn a_send_back_needs_the_heads_approval_and_a_second_opens_a_case() {
         .await;
     assert_eq!(sent_backs, 1);
 
-    assert_eq!(trail::verify(&s.pool).await.unwrap(), 7);
+    // Per round: review, checklist, proposal, approval (the second approval opening the
+    // case adds the case's row).
+    assert_eq!(trail::verify(&s.pool).await.unwrap(), 9);
     s.stop().await;
 }
 
@@ -430,17 +283,8 @@ async fn without_automatic_acceptance_a_reviewer_accepts_and_the_order_closes() 
     let s = Supervision::start_with(false).await;
     let order_id = Uuid::now_v7();
     let result_id = s.result(order_id, true).await;
-    let accepted: ResultAcceptance = s
-        .call(
-            verbs::SUPERVISION_ACCEPT_RESULT,
-            &AcceptResultCommand {
-                order_id,
-                accepted_by: "reviewer-1".into(),
-                role: CenterRole::Reviewer,
-            },
-        )
-        .await
-        .unwrap();
+    s.checklist(order_id, &[], None).await.unwrap();
+    let accepted = s.accept(order_id, "reviewer-1").await.unwrap();
     assert_eq!(accepted.result_id, result_id);
     let closed = s
         .env
@@ -449,18 +293,10 @@ async fn without_automatic_acceptance_a_reviewer_accepts_and_the_order_closes() 
     assert_eq!(closed.data.closure, Closure::ResultAccepted);
     assert_eq!(closed.data.closed_by, "reviewer-1");
     // Accepted once: a second acceptance is a conflict.
-    let again = s
-        .call::<_, ResultAcceptance>(
-            verbs::SUPERVISION_ACCEPT_RESULT,
-            &AcceptResultCommand {
-                order_id,
-                accepted_by: "reviewer-1".into(),
-                role: CenterRole::Reviewer,
-            },
-        )
-        .await;
+    let again = s.accept(order_id, "reviewer-1").await;
     assert_eq!(code(again.unwrap_err()), RpcErrorCode::Conflict);
-    assert_eq!(trail::verify(&s.pool).await.unwrap(), 2);
+    // The review, the checklist, the acceptance and the archive record.
+    assert_eq!(trail::verify(&s.pool).await.unwrap(), 4);
     s.stop().await;
 }
 
@@ -471,16 +307,7 @@ async fn a_proposal_for_a_replaced_result_cannot_be_approved_and_blocks_acceptan
     s.pending_result(order_id).await;
     let stale = s.propose(order_id, "reviewer-1").await;
     // Pending proposal: the result is not accepted behind the head's back.
-    let accept = s
-        .call::<_, ResultAcceptance>(
-            verbs::SUPERVISION_ACCEPT_RESULT,
-            &AcceptResultCommand {
-                order_id,
-                accepted_by: "reviewer-2".into(),
-                role: CenterRole::Reviewer,
-            },
-        )
-        .await;
+    let accept = s.accept(order_id, "reviewer-2").await;
     assert_eq!(code(accept.unwrap_err()), RpcErrorCode::Conflict);
     // The unit corrects itself: the proposal is about a result no longer under review.
     s.pending_result(order_id).await;
@@ -488,17 +315,9 @@ async fn a_proposal_for_a_replaced_result_cannot_be_approved_and_blocks_acceptan
         .approve(stale.proposal_id, "head-1", CenterRole::Head)
         .await;
     assert_eq!(code(refused.unwrap_err()), RpcErrorCode::Conflict);
-    // The stale proposal does not block the new result's acceptance.
-    let _: ResultAcceptance = s
-        .call(
-            verbs::SUPERVISION_ACCEPT_RESULT,
-            &AcceptResultCommand {
-                order_id,
-                accepted_by: "reviewer-2".into(),
-                role: CenterRole::Reviewer,
-            },
-        )
-        .await
-        .unwrap();
+    // The stale proposal does not block the new result's acceptance (checked afresh: the
+    // old result's checklist does not carry over).
+    s.checklist(order_id, &[], None).await.unwrap();
+    s.accept(order_id, "reviewer-2").await.unwrap();
     s.stop().await;
 }

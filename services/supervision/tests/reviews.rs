@@ -5,55 +5,20 @@
 // allow-unwrap-in-tests only covers `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use chrono::Utc;
 use hotline_contract::events::{Closure, OrderClosed, OrderResultSubmitted, ResultChecklist};
 use hotline_contract::subjects::event;
-use hotline_service_kit::running::Running;
-use hotline_service_test::{PATIENCE, TestEnv};
-use hotline_supervision::{SCHEMA, SupervisionConfig};
+use hotline_service_test::PATIENCE;
+use hotline_supervision::SCHEMA;
 use hotline_test_support::wait_for;
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use support::Supervision;
 use uuid::Uuid;
 
 const REVIEW: &str = "supervision-review";
 
-struct Supervision {
-    env: TestEnv,
-    pool: PgPool,
-    shutdown: CancellationToken,
-    running: Running,
-}
-
 impl Supervision {
-    async fn start() -> Self {
-        let env = TestEnv::new().await;
-        let config = SupervisionConfig {
-            common: env.common_config(),
-            ..SupervisionConfig::default()
-        };
-        let shutdown = CancellationToken::new();
-        let running = hotline_supervision::start(config, shutdown.clone())
-            .await
-            .unwrap();
-        let pool = env.pool().await;
-        Self {
-            env,
-            pool,
-            shutdown,
-            running,
-        }
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(PATIENCE, self.running.wait())
-            .await
-            .expect("the service stops within its patience");
-        self.pool.close().await;
-        self.env.db.drop_database().await;
-    }
-
     async fn submit(&self, order_id: Uuid, result_id: Uuid, checklist: ResultChecklist) {
         self.env
             .publish(

@@ -80,6 +80,10 @@ pub mod verbs {
     pub const SUPERVISION_CLOSE_CASE: (&str, &str) = ("supervision", "close_case");
     // Category suggestion (bodies in `crate::category`).
     pub const INTAKE_SUGGEST_CATEGORY: (&str, &str) = ("intake", "suggest_category");
+    pub const SUPERVISION_REVIEW_QUEUE: (&str, &str) = ("supervision", "review_queue");
+    pub const SUPERVISION_RECORD_CHECKLIST: (&str, &str) = ("supervision", "record_checklist");
+    pub const SUPERVISION_RECORD_CALL_BACK: (&str, &str) = ("supervision", "record_call_back");
+    pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -140,6 +144,10 @@ pub mod verbs {
         SUPERVISION_REPORT_RECTIFICATION,
         SUPERVISION_CLOSE_CASE,
         INTAKE_SUGGEST_CATEGORY,
+        SUPERVISION_REVIEW_QUEUE,
+        SUPERVISION_RECORD_CHECKLIST,
+        SUPERVISION_RECORD_CALL_BACK,
+        SUPERVISION_ARCHIVE,
     ];
 }
 

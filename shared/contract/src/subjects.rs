@@ -125,6 +125,7 @@ pub mod event {
         "hotline.supervision.rectification_reported";
     pub const SUPERVISION_CASE_CLOSED: &str = "hotline.supervision.case_closed";
     pub const SUPERVISION_CASE_ESCALATED: &str = "hotline.supervision.case_escalated";
+    pub const SUPERVISION_UNIT_REMINDED: &str = "hotline.supervision.unit_reminded";
     pub const DEADLINE_SCHEDULED: &str = "hotline.deadline.scheduled";
     pub const DEADLINE_REMINDER: &str = "hotline.deadline.reminder";
     pub const DEADLINE_OVERDUE: &str = "hotline.deadline.overdue";

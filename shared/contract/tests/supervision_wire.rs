@@ -68,6 +68,7 @@ fn desk_bodies() {
             order_id: ORDER,
             reason_code: "reply_incomplete".into(),
             reasons: "答复未回应诉求".into(),
+            failed_items: Vec::new(),
             proposed_by: "reviewer-1".into(),
             role: CenterRole::Reviewer,
         }),
@@ -116,6 +117,138 @@ fn desk_bodies() {
             case_id: CASE,
             closed_by: "head-1".into(),
             role: CenterRole::Head,
+        }),
+    }));
+}
+
+#[test]
+fn unit_reminded_v1() {
+    insta::assert_json_snapshot!(event(SupervisionUnitReminded {
+        reminder_id: PROPOSAL,
+        order_id: ORDER,
+        number: Some("5201022611300001".into()),
+        unit_id: "unit-gy-water".into(),
+        clock: DeadlineClock::Handling,
+        case_id: None,
+        due_at: at(18, 0),
+        reminded_at: at(12, 0),
+    }));
+}
+
+#[test]
+fn review_item_codes_match_the_serde_form() {
+    for item in ReviewItem::ALL {
+        assert_eq!(
+            serde_json::to_value(item).unwrap(),
+            serde_json::json!(item.code())
+        );
+        assert_eq!(ReviewItem::from_code(item.code()), Some(item));
+    }
+    assert_eq!(ReviewItem::from_code("unknown"), None);
+}
+
+#[test]
+fn review_desk_bodies() {
+    use hotline_contract::vocabulary::{RequestKind, SatisfactionVerdict};
+    let checklist = ResultChecklist {
+        basis_given: true,
+        findings_given: true,
+        reply_given: true,
+        promised_by: None,
+    };
+    let check = RecordedCheck {
+        item: ReviewItem::ReplyAnswersMatter,
+        passed: false,
+        note: Some("答复未回应噪声扰民的时段".into()),
+        recorded_by: "reviewer-1".into(),
+        recorded_at: at(9, 10),
+    };
+    let call_back = CallBack {
+        call_back_id: CASE,
+        result_id: ORDER,
+        reached: true,
+        verified: "群众确认已有人上门查看".into(),
+        verdict: Some(SatisfactionVerdict::Unsatisfied),
+        called_by: "reviewer-1".into(),
+        called_at: at(9, 20),
+    };
+    insta::assert_json_snapshot!(serde_json::json!({
+        "queue_query": body(ReviewQueueQuery {
+            status: ReviewQueueStatus::Pending,
+            limit: Some(20),
+            after: Some("1796036400000000_0193".into()),
+        }),
+        "queue": body(ReviewQueue {
+            items: vec![ReviewQueueItem {
+                order_id: ORDER,
+                number: Some("5201022611300001".into()),
+                unit_id: "unit-gy-water".into(),
+                kind: Some(RequestKind::Complaint),
+                result_id: ORDER,
+                submitted_at: at(9, 0),
+                checklist: Some(checklist.clone()),
+                send_back_pending: false,
+            }],
+            next_after: None,
+        }),
+        "record_checklist": body(RecordChecklistCommand {
+            order_id: ORDER,
+            items: vec![CheckEntry {
+                item: ReviewItem::ReplyAnswersMatter,
+                passed: false,
+                note: Some("答复未回应噪声扰民的时段".into()),
+            }],
+            poor_handling: Some(true),
+            recorded_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "checklist": body(ReviewChecklist {
+            order_id: ORDER,
+            result_id: ORDER,
+            items: vec![check.clone()],
+            missing: vec![ReviewItem::BasisCited],
+            poor_handling: true,
+            all_passed: false,
+            case_id: Some(CASE),
+        }),
+        "record_call_back": body(RecordCallBackCommand {
+            order_id: ORDER,
+            reached: true,
+            verified: "群众确认已有人上门查看".into(),
+            verdict: Some(SatisfactionVerdict::Unsatisfied),
+            called_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "call_back": body(CallBackReceipt {
+            order_id: ORDER,
+            call_back: call_back.clone(),
+            case_id: None,
+        }),
+        "propose_send_back": body(ProposeSendBackCommand {
+            order_id: ORDER,
+            reason_code: "reply_off_point".into(),
+            reasons: "答复未回应诉求".into(),
+            failed_items: vec![ReviewItem::ReplyAnswersMatter],
+            proposed_by: "reviewer-1".into(),
+            role: CenterRole::Reviewer,
+        }),
+        "archive_query": body(ArchiveQuery { number: "5201022611300001".into() }),
+        "archive": body(ArchiveRecord {
+            order_id: ORDER,
+            number: Some("5201022611300001".into()),
+            unit_id: "unit-gy-water".into(),
+            kind: Some(RequestKind::Complaint),
+            result_id: ORDER,
+            submitted_at: at(9, 0),
+            result_checklist: Some(checklist),
+            review_checklist: vec![check],
+            poor_handling: false,
+            call_backs: vec![call_back],
+            decision: "accepted".into(),
+            decided_by: "reviewer-1".into(),
+            decided_at: at(10, 0),
+            trail_seq: 7,
+            trail_hash: "00ff".into(),
         }),
     }));
 }

@@ -34,7 +34,7 @@ pub use order::{
 };
 pub use supervision::{
     SupervisionCaseClosed, SupervisionCaseEscalated, SupervisionCaseOpened, SupervisionLevel,
-    SupervisionMeasure, SupervisionRectificationReported,
+    SupervisionMeasure, SupervisionRectificationReported, SupervisionUnitReminded,
 };
 
 /// Every event type this contract defines, with the subject it is published on (dead
@@ -137,6 +137,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         SupervisionCaseEscalated::TYPE,
         crate::subjects::event::SUPERVISION_CASE_ESCALATED,
+    ),
+    (
+        SupervisionUnitReminded::TYPE,
+        crate::subjects::event::SUPERVISION_UNIT_REMINDED,
     ),
     (
         DeadlineScheduled::TYPE,

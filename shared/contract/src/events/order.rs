@@ -130,6 +130,7 @@ impl Event for OrderSigned {
 
 /// Which parts a result contains (A16: basis, time, findings, reply). The texts stay with
 /// the router (they may name people); reviewers fetch them by request/reply.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultChecklist {
     pub basis_given: bool,

@@ -155,3 +155,35 @@ impl Event for SupervisionCaseEscalated {
         self.order_id.to_string()
     }
 }
+
+/// `hotline.supervision.unit_reminded`: supervision told a unit that one of its time limits
+/// is near (A17: orders about to fall due are reminded), on a `deadline.reminder` from the
+/// deadline-watcher. For the console; the unit was notified through the notification
+/// channel. One per clock and due instant, however often the reminder is redelivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionUnitReminded {
+    /// The reminder (the notification's idempotency key).
+    pub reminder_id: Uuid,
+    pub order_id: Uuid,
+    /// The order's number, when supervision knows it (from `order.dispatched`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The unit reminded.
+    pub unit_id: String,
+    pub clock: super::DeadlineClock,
+    /// The supervision case, on a `rectification` clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
+    pub due_at: DateTime<Utc>,
+    pub reminded_at: DateTime<Utc>,
+}
+
+impl Event for SupervisionUnitReminded {
+    const TYPE: &'static str = "cn.gov.12345.supervision.unit_reminded.v1";
+    fn subject(&self) -> String {
+        event::SUPERVISION_UNIT_REMINDED.to_owned()
+    }
+    fn aggregate_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
