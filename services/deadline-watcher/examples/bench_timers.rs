@@ -56,6 +56,7 @@ use hotline_deadline_watcher::reminders::ReminderScan;
 use hotline_deadline_watcher::{DeadlineWatcherConfig, SCHEMA, SERVICE};
 use hotline_messaging::Outbox;
 use hotline_service_test::TestEnv;
+use hotline_service_test::machine::print_machine;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -169,7 +170,12 @@ async fn main() -> anyhow::Result<()> {
         .connect(env.nats.url())
         .await
         .context("connect the observer")?;
-    print_machine(&pool, &observer.server_info().version).await?;
+    print_machine(
+        "deadline-watcher timer benchmark",
+        &pool,
+        &observer.server_info().version,
+    )
+    .await?;
     println!("settings");
     println!(
         "  pending timers {}, lag timers {} over {} s, burst {}",
@@ -616,53 +622,4 @@ fn summary(values: &mut [f64]) -> String {
         pct(1.0),
         values[0] * 1000.0
     )
-}
-
-async fn print_machine(pool: &PgPool, nats_version: &str) -> anyhow::Result<()> {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("?", |(_, m)| m.trim())
-        .to_owned();
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let memory_gib = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let postgres: String = sqlx::query_scalar("SHOW server_version")
-        .fetch_one(pool)
-        .await?;
-    let synchronous_commit: String = sqlx::query_scalar("SHOW synchronous_commit")
-        .fetch_one(pool)
-        .await?;
-    let rustc = command_output("rustc", "--version");
-    println!("deadline-watcher timer benchmark");
-    println!(
-        "machine: {cpus} CPUs ({model}), {memory_gib:.1} GiB RAM, Linux {}",
-        kernel.trim()
-    );
-    println!(
-        "versions: PostgreSQL {postgres} (synchronous_commit {synchronous_commit}), nats-server {nats_version}, {rustc}, {} build",
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-    );
-    Ok(())
-}
-
-fn command_output(program: &str, arg: &str) -> String {
-    std::process::Command::new(program)
-        .arg(arg)
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| format!("{program} (version unknown)"))
 }
