@@ -11,6 +11,7 @@
 //! - [`directory`]: the unit directory, dispatch catalogue and rules (issue 5).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
 //! - [`supervision_desk`]: supervision's review and case request bodies (issue 7).
+//! - [`transfer`]: transfers to and from partner hotlines (issue 8).
 //!
 //! A service never writes a subject string inline; it asks this crate. Wire formats are
 //! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
@@ -26,6 +27,7 @@ pub mod knowledge;
 pub mod rpc;
 pub mod subjects;
 pub mod supervision_desk;
+pub mod transfer;
 pub mod vocabulary;
 
 pub use envelope::{Envelope, EnvelopeError, RawEnvelope};

@@ -84,6 +84,8 @@ pub mod verbs {
     pub const SUPERVISION_RECORD_CHECKLIST: (&str, &str) = ("supervision", "record_checklist");
     pub const SUPERVISION_RECORD_CALL_BACK: (&str, &str) = ("supervision", "record_call_back");
     pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
+    // Issue 8: a matter handed over by a partner hotline (A8).
+    pub const INTAKE_REGISTER_TRANSFER: (&str, &str) = ("intake", "register_transfer");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -148,6 +150,7 @@ pub mod verbs {
         SUPERVISION_RECORD_CHECKLIST,
         SUPERVISION_RECORD_CALL_BACK,
         SUPERVISION_ARCHIVE,
+        INTAKE_REGISTER_TRANSFER,
     ];
 }
 

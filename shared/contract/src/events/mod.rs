@@ -178,6 +178,42 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::knowledge::FeedbackRecorded::TYPE,
         crate::subjects::event::KNOWLEDGE_FEEDBACK_RECORDED,
     ),
+    (
+        crate::transfer::TransferToPartnerRequested::TYPE,
+        crate::transfer::subject::TO_PARTNER_REQUESTED,
+    ),
+    (
+        crate::transfer::PartnerAccepted::TYPE,
+        crate::transfer::subject::FROM_PARTNER_ACCEPTED,
+    ),
+    (
+        crate::transfer::PartnerRejected::TYPE,
+        crate::transfer::subject::FROM_PARTNER_REJECTED,
+    ),
+    (
+        crate::transfer::PartnerTransferRequested::TYPE,
+        crate::transfer::subject::FROM_PARTNER_REQUESTED,
+    ),
+    (
+        crate::transfer::InboundTransferAccepted::TYPE,
+        crate::transfer::subject::TO_PARTNER_ACCEPTED,
+    ),
+    (
+        crate::transfer::InboundTransferRejected::TYPE,
+        crate::transfer::subject::TO_PARTNER_REJECTED,
+    ),
+    (
+        crate::transfer::OrderTransferAccepted::TYPE,
+        crate::transfer::subject::ORDER_TRANSFER_ACCEPTED,
+    ),
+    (
+        crate::transfer::OrderTransferRejected::TYPE,
+        crate::transfer::subject::ORDER_TRANSFER_REJECTED,
+    ),
+    (
+        crate::transfer::OrderTransferTimedOut::TYPE,
+        crate::transfer::subject::ORDER_TRANSFER_TIMED_OUT,
+    ),
     (DeadLetterRecorded::TYPE, "hotline.deadletter.{service}"),
 ];
 
