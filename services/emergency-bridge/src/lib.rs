@@ -1,25 +1,86 @@
 //! Emergency bridge: transfers emergencies and utility matters to 110/119/120/122 and the
-//! utility hotlines (A10), and passes orders both ways with sub-center hotlines (A8).
+//! utility hotlines (A10.1), and passes orders both ways with sub-center hotlines (A8).
 //!
-//! For now the service starts, migrates its schema (the `partners` registry, seeded with
-//! 110, 119, 120 and 122) and reports ready; transfers out, partner acknowledgements,
-//! timeouts and the fallback to an agent come next.
+//! - The partner registry (`emergency_bridge.partners`): code, kind, name, answer time
+//!   limit, retries, fallback phone, subjects.
+//! - Out: intake's `order.transfer_requested` → [`handlers::TransferRequests`] →
+//!   `hotline.transfer.<code>.requested`; the partner answers on
+//!   `partner.<code>.transfer.accepted|rejected` ([`handlers::PartnerAnswers`]); silence
+//!   past the limit → [`timer`] re-sends, then alerts the agent on duty
+//!   (`order.transfer_timed_out`, with the fallback phone).
+//! - In: `partner.<code>.transfer.requested` → [`handlers::InboundTransfers`] → validated,
+//!   deduplicated by the partner's id, registered through `rpc.intake.register_transfer`,
+//!   answered on `hotline.transfer.<code>.accepted|rejected`.
+//! - The emergency lane: emergencies have their own durable consumer and their own
+//!   outbox (schema `emergency_bridge_lane`) with its own relay, so neither ordinary
+//!   transfers nor anything else the bridge publishes can queue in front of them
+//!   (docs/partners.md, "Emergency lane").
+//!
+//! [`simulator`] is a partner for tests and demos.
 
 pub mod config;
+pub mod domain;
+pub mod handlers;
+pub mod simulator;
+pub mod store;
+pub mod timer;
+
+use std::time::Duration;
 
 use anyhow::Context;
-use hotline_service_kit::bootstrap;
+use hotline_contract::subjects::{durable_name, event};
+use hotline_contract::transfer::{self, PARTNER_STREAM};
+use hotline_messaging::{ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig};
+use hotline_service_kit::bootstrap::{self, ServiceContext};
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
 
 pub use config::EmergencyBridgeConfig;
 
+use crate::handlers::{InboundTransfers, Lane, Outboxes, PartnerAnswers, TransferRequests};
+
 /// The service's name (NATS client, event source).
 pub const SERVICE: &str = "emergency-bridge";
 /// The service's Postgres schema.
 pub const SCHEMA: &str = "emergency_bridge";
+/// The emergency lane's outbox schema (only the messaging tables).
+pub const LANE_SCHEMA: &str = "emergency_bridge_lane";
 /// The service's own migrations (the messaging tables come from `hotline-messaging`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Create or update the `PARTNER` stream. Partners' inbound messages carry a caller's
+/// phone (A21), so the stream keeps messages one day only: long enough to survive a
+/// bridge outage, the durable record is the bridge's tables and intake's vault.
+async fn provision_partner_stream(ctx: &ServiceContext) -> anyhow::Result<()> {
+    let spec = transfer::partner_stream(&ctx.namespace, ctx.stream_replicas);
+    ctx.jetstream
+        .create_or_update_stream(async_nats::jetstream::stream::Config {
+            name: spec.name.clone(),
+            subjects: spec.subjects,
+            description: Some(spec.description),
+            storage: async_nats::jetstream::stream::StorageType::File,
+            duplicate_window: spec.duplicate_window,
+            num_replicas: spec.replicas,
+            max_age: Duration::from_secs(24 * 3600),
+            ..Default::default()
+        })
+        .await
+        .with_context(|| format!("provision stream {}", spec.name))?;
+    Ok(())
+}
+
+fn partner_consumer(ctx: &ServiceContext, purpose: &str, subjects: &[String]) -> ConsumerConfig {
+    ConsumerConfig::new(
+        SERVICE,
+        SCHEMA,
+        ctx.namespace.clone(),
+        ctx.namespace.stream(PARTNER_STREAM),
+        ConsumerSpec::new(
+            durable_name(SERVICE, purpose),
+            subjects.iter().map(|s| ctx.namespace.subject(s)).collect(),
+        ),
+    )
+}
 
 /// Start the emergency bridge; it runs until `shutdown` is cancelled.
 pub async fn start(
@@ -38,7 +99,87 @@ pub async fn start(
     ctx.provision_hotline_stream()
         .await
         .context("provision the HOTLINE stream")?;
-    let running = Running::for_context(&ctx, ops);
+    provision_partner_stream(&ctx).await?;
+
+    // The emergency lane's outbox: its own schema, migrated with the messaging tables
+    // only, published by its own relay.
+    let lane_pool = hotline_service_kit::db::connect(&config.common.database, LANE_SCHEMA)
+        .await
+        .context("connect the emergency lane")?;
+    hotline_service_kit::db::migrate(&lane_pool, LANE_SCHEMA, &[&hotline_messaging::MIGRATOR])
+        .await
+        .context("migrate the emergency lane")?;
+
+    let mut running = Running::for_context(&ctx, ops);
+    running.spawn_outbox_relay(&ctx);
+    let lane_relay = OutboxRelay::new(
+        lane_pool,
+        ctx.jetstream.clone(),
+        LANE_SCHEMA,
+        RelayConfig {
+            batch_size: 64,
+            poll_interval: Duration::from_millis(config.bridge.emergency_poll_ms.max(10)),
+            max_backoff: Duration::from_secs(1),
+        },
+    );
+    running.spawn("emergency-relay", lane_relay.run(shutdown.clone()));
+
+    let outboxes = Outboxes {
+        main: ctx.outbox(),
+        emergency: Outbox::new(SERVICE, LANE_SCHEMA, ctx.namespace.clone()),
+    };
+    for (purpose, lane) in [
+        ("emergency", Lane::Emergency),
+        ("transfers", Lane::Ordinary),
+    ] {
+        running.spawn_consumer(
+            &ctx,
+            ctx.consumer(purpose, &[event::ORDER_TRANSFER_REQUESTED]),
+            TransferRequests {
+                lane,
+                outboxes: outboxes.clone(),
+            },
+        );
+    }
+    // Answers and inbound requests have separate consumers: registering an inbound order
+    // (a call to intake) never delays the answer to an emergency.
+    running.spawn_consumer(
+        &ctx,
+        partner_consumer(
+            &ctx,
+            "answers",
+            &[
+                transfer::subject::from_partner_accepted("*"),
+                transfer::subject::from_partner_rejected("*"),
+            ],
+        ),
+        PartnerAnswers {
+            outboxes: outboxes.clone(),
+        },
+    );
+    running.spawn_consumer(
+        &ctx,
+        partner_consumer(
+            &ctx,
+            "inbound",
+            &[transfer::subject::from_partner_requested("*")],
+        ),
+        InboundTransfers {
+            outbox: ctx.outbox(),
+            nats: ctx.nats.clone(),
+            namespace: ctx.namespace.clone(),
+            intake_timeout: Duration::from_millis(config.bridge.intake_timeout_ms),
+        },
+    );
+    running.spawn(
+        "answer-clock",
+        timer::run(
+            ctx.db.clone(),
+            outboxes,
+            Duration::from_millis(config.bridge.timer_interval_ms.max(10)),
+            shutdown.clone(),
+        ),
+    );
     tracing::info!(ops = %running.ops_addr(), "emergency-bridge ready");
     Ok(running)
 }

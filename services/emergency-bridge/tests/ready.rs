@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The emergency bridge starts against a real nats-server and Postgres, migrates, and reports ready.
 
 use hotline_emergency_bridge::EmergencyBridgeConfig;
@@ -5,10 +6,11 @@ use hotline_service_test::{TestEnv, assert_ready};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
-async fn started_service_reports_ready_with_the_emergency_partners_registered() {
+async fn started_service_reports_ready_with_emergency_utility_and_sub_center_partners_registered() {
     let env = TestEnv::new().await;
     let config = EmergencyBridgeConfig {
         common: env.common_config(),
+        ..Default::default()
     };
     let shutdown = CancellationToken::new();
 
@@ -25,12 +27,25 @@ async fn started_service_reports_ready_with_the_emergency_partners_registered() 
     .await
     .unwrap();
     let codes: Vec<&str> = partners.iter().map(|(code, _, _)| code.as_str()).collect();
-    assert_eq!(codes, ["110", "119", "120", "122"]);
-    assert!(
-        partners
-            .iter()
-            .all(|(_, kind, timeout)| kind == "emergency" && *timeout > 0)
+    assert_eq!(
+        codes,
+        ["110", "119", "120", "122", "12315", "12366", "95598"]
     );
+    for (code, kind, timeout) in &partners {
+        let expected = match code.as_str() {
+            "95598" => "utility",
+            "12315" | "12366" => "sub_center",
+            _ => "emergency",
+        };
+        assert_eq!((kind.as_str(), *timeout > 0), (expected, true), "{code}");
+    }
+    // The fallback is each partner's own public number (never an invented one).
+    let fallbacks: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, fallback_phone FROM emergency_bridge.partners")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(fallbacks.iter().all(|(code, phone)| code == phone));
     pool.close().await;
 
     shutdown.cancel();

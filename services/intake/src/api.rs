@@ -96,3 +96,50 @@ pub async fn repeat_candidates(
         })
         .collect())
 }
+
+/// `rpc.intake.register_transfer`: register a matter a partner hotline handed over (A8),
+/// at most once per (partner, transfer id). Called by the emergency bridge, which has
+/// already checked the partner; the order is registered as a phone order whose "agent" is
+/// `partner:<code>`, and dispatched like any other (A9.3).
+pub async fn register_transfer(
+    registrar: &crate::registration::Registrar,
+    input: hotline_contract::transfer::RegisterTransfer,
+    trace: &hotline_telemetry::TraceContext,
+) -> Result<hotline_contract::transfer::TransferRegistered, RpcError> {
+    use hotline_contract::transfer::TransferRegistered;
+    let (code, id) = (input.partner_code.trim(), input.partner_transfer_id.trim());
+    if code.is_empty() || code.len() > 32 || id.is_empty() || id.chars().count() > 64 {
+        return Err(RpcError::invalid(vec![hotline_contract::rpc::FieldError {
+            field: "partner_transfer_id".to_owned(),
+            code: "invalid".to_owned(),
+            message: "合作热线代码和转办编号不能为空且不超过64个字符".to_owned(),
+        }]));
+    }
+    let unavailable = |error: sqlx::Error| {
+        tracing::error!(%error, "partner transfer lookup failed");
+        RpcError::new(
+            hotline_contract::rpc::RpcErrorCode::Unavailable,
+            "暂时无法受理，请稍后重试",
+        )
+    };
+    if let Some((order_id, number)) = store::find_partner_transfer(&registrar.pool, code, id)
+        .await
+        .map_err(unavailable)?
+    {
+        return Ok(TransferRegistered {
+            order_id,
+            number,
+            already_registered: true,
+        });
+    }
+    // A concurrent hand-over of the same id loses on the primary key and gets
+    // `unavailable`; its retry finds the order above.
+    let receipt = registrar
+        .register_from(input.order, trace, Some((code, id)))
+        .await?;
+    Ok(TransferRegistered {
+        order_id: receipt.order_id,
+        number: receipt.number,
+        already_registered: false,
+    })
+}

@@ -172,6 +172,33 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         },
     )
     .await?;
+    let registrar = Registrar {
+        pool: ctx.db.clone(),
+        outbox,
+        regions,
+        hasher,
+        vault,
+        repeat_window,
+        knowledge: config
+            .intake
+            .knowledge_auto_answer
+            .then(|| knowledge::KnowledgeAdvisor {
+                nats: ctx.nats.clone(),
+                namespace: ctx.namespace.clone(),
+                timeout: std::time::Duration::from_millis(config.intake.knowledge_timeout_ms),
+            }),
+    };
+    // A8: matters handed over by partner hotlines, through the emergency bridge.
+    let transfer_registrar = registrar.clone();
+    rpc.endpoint(
+        verbs::INTAKE_REGISTER_TRANSFER.1,
+        16,
+        move |input, trace| {
+            let registrar = transfer_registrar.clone();
+            async move { api::register_transfer(&registrar, input, &trace).await }
+        },
+    )
+    .await?;
     running.spawn("rpc", rpc.wait());
     running.spawn(
         "category-retrain",
@@ -206,22 +233,6 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         }
     });
 
-    let registrar = Registrar {
-        pool: ctx.db.clone(),
-        outbox,
-        regions,
-        hasher,
-        vault,
-        repeat_window,
-        knowledge: config
-            .intake
-            .knowledge_auto_answer
-            .then(|| knowledge::KnowledgeAdvisor {
-                nats: ctx.nats.clone(),
-                namespace: ctx.namespace.clone(),
-                timeout: std::time::Duration::from_millis(config.intake.knowledge_timeout_ms),
-            }),
-    };
     let (http_addr, http) = hotline_service_kit::http::serve(
         config.http.listen,
         http::router(registrar),

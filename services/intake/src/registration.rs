@@ -40,8 +40,20 @@ pub struct Registrar {
 impl Registrar {
     pub async fn register(
         &self,
+        input: RegisterOrder,
+        trace: &TraceContext,
+    ) -> Result<RegistrationReceipt, RpcError> {
+        self.register_from(input, trace, None).await
+    }
+
+    /// As [`Registrar::register`]; `partner` (code, transfer id) marks an order a partner
+    /// hotline handed over (A8), recorded in the same transaction so one transfer id can
+    /// never become two orders.
+    pub async fn register_from(
+        &self,
         mut input: RegisterOrder,
         trace: &TraceContext,
+        partner: Option<(&str, &str)>,
     ) -> Result<RegistrationReceipt, RpcError> {
         let now = Utc::now();
         let triage_input = input.triage.take();
@@ -85,6 +97,9 @@ impl Registrar {
             )
             .await?;
             store::insert_triage(&mut tx, order_id, &triage, notice.as_deref(), now).await?;
+            if let Some((code, transfer_id)) = partner {
+                store::insert_partner_transfer(&mut tx, code, transfer_id, order_id).await?;
+            }
             // A10.3: every order's words, so later requests can find it as a repeat.
             crate::repeats::record_matter_words(
                 &mut tx,

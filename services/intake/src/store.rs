@@ -416,6 +416,42 @@ pub async fn find_order_by_number(
     Ok(row.map(|(order_id, number)| crate::domain::triage::EarlierOrder { order_id, number }))
 }
 
+/// A8: the order a partner's transfer became.
+pub async fn insert_partner_transfer(
+    tx: &mut PgConnection,
+    partner_code: &str,
+    partner_transfer_id: &str,
+    order_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO intake.partner_transfers (partner_code, partner_transfer_id, order_id) \
+         VALUES ($1, $2, $3)",
+    )
+    .bind(partner_code)
+    .bind(partner_transfer_id)
+    .bind(order_id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// A8: the order (id, number) a partner's transfer already became, if any.
+pub async fn find_partner_transfer(
+    pool: &PgPool,
+    partner_code: &str,
+    partner_transfer_id: &str,
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.order_id, o.number FROM intake.partner_transfers p \
+         JOIN intake.orders o ON o.order_id = p.order_id \
+         WHERE p.partner_code = $1 AND p.partner_transfer_id = $2",
+    )
+    .bind(partner_code)
+    .bind(partner_transfer_id)
+    .fetch_optional(pool)
+    .await
+}
+
 /// Record the order's one disposition (A9, A10).
 pub async fn insert_triage(
     tx: &mut PgConnection,

@@ -1,0 +1,174 @@
+//! A partner hotline simulator (issue 8 partner kit): subscribes to
+//! `hotline.transfer.<code>.requested` as a partner would and answers each transfer as
+//! told: accept, reject, accept after a delay, or stay silent. Used by the tests and the
+//! demo (`hotline-emergency-bridge simulate-partner --code 110 --mode accept`).
+//!
+//! It speaks plain NATS (publish/subscribe), which is all a partner's NATS user may do
+//! under deploy/nats/partners.conf; the bridge's `PARTNER` stream captures what it sends.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use hotline_contract::envelope::Envelope;
+use hotline_contract::transfer::{
+    PartnerAccepted, PartnerRejected, PartnerTransferRequested, TransferToPartnerRequested, subject,
+};
+use hotline_contract::{Event, Namespace, RawEnvelope};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How the simulated partner answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Accept,
+    Reject,
+    /// Accept after this long.
+    Delay(Duration),
+    Silent,
+}
+
+/// `--mode` that is none of `accept`, `reject`, `delay:<secs>`, `silent`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("mode must be accept, reject, delay:<secs> or silent (got {0:?})")]
+pub struct BadMode(pub String);
+
+impl FromStr for Mode {
+    type Err = BadMode;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accept" => Ok(Self::Accept),
+            "reject" => Ok(Self::Reject),
+            "silent" => Ok(Self::Silent),
+            _ => s
+                .strip_prefix("delay:")
+                .and_then(|n| n.parse::<f64>().ok())
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .map(|n| Self::Delay(Duration::from_secs_f64(n)))
+                .ok_or_else(|| BadMode(s.to_owned())),
+        }
+    }
+}
+
+/// The reason the simulator gives when it rejects.
+pub const REJECT_REASON: &str = "非本单位受理范围（模拟）";
+
+/// Publish an event as partner `code` would: a CloudEvents envelope on its subject.
+pub async fn publish<E: Event>(
+    client: &async_nats::Client,
+    ns: &Namespace,
+    code: &str,
+    data: E,
+) -> Result<(), async_nats::Error> {
+    let subject = ns.subject(&data.subject());
+    let envelope = Envelope::new(&format!("partner-{code}"), data.aggregate_id(), data);
+    client.publish(subject, envelope.to_bytes()?.into()).await?;
+    client.flush().await?;
+    Ok(())
+}
+
+/// Hand us a matter as partner `code` (A8).
+pub async fn send_transfer(
+    client: &async_nats::Client,
+    ns: &Namespace,
+    request: PartnerTransferRequested,
+) -> Result<(), async_nats::Error> {
+    let code = request.partner_code.clone();
+    publish(client, ns, &code, request).await
+}
+
+/// Run the simulated partner `code` until `shutdown`; every transfer received is also
+/// sent on `seen` (for tests). Returns once subscribed, with the task's handle.
+pub async fn start(
+    client: async_nats::Client,
+    ns: Namespace,
+    code: String,
+    mode: Mode,
+    seen: Option<mpsc::UnboundedSender<TransferToPartnerRequested>>,
+    shutdown: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, async_nats::Error> {
+    let mut sub = client
+        .subscribe(ns.subject(&subject::to_partner_requested(&code)))
+        .await?;
+    client.flush().await?;
+    Ok(tokio::spawn(async move {
+        loop {
+            let message = tokio::select! {
+                m = sub.next() => match m { Some(m) => m, None => return },
+                _ = shutdown.cancelled() => return,
+            };
+            let Ok(request) = RawEnvelope::parse(&message.payload)
+                .and_then(|raw| raw.decode::<TransferToPartnerRequested>())
+                .map(|env| env.data)
+            else {
+                tracing::warn!("simulator: not a transfer request; ignored");
+                continue;
+            };
+            tracing::info!(transfer_id = %request.transfer_id, attempt = request.attempt, ?mode, "simulator: transfer received");
+            if let Some(seen) = &seen {
+                let _ = seen.send(request.clone());
+            }
+            let (client, ns, code) = (client.clone(), ns.clone(), code.clone());
+            tokio::spawn(async move {
+                let result = match mode {
+                    Mode::Silent => return,
+                    Mode::Reject => {
+                        publish(
+                            &client,
+                            &ns,
+                            &code,
+                            PartnerRejected {
+                                transfer_id: request.transfer_id,
+                                partner_code: code.clone(),
+                                reason: REJECT_REASON.to_owned(),
+                                rejected_at: Utc::now(),
+                            },
+                        )
+                        .await
+                    }
+                    Mode::Accept | Mode::Delay(_) => {
+                        if let Mode::Delay(d) = mode {
+                            tokio::time::sleep(d).await;
+                        }
+                        publish(
+                            &client,
+                            &ns,
+                            &code,
+                            PartnerAccepted {
+                                transfer_id: request.transfer_id,
+                                partner_code: code.clone(),
+                                partner_reference: Some(format!(
+                                    "SIM-{code}-{}",
+                                    request.transfer_id.simple()
+                                )),
+                                accepted_at: Utc::now(),
+                            },
+                        )
+                        .await
+                    }
+                };
+                if let Err(error) = result {
+                    tracing::warn!(%error, "simulator: answer not sent");
+                }
+            });
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse() {
+        assert_eq!("accept".parse(), Ok(Mode::Accept));
+        assert_eq!("silent".parse(), Ok(Mode::Silent));
+        assert_eq!(
+            "delay:1.5".parse(),
+            Ok(Mode::Delay(Duration::from_millis(1500)))
+        );
+        assert_eq!("delay:x".parse::<Mode>(), Err(BadMode("delay:x".into())));
+        assert!("shout".parse::<Mode>().is_err());
+    }
+}
