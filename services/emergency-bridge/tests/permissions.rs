@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! deploy/nats/partners.conf loaded into the pinned nats-server: a partner may publish
+//! under its own `partner.<code>.>` only and subscribe to its own
+//! `hotline.transfer.<code>.>` only; the server refuses the rest.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+const CODES: &[&str] = &["110", "119", "120", "122", "95598", "12315", "12366"];
+
+struct Server(Child, u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server() -> Server {
+    let binary = std::env::var("HOTLINE_NATS_SERVER_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools/bin/nats-server").to_owned()
+    });
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/nats/partners.conf"
+    );
+    let port = hotline_test_support::free_port();
+    let mut command = Command::new(binary);
+    command
+        .args(["-c", config, "-a", "127.0.0.1", "-p", &port.to_string()])
+        .env("NATS_HOTLINE_PASSWORD", "hotline-test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for code in CODES {
+        command.env(
+            format!("NATS_PARTNER_{code}_PASSWORD"),
+            format!("pw-{code}"),
+        );
+    }
+    Server(command.spawn().expect("nats-server starts"), port)
+}
+
+async fn connect(
+    port: u16,
+    user: &str,
+    password: &str,
+) -> (async_nats::Client, mpsc::UnboundedReceiver<String>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let url = format!("nats://127.0.0.1:{port}");
+    let client = hotline_test_support::wait_for(
+        "nats-server with the partner config",
+        Duration::from_secs(10),
+        || {
+            let (url, tx) = (url.clone(), tx.clone());
+            async move {
+                async_nats::ConnectOptions::with_user_and_password(
+                    user.to_owned(),
+                    password.to_owned(),
+                )
+                .event_callback(move |event| {
+                    let tx = tx.clone();
+                    async move {
+                        let _ = tx.send(event.to_string());
+                    }
+                })
+                .connect(url)
+                .await
+                .ok()
+            }
+        },
+    )
+    .await;
+    (client, rx)
+}
+
+async fn violation(events: &mut mpsc::UnboundedReceiver<String>) -> String {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("the server reports the violation")
+            .unwrap();
+        if event.to_lowercase().contains("permission") {
+            return event;
+        }
+    }
+}
+
+#[tokio::test]
+async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_nats() {
+    let server = start_server();
+    let (hotline, _) = connect(server.1, "hotline", "hotline-test").await;
+    let mut watch = hotline.subscribe("partner.>").await.unwrap();
+    let mut orders = hotline.subscribe("hotline.order.>").await.unwrap();
+    hotline.flush().await.unwrap();
+
+    let (partner, mut events) = connect(server.1, "partner-110", "pw-110").await;
+    // Its own subject goes through…
+    partner
+        .publish("partner.110.transfer.accepted", "ok".into())
+        .await
+        .unwrap();
+    partner.flush().await.unwrap();
+    let own = tokio::time::timeout(Duration::from_secs(5), watch.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(own.subject.as_str(), "partner.110.transfer.accepted");
+
+    // …another partner's subject and our event subjects are refused.
+    partner
+        .publish("partner.119.transfer.accepted", "forged".into())
+        .await
+        .unwrap();
+    partner.flush().await.unwrap();
+    assert!(
+        violation(&mut events)
+            .await
+            .contains("partner.119.transfer.accepted")
+    );
+    partner
+        .publish("hotline.order.registered", "forged".into())
+        .await
+        .unwrap();
+    partner.flush().await.unwrap();
+    assert!(
+        violation(&mut events)
+            .await
+            .contains("hotline.order.registered")
+    );
+    // Nothing forged arrived.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), watch.next())
+            .await
+            .is_err()
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), orders.next())
+            .await
+            .is_err()
+    );
+
+    // It may read its own transfers, not another partner's.
+    let mut mine = partner.subscribe("hotline.transfer.110.>").await.unwrap();
+    let _theirs = partner.subscribe("hotline.transfer.119.>").await.unwrap();
+    partner.flush().await.unwrap();
+    assert!(
+        violation(&mut events)
+            .await
+            .contains("hotline.transfer.119.>")
+    );
+    hotline
+        .publish("hotline.transfer.110.requested", "x".into())
+        .await
+        .unwrap();
+    hotline.flush().await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), mine.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.subject.as_str(), "hotline.transfer.110.requested");
+    drop(server);
+}
