@@ -1,21 +1,28 @@
-//! Analytics' consumer (`analytics-facts` on `hotline.order.>`): every order event fills in
-//! its own columns of the order's fact row ([`crate::store`]), whatever order the events
-//! arrive in. Event types it does not chart yet are acknowledged and skipped.
+//! Analytics' consumers. [`Facts`] (`analytics-facts` on `hotline.order.>`): every order
+//! event fills in its own columns of the order's fact row ([`crate::store`]), whatever order
+//! the events arrive in. [`Signals`] (`analytics-signals`): the deadline-watcher's overdue
+//! verdicts and supervision's cases, which the KPIs need (docs/kpis.md). Event types not
+//! charted yet are acknowledged and skipped.
 
 use hotline_contract::Event;
 use hotline_contract::events::{
-    Closure, OrderAnswered, OrderClosed, OrderDispatched, OrderRedirected, OrderRegistered,
-    OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSigned,
-    OrderTransferRequested,
+    Closure, DeadlineClock, DeadlineOverdue, OrderAnswered, OrderClosed, OrderDispatched,
+    OrderDisputed, OrderRedirected, OrderRedispatched, OrderRegistered, OrderRepeatLinked,
+    OrderResultSubmitted, OrderSatisfactionRecorded, OrderSentBack, OrderSigned,
+    OrderTransferRequested, SupervisionCaseClosed, SupervisionCaseOpened,
 };
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
+use hotline_workday::Calendar;
 use sqlx::PgConnection;
 
 use crate::store;
 
 /// Keeps `analytics.order_facts` current.
-#[derive(Debug, Clone, Default)]
-pub struct Facts;
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// For handling time in working days.
+    pub calendar: Calendar,
+}
 
 impl EventHandler for Facts {
     async fn handle(
@@ -29,7 +36,9 @@ impl EventHandler for Facts {
                 store::record_registered(tx, &env.decode::<OrderRegistered>()?.data).await?;
             }
             OrderDispatched::TYPE => {
-                store::record_dispatched(tx, &env.decode::<OrderDispatched>()?.data).await?;
+                let e = env.decode::<OrderDispatched>()?.data;
+                store::record_dispatched(tx, &e).await?;
+                store::refresh_handling_time(tx, &self.calendar, e.order_id).await?;
             }
             OrderSigned::TYPE => {
                 store::record_signed(tx, &env.decode::<OrderSigned>()?.data).await?;
@@ -37,6 +46,21 @@ impl EventHandler for Facts {
             OrderResultSubmitted::TYPE => {
                 let e = env.decode::<OrderResultSubmitted>()?.data;
                 store::record_result_submitted(tx, &e).await?;
+                store::refresh_handling_time(tx, &self.calendar, e.order_id).await?;
+            }
+            // A13: a dispute, and a dispatch changed by one (A12 accuracy).
+            OrderDisputed::TYPE => {
+                let e = env.decode::<OrderDisputed>()?.data;
+                store::raise_flag(tx, "disputed", e.order_id).await?;
+            }
+            OrderRedispatched::TYPE => {
+                let e = env.decode::<OrderRedispatched>()?.data;
+                store::raise_flag(tx, "redispatched", e.order_id).await?;
+            }
+            // A16: a redo.
+            OrderSentBack::TYPE => {
+                let e = env.decode::<OrderSentBack>()?.data;
+                store::record_send_back(tx, e.result_id, e.order_id, e.sent_back_at).await?;
             }
             OrderClosed::TYPE => {
                 let e = env.decode::<OrderClosed>()?.data;
@@ -97,6 +121,44 @@ impl EventHandler for Facts {
                 store::record_satisfaction(tx, &e).await?;
             }
             // Order events not charted yet are skipped.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Keeps the KPI signals from outside the order events: overdue sign and handling clocks
+/// (the deadline-watcher's verdict, which already counts extensions, pauses and the
+/// official calendar) and supervision cases.
+#[derive(Debug, Clone, Default)]
+pub struct Signals;
+
+impl EventHandler for Signals {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let env = &event.envelope;
+        match env.event_type.as_str() {
+            DeadlineOverdue::TYPE => {
+                let e = env.decode::<DeadlineOverdue>()?.data;
+                let column = match e.clock {
+                    DeadlineClock::Sign => "sign_overdue",
+                    DeadlineClock::Handling => "handling_overdue",
+                    // Co-handling and rectification clocks are not order KPIs.
+                    DeadlineClock::CoHandling | DeadlineClock::Rectification => return Ok(()),
+                };
+                store::raise_flag(tx, column, e.order_id).await?;
+            }
+            SupervisionCaseOpened::TYPE => {
+                let e = env.decode::<SupervisionCaseOpened>()?.data;
+                store::record_case(tx, e.case_id, e.order_id, Some(e.opened_at), None).await?;
+            }
+            SupervisionCaseClosed::TYPE => {
+                let e = env.decode::<SupervisionCaseClosed>()?.data;
+                store::record_case(tx, e.case_id, e.order_id, None, Some(e.closed_at)).await?;
+            }
             _ => {}
         }
         Ok(())

@@ -3,13 +3,17 @@
 //!
 //! Flow: the [`handlers::Facts`] consumer (`analytics-facts`) follows `hotline.order.>`
 //! and upserts [`store`]'s `order_facts` so that late or out-of-order events give the same
-//! row; [`api::summary`] serves `rpc.analytics.summary`. Events carry no personal data, so
+//! row; [`handlers::Signals`] (`analytics-signals`) adds the overdue verdicts and
+//! supervision cases; [`api::summary`] serves `rpc.analytics.summary` and [`kpis::report`]
+//! `rpc.analytics.kpis` (the KPIs of `docs/kpis.md`, pure arithmetic in [`domain::kpi`]). Events carry no personal data, so
 //! neither does anything here. Analytics publishes no facts of its own yet; its outbox
 //! carries the dead-letter notices of its consumer, so the relay runs all the same.
 
 pub mod api;
 pub mod config;
+pub mod domain;
 pub mod handlers;
+pub mod kpis;
 pub mod store;
 
 use anyhow::Context;
@@ -52,7 +56,21 @@ pub async fn start(
     running.spawn_consumer(
         &ctx,
         ctx.consumer("facts", &[event::ALL_ORDER]),
-        handlers::Facts,
+        handlers::Facts {
+            calendar: hotline_workday::Calendar::official(),
+        },
+    );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer(
+            "signals",
+            &[
+                event::DEADLINE_OVERDUE,
+                event::SUPERVISION_CASE_OPENED,
+                event::SUPERVISION_CASE_CLOSED,
+            ],
+        ),
+        handlers::Signals,
     );
 
     let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
@@ -63,6 +81,16 @@ pub async fn start(
         move |query, _trace| {
             let pool = pool.clone();
             async move { api::summary(&pool, query).await }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        hotline_contract::rpc::verbs::ANALYTICS_KPIS.1,
+        16,
+        move |query, _trace| {
+            let pool = pool.clone();
+            async move { kpis::report(&pool, query).await }
         },
     )
     .await?;

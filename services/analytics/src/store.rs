@@ -11,8 +11,11 @@ use hotline_contract::events::{
     OrderDispatched, OrderRegistered, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSigned,
 };
 use hotline_contract::rpc::OrderSummary;
+use hotline_workday::Calendar;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+use crate::domain::kpi::handling_working_days;
 
 /// `registered` creates the row or fills in the descriptive columns.
 pub async fn record_registered(
@@ -204,4 +207,94 @@ pub async fn record_satisfaction(
     .execute(tx)
     .await
     .map(|_| ())
+}
+
+/// A flag of the KPI columns (`disputed`, `redispatched`, `sign_overdue`,
+/// `handling_overdue`) turns on; it never turns off, so the order of events does not matter.
+/// `column` is one of this module's callers' constants, never input.
+pub async fn raise_flag(
+    tx: &mut PgConnection,
+    column: &'static str,
+    order_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO analytics.order_facts (order_id, {column}, updated_at) VALUES ($1, TRUE, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET {column} = TRUE, updated_at = now()"
+    ))
+    .bind(order_id)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A send-back (redo, A16), once per result sent back.
+pub async fn record_send_back(
+    tx: &mut PgConnection,
+    result_id: Uuid,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_send_backs (result_id, order_id, sent_back_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (result_id) DO NOTHING",
+    )
+    .bind(result_id)
+    .bind(order_id)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A supervision case opened or closed (either may arrive first).
+pub async fn record_case(
+    tx: &mut PgConnection,
+    case_id: Uuid,
+    order_id: Uuid,
+    opened_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_cases (case_id, order_id, opened_at, closed_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET \
+         opened_at = COALESCE(analytics.order_cases.opened_at, EXCLUDED.opened_at), \
+         closed_at = COALESCE(analytics.order_cases.closed_at, EXCLUDED.closed_at)",
+    )
+    .bind(case_id)
+    .bind(order_id)
+    .bind(opened_at)
+    .bind(closed_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// An order's dispatch and first-result instants.
+type DispatchAndResult = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// Recompute the order's handling time in working days from its (earliest) dispatch and
+/// first result, once both are known (docs/kpis.md).
+pub async fn refresh_handling_time(
+    tx: &mut PgConnection,
+    calendar: &Calendar,
+    order_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    let times: Option<DispatchAndResult> = sqlx::query_as(
+        "SELECT dispatched_at, result_submitted_at FROM analytics.order_facts WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let days = match times {
+        Some((Some(dispatched), Some(result))) => {
+            handling_working_days(calendar, dispatched, result)
+        }
+        _ => None,
+    };
+    sqlx::query("UPDATE analytics.order_facts SET handling_working_days = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(days)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }

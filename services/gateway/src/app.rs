@@ -10,6 +10,7 @@ use axum::{Json, Router, middleware};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
+use crate::analytics;
 use crate::category;
 use crate::config::GatewaySection;
 use crate::directory;
@@ -126,6 +127,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(review_desk::routes())
         // The router's directory (issue 5): units, catalogue, rules.
         .merge(directory::routes())
+        // Analytics' KPI report (issue 9).
+        .merge(analytics::routes())
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
@@ -216,6 +219,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(unit_desk::UnitDeskDoc::openapi());
     doc.merge(review_desk::ReviewDeskDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
+    doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
     Json(doc)
 }

@@ -11,6 +11,7 @@
 //! the progress query ([`rate_limit`]), a body size limit, and JSON decoding that names
 //! the field at fault (`hotline_service_kit::json_body`).
 
+pub mod analytics;
 pub mod app;
 pub mod category;
 pub mod config;

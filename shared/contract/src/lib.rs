@@ -7,6 +7,7 @@
 //! - [`rpc`]: request/reply subjects and the typed error body of a failed request.
 //! - [`headers`]: NATS header names.
 //! - [`category`]: category suggestion's request and reply bodies (A12).
+//! - [`analytics`]: analytics' KPI report (issue 9).
 //! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`directory`]: the unit directory, dispatch catalogue and rules (issue 5).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
@@ -17,6 +18,7 @@
 //! frozen by snapshot tests (`tests/wire_format.rs`): a change that breaks one is a new
 //! event version, never an edit of an old one.
 
+pub mod analytics;
 pub mod category;
 pub mod directory;
 pub mod dispatch_desk;

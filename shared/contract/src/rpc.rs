@@ -70,6 +70,8 @@ pub mod verbs {
     pub const ROUTER_RULES: (&str, &str) = ("router", "rules");
     pub const ROUTER_SAVE_RULE: (&str, &str) = ("router", "save_rule");
     pub const ROUTER_RULE_HISTORY: (&str, &str) = ("router", "rule_history");
+    // Analytics' KPI report (bodies in `crate::analytics`).
+    pub const ANALYTICS_KPIS: (&str, &str) = ("analytics", "kpis");
     // Supervision's desks (bodies in `crate::supervision_desk`).
     pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
@@ -139,6 +141,7 @@ pub mod verbs {
         ROUTER_RULES,
         ROUTER_SAVE_RULE,
         ROUTER_RULE_HISTORY,
+        ANALYTICS_KPIS,
         SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,

@@ -1,0 +1,3 @@
+//! Analytics' pure rules: the KPI catalogue and its arithmetic ([`kpi`]). No I/O.
+
+pub mod kpi;

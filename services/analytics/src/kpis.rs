@@ -1,0 +1,158 @@
+//! The KPI report (`rpc.analytics.kpis`): one SQL pass over the cohort's fact rows counts
+//! every part of every KPI per slice ([`crate::domain::kpi::Counts`]); the rates follow in
+//! Rust. Definitions: `docs/kpis.md`.
+
+use hotline_contract::analytics::{KpiQuery, KpiReport, KpiRow, KpiSlice};
+use hotline_contract::rpc::{FieldError, RpcError, RpcErrorCode};
+use sqlx::PgPool;
+
+use crate::domain::kpi::{Counts, kpis};
+
+/// Longest period a report covers (a year and a day, for leap years).
+const MAX_PERIOD_DAYS: i64 = 367;
+
+/// The SQL expression of a slice's key over `analytics.order_facts f`.
+fn key_expression(slice: KpiSlice) -> &'static str {
+    match slice {
+        KpiSlice::All => "'all'",
+        KpiSlice::Unit => "coalesce(f.unit_id, '(未派单)')",
+        KpiSlice::Province => "left(f.region_code, 2) || '0000'",
+        KpiSlice::Prefecture => "left(f.region_code, 4) || '00'",
+        KpiSlice::County => "left(f.region_code, 6)",
+        KpiSlice::Kind => "coalesce(f.kind, '')",
+        KpiSlice::Channel => "coalesce(f.channel, '')",
+        KpiSlice::Category => "coalesce(f.category, '(未分类)')",
+    }
+}
+
+/// The code prefix of the divisions inside `code` (`52` for the province, `5201` for a
+/// prefecture, the county's own code).
+fn region_prefix(code: &str) -> Option<&str> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(if code.ends_with("0000") {
+        &code[..2]
+    } else if code.ends_with("00") {
+        &code[..4]
+    } else {
+        code
+    })
+}
+
+fn invalid(field: &str, message: &str) -> RpcError {
+    RpcError::invalid(vec![FieldError {
+        field: field.to_owned(),
+        code: "invalid".to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+/// A slice's key and its counted parts, in the order of [`row`].
+type CountsRow = (String, Vec<i64>);
+
+/// Answer `rpc.analytics.kpis`.
+pub async fn report(pool: &PgPool, query: KpiQuery) -> Result<KpiReport, RpcError> {
+    if query.to <= query.from {
+        return Err(invalid("to", "结束时间须晚于开始时间"));
+    }
+    if (query.to - query.from).num_days() > MAX_PERIOD_DAYS {
+        return Err(invalid("to", "统计期间最长一年"));
+    }
+    let prefix = match query.region_code.as_deref() {
+        None => String::new(),
+        Some(code) => region_prefix(code)
+            .ok_or_else(|| invalid("region_code", "行政区划代码须为6位数字"))?
+            .to_owned(),
+    };
+    let sql = format!(
+        "SELECT {key} AS key, ARRAY[ \
+           count(*), \
+           count(*) FILTER (WHERE f.disposition = 'answered_directly'), \
+           count(*) FILTER (WHERE f.disposition = 'repeat_linked' OR f.follow_up_of IS NOT NULL), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND f.signed_at IS NOT NULL), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND (f.signed_at IS NOT NULL OR f.sign_overdue)), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND f.signed_at IS NOT NULL AND NOT f.sign_overdue), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND (f.result_submitted_at IS NOT NULL OR f.handling_overdue)), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND f.result_submitted_at IS NOT NULL AND NOT f.handling_overdue), \
+           count(*) FILTER (WHERE f.result_submitted_at IS NOT NULL), \
+           count(*) FILTER (WHERE f.result_submitted_at IS NOT NULL AND EXISTS \
+               (SELECT 1 FROM analytics.order_send_backs s WHERE s.order_id = f.order_id)), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND f.disputed), \
+           count(*) FILTER (WHERE f.dispatched_at IS NOT NULL AND f.redispatched), \
+           count(*) FILTER (WHERE f.satisfaction IS NOT NULL), \
+           count(*) FILTER (WHERE f.satisfaction IN ('satisfied', 'basically_satisfied')), \
+           count(*) FILTER (WHERE f.satisfaction IS NOT NULL AND f.resolved), \
+           coalesce(sum(c.cases), 0)::bigint, \
+           coalesce(sum(c.closed), 0)::bigint, \
+           count(f.handling_working_days), \
+           coalesce(sum(f.handling_working_days), 0)::bigint \
+         ] AS counts \
+         FROM analytics.order_facts f \
+         LEFT JOIN LATERAL (SELECT count(*) AS cases, count(closed_at) AS closed \
+                            FROM analytics.order_cases oc WHERE oc.order_id = f.order_id) c ON TRUE \
+         WHERE f.registered_at >= $1 AND f.registered_at < $2 \
+           AND ($3 = '' OR f.region_code LIKE $3 || '%') \
+         GROUP BY 1 ORDER BY 1",
+        key = key_expression(query.slice)
+    );
+    let rows: Vec<CountsRow> = sqlx::query_as(&sql)
+        .bind(query.from)
+        .bind(query.to)
+        .bind(&prefix)
+        .fetch_all(pool)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "kpi query failed");
+            RpcError::new(RpcErrorCode::Unavailable, "暂时无法统计，请稍后重试")
+        })?;
+    Ok(KpiReport {
+        from: query.from,
+        to: query.to,
+        slice: query.slice,
+        rows: rows.into_iter().map(|(key, c)| row(key, &c)).collect(),
+    })
+}
+
+fn row(key: String, c: &[i64]) -> KpiRow {
+    let at = |i: usize| c.get(i).copied().unwrap_or_default();
+    // The order of the ARRAY in the query above.
+    let counts = Counts {
+        registered: at(0),
+        answered_directly: at(1),
+        repeats: at(2),
+        dispatched: at(3),
+        signed: at(4),
+        sign_decided: at(5),
+        signed_on_time: at(6),
+        completion_decided: at(7),
+        completed_on_time: at(8),
+        with_result: at(9),
+        redone: at(10),
+        disputed: at(11),
+        redispatched: at(12),
+        visited: at(13),
+        satisfied: at(14),
+        resolved: at(15),
+        cases: at(16),
+        cases_closed: at(17),
+        timed: at(18),
+        working_days_sum: at(19),
+    };
+    kpis(key, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_prefixes_roll_up() {
+        assert_eq!(region_prefix("520000"), Some("52"));
+        assert_eq!(region_prefix("520100"), Some("5201"));
+        assert_eq!(region_prefix("520102"), Some("520102"));
+        assert_eq!(region_prefix("52010"), None);
+        assert_eq!(region_prefix("52a102"), None);
+    }
+}
