@@ -84,6 +84,9 @@ pub mod verbs {
     pub const SUPERVISION_RECORD_CHECKLIST: (&str, &str) = ("supervision", "record_checklist");
     pub const SUPERVISION_RECORD_CALL_BACK: (&str, &str) = ("supervision", "record_call_back");
     pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
+    // Hot-spot reports (A17.4).
+    pub const SUPERVISION_HOTSPOTS: (&str, &str) = ("supervision", "hotspots");
+    pub const SUPERVISION_HOTSPOT: (&str, &str) = ("supervision", "hotspot");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -148,6 +151,8 @@ pub mod verbs {
         SUPERVISION_RECORD_CHECKLIST,
         SUPERVISION_RECORD_CALL_BACK,
         SUPERVISION_ARCHIVE,
+        SUPERVISION_HOTSPOTS,
+        SUPERVISION_HOTSPOT,
     ];
 }
 
