@@ -36,7 +36,7 @@ impl Stack {
     /// As [`Stack::start`], with the gateway's config adjusted first (benchmarks turn the
     /// per-client rate limits off).
     pub async fn start_with(
-        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig),
+        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig) + Send,
     ) -> Stack {
         Self::start_configured(adjust_gateway, |_| {}).await
     }
@@ -44,9 +44,24 @@ impl Stack {
     /// As [`Stack::start_with`], with supervision's config adjusted too (the review tests
     /// turn its automatic acceptance of complete results off).
     pub async fn start_configured(
-        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig),
-        adjust_supervision: impl FnOnce(&mut hotline_supervision::SupervisionConfig),
+        adjust_gateway: impl FnOnce(&mut hotline_gateway::GatewayConfig) + Send,
+        adjust_supervision: impl FnOnce(&mut hotline_supervision::SupervisionConfig) + Send,
     ) -> Stack {
+        Self::start_adjusted(
+            Adjust::default()
+                .gateway(adjust_gateway)
+                .supervision(adjust_supervision),
+        )
+        .await
+    }
+
+    /// Start every service with the configs `adjust` changes (any service a test tunes).
+    pub async fn start_adjusted(adjust: Adjust<'_>) -> Stack {
+        let Adjust {
+            gateway: adjust_gateway,
+            supervision: adjust_supervision,
+            intake: adjust_intake,
+        } = adjust;
         let logs = LogCapture::new();
         let telemetry = TelemetryConfig {
             log_filter: "info".to_owned(),
@@ -71,16 +86,17 @@ impl Stack {
         let mut running = Vec::new();
         let mut services = Vec::new();
 
-        let intake = hotline_intake::start(
-            hotline_intake::IntakeConfig {
-                common: common.clone(),
-                http: hotline_intake::config::HttpConfig { listen: any_port },
-                ..Default::default()
-            },
-            shutdown.clone(),
-        )
-        .await
-        .expect("intake starts");
+        let mut intake_config = hotline_intake::IntakeConfig {
+            common: common.clone(),
+            http: hotline_intake::config::HttpConfig { listen: any_port },
+            ..Default::default()
+        };
+        if let Some(adjust) = adjust_intake {
+            adjust(&mut intake_config);
+        }
+        let intake = hotline_intake::start(intake_config, shutdown.clone())
+            .await
+            .expect("intake starts");
         let intake_url = format!("http://{}", intake.http_addr().expect("intake listens"));
         services.push((hotline_intake::SERVICE, intake.ops_addr()));
         running.push(intake);
@@ -103,7 +119,9 @@ impl Stack {
                 common: common.clone(),
                 ..Default::default()
             };
-            adjust_supervision(&mut config);
+            if let Some(adjust) = adjust_supervision {
+                adjust(&mut config);
+            }
             let r = hotline_supervision::start(config, shutdown.clone())
                 .await
                 .expect("hotline_supervision starts");
@@ -120,7 +138,9 @@ impl Stack {
         };
         gateway_config.http.listen = any_port;
         gateway_config.gateway.intake_url = intake_url;
-        adjust_gateway(&mut gateway_config);
+        if let Some(adjust) = adjust_gateway {
+            adjust(&mut gateway_config);
+        }
         let gateway = hotline_gateway::start(gateway_config, shutdown.clone())
             .await
             .expect("gateway starts");
@@ -278,6 +298,55 @@ impl Stack {
         for r in self.running {
             r.wait().await;
         }
+    }
+}
+
+/// A config change of one service, for [`Stack::start_adjusted`].
+type Adjustment<'a, C> = Option<Box<dyn FnOnce(&mut C) + Send + 'a>>;
+
+/// Config changes for [`Stack::start_adjusted`]: at most one per service, each applied to
+/// the service's config after the harness set it up (common sections, ports) and before
+/// the service starts.
+#[derive(Default)]
+pub struct Adjust<'a> {
+    gateway: Adjustment<'a, hotline_gateway::GatewayConfig>,
+    supervision: Adjustment<'a, hotline_supervision::SupervisionConfig>,
+    intake: Adjustment<'a, hotline_intake::IntakeConfig>,
+}
+
+impl<'a> Adjust<'a> {
+    /// Change the gateway's config.
+    pub fn gateway(
+        mut self,
+        f: impl FnOnce(&mut hotline_gateway::GatewayConfig) + Send + 'a,
+    ) -> Self {
+        self.gateway = Some(Box::new(f));
+        self
+    }
+
+    /// Change supervision's config.
+    pub fn supervision(
+        mut self,
+        f: impl FnOnce(&mut hotline_supervision::SupervisionConfig) + Send + 'a,
+    ) -> Self {
+        self.supervision = Some(Box::new(f));
+        self
+    }
+
+    /// Change intake's config.
+    pub fn intake(mut self, f: impl FnOnce(&mut hotline_intake::IntakeConfig) + Send + 'a) -> Self {
+        self.intake = Some(Box::new(f));
+        self
+    }
+}
+
+impl std::fmt::Debug for Adjust<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adjust")
+            .field("gateway", &self.gateway.is_some())
+            .field("supervision", &self.supervision.is_some())
+            .field("intake", &self.intake.is_some())
+            .finish()
     }
 }
 

@@ -14,6 +14,7 @@ use crate::analytics;
 use crate::category;
 use crate::config::GatewaySection;
 use crate::directory;
+use crate::hotspots;
 use crate::knowledge;
 use crate::problem::Problem;
 use crate::rate_limit::{self, Guard, Limiter, Rate};
@@ -125,6 +126,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(unit_desk::routes())
         // Supervision's desks (issue 7): send-back on two people's word, cases.
         .merge(review_desk::routes())
+        // A17.4: the hot-spot reports (published).
+        .merge(hotspots::routes())
         // The router's directory (issue 5): units, catalogue, rules.
         .merge(directory::routes())
         // Analytics' KPI report (issue 9).
@@ -218,6 +221,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(unit_desk::UnitDeskDoc::openapi());
     doc.merge(review_desk::ReviewDeskDoc::openapi());
+    doc.merge(hotspots::HotspotsDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());

@@ -16,6 +16,7 @@ pub mod app;
 pub mod category;
 pub mod config;
 pub mod directory;
+pub mod hotspots;
 pub mod knowledge;
 pub mod problem;
 pub mod rate_limit;

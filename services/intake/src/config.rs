@@ -54,6 +54,16 @@ pub struct IntakeSection {
     /// A12: at most this many confirmed orders, the most recent, train the category model
     /// (default 50,000; with the seed articles always included).
     pub category_training_max_orders: i64,
+    /// A17.4: how often the hot-spot scan runs (seconds; default 600). The first scan runs
+    /// one interval after start.
+    pub hotspot_scan_interval_secs: u64,
+    /// A17.4: how far back a scan looks, in days (default 7).
+    pub hotspot_window_days: i64,
+    /// A17.4: different requesters a cluster needs to be a hot spot (default 10).
+    pub hotspot_min_requesters: usize,
+    /// A17.4: similarity from which two orders are neighbours (default 0.3, chosen in
+    /// `docs/hotspots.md`).
+    pub hotspot_similarity: f64,
 }
 
 /// The development-only key (never use it in production: hashes would be reversible by
@@ -70,6 +80,10 @@ impl Default for IntakeSection {
             knowledge_timeout_ms: 1_000,
             category_retrain_interval_secs: 600,
             category_training_max_orders: 50_000,
+            hotspot_scan_interval_secs: 600,
+            hotspot_window_days: crate::domain::hotspot::DEFAULT_WINDOW_DAYS,
+            hotspot_min_requesters: crate::domain::hotspot::HotspotParams::default().min_requesters,
+            hotspot_similarity: crate::domain::hotspot::HotspotParams::default().similarity,
         }
     }
 }

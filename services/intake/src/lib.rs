@@ -11,6 +11,8 @@
 //! requester's personal data encrypted (A21), [`aftercare`] records the satisfaction visit
 //! and harassment flags (A24). [`category`] suggests an order's category from its text
 //! (A12), trained on the knowledge base's seed articles and on confirmed dispatches.
+//! [`hotspots`] clusters recent orders of one region about the same matter and publishes
+//! `hotspot.detected` (A17.4).
 
 pub mod aftercare;
 pub mod api;
@@ -18,6 +20,7 @@ pub mod category;
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod hotspots;
 pub mod http;
 pub mod knowledge;
 pub mod registration;
@@ -175,7 +178,7 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
     let registrar = Registrar {
         pool: ctx.db.clone(),
         outbox,
-        regions,
+        regions: regions.clone(),
         hasher,
         vault,
         repeat_window,
@@ -207,6 +210,27 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
             ctx.db.clone(),
             std::time::Duration::from_secs(config.intake.category_retrain_interval_secs),
             config.intake.category_training_max_orders.max(0),
+            shutdown.clone(),
+        ),
+    );
+
+    // A17.4: the hot-spot scan, every few minutes over a sliding window.
+    let hotspot_defaults = domain::hotspot::HotspotParams::default();
+    running.spawn(
+        "hotspot-scan",
+        hotspots::run_periodically(
+            hotspots::HotspotScanner {
+                pool: ctx.db.clone(),
+                outbox: ctx.outbox(),
+                townships: Arc::new(domain::hotspot::Townships::from_regions(&regions)),
+                params: domain::hotspot::HotspotParams {
+                    similarity: config.intake.hotspot_similarity,
+                    min_requesters: config.intake.hotspot_min_requesters.max(2),
+                    ..hotspot_defaults
+                },
+                window: chrono::Duration::days(config.intake.hotspot_window_days.max(1)),
+            },
+            std::time::Duration::from_secs(config.intake.hotspot_scan_interval_secs.max(1)),
             shutdown.clone(),
         ),
     );

@@ -7,7 +7,8 @@
 //! row and the event commit in the consumer's transaction, with the inbox row.
 //!
 //! `order.dispatched` (`supervision-orders`): the order's number and kind, for the review
-//! queue and the archive. `deadline.reminder` (`supervision-reminders`): the unit is
+//! queue and the archive; with `order.disputed`, `order.redispatched` and
+//! `order.consultation_opened`, how its responsibility was settled (hot spots, A17.4). `deadline.reminder` (`supervision-reminders`): the unit is
 //! notified once per clock and due instant (A17, [`Reminders`]).
 
 use chrono::Utc;
@@ -262,9 +263,21 @@ impl EventHandler for Cases {
 }
 
 /// Remembers each order's number and kind from `order.dispatched` (durable consumer
-/// `supervision-orders`): the review queue and the archive show them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Orders;
+/// `supervision-orders`): the review queue and the archive show them. With
+/// `order.disputed`, `order.redispatched` and `order.consultation_opened` it also keeps how
+/// each order's responsibility was settled, for the hot-spot reports (A17.4,
+/// [`crate::hotspots::record_order_fact`]).
+#[derive(Debug, Clone)]
+pub struct Orders {
+    outbox: Outbox,
+}
+
+impl Orders {
+    /// Hot-spot reports it triggers go out through `outbox`.
+    pub fn new(outbox: Outbox) -> Self {
+        Self { outbox }
+    }
+}
 
 impl EventHandler for Orders {
     async fn handle(
@@ -278,7 +291,7 @@ impl EventHandler for Orders {
             store::remember_order(tx, dispatched.order_id, &dispatched.number, dispatched.kind)
                 .await?;
         }
-        Ok(())
+        crate::hotspots::record_order_fact(tx, &self.outbox, event).await
     }
 }
 

@@ -12,7 +12,9 @@
 //! them along the ladder when the rectification is late ([`cases`], A17); an unsatisfied
 //! requester with poor handling opens one too. [`handlers::Reminders`]
 //! (`supervision-reminders`) notifies units of time limits about to pass through a
-//! [`notify::NotificationChannel`] (A17). Every decision goes on the hash-chained [`trail`]
+//! [`notify::NotificationChannel`] (A17). [`hotspots::Hotspots`] (`supervision-hotspots`)
+//! reports the hot spots intake detects to the government of the same level (A17.4).
+//! Every decision goes on the hash-chained [`trail`]
 //! (A23). The outbox relay publishes what the handlers queue. See `docs/supervision.md`.
 
 pub mod archive;
@@ -21,6 +23,7 @@ pub mod config;
 pub mod desk;
 pub mod domain;
 pub mod handlers;
+pub mod hotspots;
 pub mod notify;
 pub mod review_desk;
 pub mod store;
@@ -107,8 +110,21 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
     );
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("orders", &[event::ORDER_DISPATCHED]),
-        handlers::Orders,
+        ctx.consumer(
+            "orders",
+            &[
+                event::ORDER_DISPATCHED,
+                event::ORDER_DISPUTED,
+                event::ORDER_REDISPATCHED,
+                event::ORDER_CONSULTATION_OPENED,
+            ],
+        ),
+        handlers::Orders::new(outbox.clone()),
+    );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("hotspots", &[event::HOTSPOT_DETECTED]),
+        hotspots::Hotspots::new(outbox.clone()),
     );
     running.spawn_consumer(
         &ctx,
@@ -144,6 +160,8 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
     serve!(verbs::SUPERVISION_RECORD_CHECKLIST, record_checklist);
     serve!(verbs::SUPERVISION_RECORD_CALL_BACK, record_call_back);
     serve!(verbs::SUPERVISION_ARCHIVE, archive);
+    serve!(verbs::SUPERVISION_HOTSPOTS, hotspots);
+    serve!(verbs::SUPERVISION_HOTSPOT, hotspot);
     running.spawn("rpc", rpc.wait());
 
     tracing::info!(ops = %running.ops_addr(), "supervision ready");

@@ -1,6 +1,6 @@
 //! The trail (A23): an append-only, hash-chained record of every review, checklist
 //! recording, call-back, archive record, proposal, approval, send-back, case step,
-//! escalation and reminder: who, when, what.
+//! escalation, reminder and hot-spot report: who, when, what.
 //!
 //! Same design as intake's vault audit chain (`services/intake/src/vault/audit.rs`), with
 //! the link hash from [`hotline_service_kit::hash_chain`]: `seq` counts from 1 without gaps,
@@ -27,7 +27,8 @@ pub struct Entry<'a> {
     pub order_id: Uuid,
     /// `review`, `review_checklist`, `call_back`, `archived`, `send_back_proposed`,
     /// `send_back_approved`, `case_opened`, `case_escalated`, `rectification_reported`,
-    /// `case_closed`, `unit_reminded`.
+    /// `case_closed`, `unit_reminded`, `hotspot_reported` (whose `order_id` is the hot
+    /// spot's id).
     pub kind: &'a str,
     /// What the decision is about: a result, proposal or case id.
     pub subject_id: String,

@@ -10,6 +10,7 @@
 //! - [`analytics`]: analytics' KPI report (issue 9).
 //! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`directory`]: the unit directory, dispatch catalogue and rules (issue 5).
+//! - [`hotspot`]: the hot-spot reports' request bodies (A17.4).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
 //! - [`supervision_desk`]: supervision's review and case request bodies (issue 7).
 //! - [`transfer`]: transfers to and from partner hotlines (issue 8).
@@ -25,6 +26,7 @@ pub mod dispatch_desk;
 pub mod envelope;
 pub mod events;
 pub mod headers;
+pub mod hotspot;
 pub mod knowledge;
 pub mod rpc;
 pub mod subjects;

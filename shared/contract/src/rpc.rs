@@ -88,6 +88,9 @@ pub mod verbs {
     pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
     // Issue 8: a matter handed over by a partner hotline (A8).
     pub const INTAKE_REGISTER_TRANSFER: (&str, &str) = ("intake", "register_transfer");
+    // Hot-spot reports (A17.4).
+    pub const SUPERVISION_HOTSPOTS: (&str, &str) = ("supervision", "hotspots");
+    pub const SUPERVISION_HOTSPOT: (&str, &str) = ("supervision", "hotspot");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -154,6 +157,8 @@ pub mod verbs {
         SUPERVISION_RECORD_CALL_BACK,
         SUPERVISION_ARCHIVE,
         INTAKE_REGISTER_TRANSFER,
+        SUPERVISION_HOTSPOTS,
+        SUPERVISION_HOTSPOT,
     ];
 }
 

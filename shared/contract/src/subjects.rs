@@ -126,6 +126,8 @@ pub mod event {
     pub const SUPERVISION_CASE_CLOSED: &str = "hotline.supervision.case_closed";
     pub const SUPERVISION_CASE_ESCALATED: &str = "hotline.supervision.case_escalated";
     pub const SUPERVISION_UNIT_REMINDED: &str = "hotline.supervision.unit_reminded";
+    pub const SUPERVISION_HOTSPOT_REPORTED: &str = "hotline.supervision.hotspot_reported";
+    pub const HOTSPOT_DETECTED: &str = "hotline.hotspot.detected";
     pub const DEADLINE_SCHEDULED: &str = "hotline.deadline.scheduled";
     pub const DEADLINE_REMINDER: &str = "hotline.deadline.reminder";
     pub const DEADLINE_OVERDUE: &str = "hotline.deadline.overdue";

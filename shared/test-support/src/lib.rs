@@ -6,6 +6,7 @@
 //!   survives a restart.
 //! * [`TestDatabase`]: a fresh, empty PostgreSQL database for one test.
 //! * [`unique_namespace`], [`wait_for`], [`free_port`]: small utilities.
+//! * [`hotspot_matters`]: the hot-spot sample matters (`docs/data/hotspot-samples.csv`).
 //!
 //! The nats-server binary is installed by `scripts/install-tools` into
 //! `<workspace>/.tools/bin/nats-server`; `scripts/test` exports
@@ -64,6 +65,20 @@ const STALE_DATABASE_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// A free TCP port on 127.0.0.1: binds port 0, reads the port the OS picked,
 /// and releases it. Another process may take it before you bind it: retry on
 /// "address in use".
+/// The hot-spot sample matters of `group` (`street`: twenty ways residents of one street
+/// describe the same uncollected rubbish; `unrelated`: twenty unrelated matters of one
+/// county), from `docs/data/hotspot-samples.csv` (A17.4 tests).
+pub fn hotspot_matters(group: &str) -> Vec<&'static str> {
+    const SAMPLES: &str = include_str!("../../../docs/data/hotspot-samples.csv");
+    SAMPLES
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .filter(|(g, _)| *g == group)
+        .map(|(_, matter)| matter)
+        .collect()
+}
+
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap_or_else(|e| panic!("free_port: cannot bind 127.0.0.1:0: {e}"));

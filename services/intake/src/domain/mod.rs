@@ -2,6 +2,7 @@
 //! numbers. No I/O here; every function takes plain values and is unit-tested.
 
 pub mod category_model;
+pub mod hotspot;
 pub mod id_number;
 pub mod number;
 pub mod phone;

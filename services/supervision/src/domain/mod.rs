@@ -10,10 +10,13 @@
 //! - [`queue`]: paging the reviewers' queue.
 //! - [`reminder`]: one reminder per clock and due instant (A17).
 //! - [`case`]: two-person send-back, case reasons and the escalation ladder.
+//! - [`hotspot`]: the hot-spot report: unclear responsibility, addressee, republication
+//!   (A17.4).
 
 pub mod call_back;
 pub mod case;
 pub mod checklist;
+pub mod hotspot;
 pub mod queue;
 pub mod reminder;
 pub mod review;

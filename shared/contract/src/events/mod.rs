@@ -11,6 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 pub mod dead_letter;
 pub mod deadline;
 pub mod dispatch;
+pub mod hotspot;
 pub mod order;
 pub mod supervision;
 
@@ -24,6 +25,10 @@ pub use dispatch::{
     OrderDisputeEscalated, OrderDisputeMarkedImproper, OrderDisputeResolved, OrderDisputed,
     OrderExtensionRefused, OrderExtensionRequested, OrderProgressReported, OrderRedispatched,
     OrderSentBack,
+};
+pub use hotspot::{
+    DayCount, HotspotDetected, HotspotLevel, HotspotOrder, HotspotReportOrder, HotspotUnit,
+    SupervisionHotspotReported,
 };
 pub use order::{
     Closure, DispatchBasis, OrderAnswered, OrderClosed, OrderCoHandlingAssigned,
@@ -141,6 +146,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         SupervisionUnitReminded::TYPE,
         crate::subjects::event::SUPERVISION_UNIT_REMINDED,
+    ),
+    (
+        SupervisionHotspotReported::TYPE,
+        crate::subjects::event::SUPERVISION_HOTSPOT_REPORTED,
+    ),
+    (
+        HotspotDetected::TYPE,
+        crate::subjects::event::HOTSPOT_DETECTED,
     ),
     (
         DeadlineScheduled::TYPE,
