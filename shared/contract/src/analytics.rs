@@ -99,3 +99,158 @@ pub struct KpiReport {
     pub slice: KpiSlice,
     pub rows: Vec<KpiRow>,
 }
+
+impl KpiSlice {
+    /// Every slice, in declaration order.
+    pub const ALL: [KpiSlice; 8] = [
+        Self::All,
+        Self::Unit,
+        Self::Province,
+        Self::Prefecture,
+        Self::County,
+        Self::Kind,
+        Self::Channel,
+        Self::Category,
+    ];
+
+    /// The slice's wire word (as serialized), also the last token of its snapshot subject.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Unit => "unit",
+            Self::Province => "province",
+            Self::Prefecture => "prefecture",
+            Self::County => "county",
+            Self::Kind => "kind",
+            Self::Channel => "channel",
+            Self::Category => "category",
+        }
+    }
+}
+
+/// `hotline.analytics.kpi.<slice>`: the KPIs of the current day and month so far
+/// (Asia/Shanghai), one slice, published by analytics every minute for analysts (A20
+/// dynamic monitoring). At most one snapshot per slice and interval, however many replicas
+/// run; `taken_at` is the start of that interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsKpiSnapshot {
+    pub slice: KpiSlice,
+    pub taken_at: DateTime<Utc>,
+    /// Orders registered from today's midnight (Asia/Shanghai) up to `taken_at`.
+    pub day: KpiReport,
+    /// Orders registered from the first of this month (Asia/Shanghai) up to `taken_at`.
+    pub month: KpiReport,
+}
+
+impl crate::Event for AnalyticsKpiSnapshot {
+    const TYPE: &'static str = "cn.gov.12345.analytics.kpi_snapshot.v1";
+    fn subject(&self) -> String {
+        crate::subjects::event::kpi_snapshot(self.slice.code())
+    }
+    fn aggregate_id(&self) -> String {
+        format!("kpi.{}", self.slice.code())
+    }
+}
+
+/// A stage of handling an open order is at now (A20 dynamic monitoring).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Registered for dispatch, not dispatched yet.
+    AwaitingDispatch,
+    /// Dispatched, not signed for yet.
+    AwaitingSign,
+    /// Signed for, no result yet.
+    AwaitingResult,
+    /// A result submitted, the order not closed yet (review, send-back, visit).
+    AwaitingClose,
+}
+
+/// How the monitor rolls its counts up by region.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorRollup {
+    Prefecture,
+    County,
+}
+
+/// `rpc.analytics.monitor`: the live picture of handling now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorQuery {
+    /// Only orders in this division (6-digit GB/T 2260 code: province, prefecture, county).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
+    /// Also the counts per prefecture or county.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<MonitorRollup>,
+    /// How many stuck orders to list, 1..=500 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck_limit: Option<u32>,
+}
+
+/// Orders at each stage now, and closed today.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageCounts {
+    pub awaiting_dispatch: i64,
+    pub awaiting_sign: i64,
+    pub awaiting_result: i64,
+    pub awaiting_close: i64,
+    /// Closed since today's midnight (Asia/Shanghai).
+    pub closed_today: i64,
+    /// Of the open orders above, how many are stuck (see `docs/kpis.md`).
+    pub stuck: i64,
+}
+
+/// One division's counts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionStages {
+    /// The division's code (`520100`, `520102`).
+    pub region_code: String,
+    pub counts: StageCounts,
+}
+
+/// An order at a stage for longer than expected. No personal data: the number, the
+/// region and the unit only.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StuckOrder {
+    pub number: String,
+    pub stage: Stage,
+    /// When the order entered the stage.
+    pub since: DateTime<Utc>,
+    /// When it was expected to leave it.
+    pub expected_by: DateTime<Utc>,
+    pub region_code: Option<String>,
+    pub unit_id: Option<String>,
+}
+
+/// Registrations today so far against the same weekday a week ago, up to the same time of
+/// day (Asia/Shanghai).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TodayVsLastWeek {
+    pub today: i64,
+    pub same_weekday_last_week: i64,
+    /// `today / same_weekday_last_week - 1`; absent when a week ago had none.
+    pub change: Option<f64>,
+}
+
+/// Reply to [`MonitorQuery`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorReport {
+    pub at: DateTime<Utc>,
+    pub counts: StageCounts,
+    /// Per division when a roll-up was asked for, by code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionStages>,
+    /// The stuck orders, oldest first, at most `stuck_limit`.
+    pub stuck: Vec<StuckOrder>,
+    pub registrations: TodayVsLastWeek,
+}

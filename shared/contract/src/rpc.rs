@@ -72,6 +72,7 @@ pub mod verbs {
     pub const ROUTER_RULE_HISTORY: (&str, &str) = ("router", "rule_history");
     // Analytics' KPI report (bodies in `crate::analytics`).
     pub const ANALYTICS_KPIS: (&str, &str) = ("analytics", "kpis");
+    pub const ANALYTICS_MONITOR: (&str, &str) = ("analytics", "monitor");
     // Supervision's desks (bodies in `crate::supervision_desk`).
     pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
@@ -145,6 +146,7 @@ pub mod verbs {
         ROUTER_SAVE_RULE,
         ROUTER_RULE_HISTORY,
         ANALYTICS_KPIS,
+        ANALYTICS_MONITOR,
         SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,

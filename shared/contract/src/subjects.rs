@@ -137,12 +137,22 @@ pub mod event {
     pub const KNOWLEDGE_ARTICLE_UNPUBLISHED: &str = "hotline.knowledge.article_unpublished";
     pub const KNOWLEDGE_ARTICLE_EXPIRING: &str = "hotline.knowledge.article_expiring";
     pub const KNOWLEDGE_FEEDBACK_RECORDED: &str = "hotline.knowledge.feedback_recorded";
+    /// Analytics' KPI snapshots (A20): `hotline.analytics.kpi.<slice>`, see
+    /// [`kpi_snapshot`].
+    pub const ANALYTICS_KPI_SNAPSHOT: &str = "hotline.analytics.kpi.{slice}";
+    /// Every KPI snapshot, whatever the slice.
+    pub const ALL_ANALYTICS_KPI: &str = "hotline.analytics.kpi.>";
     /// Every order event.
     pub const ALL_ORDER: &str = "hotline.order.>";
     /// Every deadline event.
     pub const ALL_DEADLINE: &str = "hotline.deadline.>";
     /// Everything on the hotline stream.
     pub const ALL: &str = "hotline.>";
+
+    /// The subject of one slice's KPI snapshot: `hotline.analytics.kpi.<slice>`.
+    pub fn kpi_snapshot(slice: &str) -> String {
+        format!("hotline.analytics.kpi.{slice}")
+    }
 
     /// Dead letters of one service: `hotline.deadletter.<service>`.
     pub fn dead_letter(service: &str) -> String {

@@ -227,6 +227,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::transfer::OrderTransferTimedOut::TYPE,
         crate::transfer::subject::ORDER_TRANSFER_TIMED_OUT,
     ),
+    (
+        crate::analytics::AnalyticsKpiSnapshot::TYPE,
+        crate::subjects::event::ANALYTICS_KPI_SNAPSHOT,
+    ),
     (DeadLetterRecorded::TYPE, "hotline.deadletter.{service}"),
 ];
 
