@@ -2,6 +2,7 @@
 //! every part of every KPI per slice ([`crate::domain::kpi::Counts`]); the rates follow in
 //! Rust. Definitions: `docs/kpis.md`.
 
+use chrono::{DateTime, Utc};
 use hotline_contract::analytics::{KpiQuery, KpiReport, KpiRow, KpiSlice};
 use hotline_contract::rpc::{FieldError, RpcError, RpcErrorCode};
 use sqlx::PgPool;
@@ -40,12 +41,29 @@ fn region_prefix(code: &str) -> Option<&str> {
     })
 }
 
-fn invalid(field: &str, message: &str) -> RpcError {
+pub(crate) fn invalid(field: &str, message: &str) -> RpcError {
     RpcError::invalid(vec![FieldError {
         field: field.to_owned(),
         code: "invalid".to_owned(),
         message: message.to_owned(),
     }])
+}
+
+/// The code prefix a `region_code` parameter restricts a query to (empty: no restriction),
+/// or the field error.
+pub(crate) fn region_filter(code: Option<&str>) -> Result<String, RpcError> {
+    match code {
+        None => Ok(String::new()),
+        Some(code) => region_prefix(code)
+            .map(str::to_owned)
+            .ok_or_else(|| invalid("region_code", "行政区划代码须为6位数字")),
+    }
+}
+
+/// A failed query: logged, answered as unavailable (the reason stays in the log).
+pub(crate) fn unavailable(what: &str, error: &sqlx::Error) -> RpcError {
+    tracing::error!(%error, query = what, "analytics query failed");
+    RpcError::new(RpcErrorCode::Unavailable, "暂时无法统计，请稍后重试")
 }
 
 /// A slice's key and its counted parts, in the order of [`row`].
@@ -59,12 +77,27 @@ pub async fn report(pool: &PgPool, query: KpiQuery) -> Result<KpiReport, RpcErro
     if (query.to - query.from).num_days() > MAX_PERIOD_DAYS {
         return Err(invalid("to", "统计期间最长一年"));
     }
-    let prefix = match query.region_code.as_deref() {
-        None => String::new(),
-        Some(code) => region_prefix(code)
-            .ok_or_else(|| invalid("region_code", "行政区划代码须为6位数字"))?
-            .to_owned(),
-    };
+    let prefix = region_filter(query.region_code.as_deref())?;
+    let rows = rows(pool, query.from, query.to, query.slice, &prefix)
+        .await
+        .map_err(|error| unavailable("kpi", &error))?;
+    Ok(KpiReport {
+        from: query.from,
+        to: query.to,
+        slice: query.slice,
+        rows,
+    })
+}
+
+/// The KPI rows of the orders registered in `[from, to)` within the division `prefix`
+/// (empty: everywhere), one per key of `slice`. Also the KPI snapshot's source.
+pub async fn rows(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    slice: KpiSlice,
+    prefix: &str,
+) -> Result<Vec<KpiRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {key} AS key, ARRAY[ \
            count(*), \
@@ -95,24 +128,15 @@ pub async fn report(pool: &PgPool, query: KpiQuery) -> Result<KpiReport, RpcErro
          WHERE f.registered_at >= $1 AND f.registered_at < $2 \
            AND ($3 = '' OR f.region_code LIKE $3 || '%') \
          GROUP BY 1 ORDER BY 1",
-        key = key_expression(query.slice)
+        key = key_expression(slice)
     );
     let rows: Vec<CountsRow> = sqlx::query_as(&sql)
-        .bind(query.from)
-        .bind(query.to)
-        .bind(&prefix)
+        .bind(from)
+        .bind(to)
+        .bind(prefix)
         .fetch_all(pool)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "kpi query failed");
-            RpcError::new(RpcErrorCode::Unavailable, "暂时无法统计，请稍后重试")
-        })?;
-    Ok(KpiReport {
-        from: query.from,
-        to: query.to,
-        slice: query.slice,
-        rows: rows.into_iter().map(|(key, c)| row(key, &c)).collect(),
-    })
+        .await?;
+    Ok(rows.into_iter().map(|(key, c)| row(key, &c)).collect())
 }
 
 fn row(key: String, c: &[i64]) -> KpiRow {

@@ -5,15 +5,20 @@
 //! and upserts [`store`]'s `order_facts` so that late or out-of-order events give the same
 //! row; [`handlers::Signals`] (`analytics-signals`) adds the overdue verdicts and
 //! supervision cases; [`api::summary`] serves `rpc.analytics.summary` and [`kpis::report`]
-//! `rpc.analytics.kpis` (the KPIs of `docs/kpis.md`, pure arithmetic in [`domain::kpi`]). Events carry no personal data, so
-//! neither does anything here. Analytics publishes no facts of its own yet; its outbox
-//! carries the dead-letter notices of its consumer, so the relay runs all the same.
+//! `rpc.analytics.kpis` (the KPIs of `docs/kpis.md`, pure arithmetic in [`domain::kpi`]).
+//! Dynamic monitoring (A20): [`monitor::Monitor`] serves `rpc.analytics.monitor` (orders
+//! at each stage now, stuck orders, today vs the same weekday last week; rules in
+//! [`domain::monitor`]) and [`snapshot::KpiSnapshots`] publishes the KPIs of the day and
+//! month every minute on `hotline.analytics.kpi.<slice>` through the outbox. Events carry
+//! no personal data, so neither does anything here.
 
 pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod kpis;
+pub mod monitor;
+pub mod snapshot;
 pub mod store;
 
 use anyhow::Context;
@@ -94,7 +99,32 @@ pub async fn start(
         },
     )
     .await?;
+    let monitor = monitor::Monitor {
+        pool: ctx.db.clone(),
+        calendar: hotline_workday::Calendar::official(),
+        thresholds: config.monitor.thresholds(),
+    };
+    rpc.endpoint(
+        hotline_contract::rpc::verbs::ANALYTICS_MONITOR.1,
+        16,
+        move |query, _trace| {
+            let monitor = monitor.clone();
+            async move { monitor.report(query, chrono::Utc::now()).await }
+        },
+    )
+    .await?;
     running.spawn("rpc", rpc.wait());
+
+    running.spawn(
+        "kpi-snapshots",
+        snapshot::KpiSnapshots {
+            pool: ctx.db.clone(),
+            outbox: ctx.outbox(),
+            slices: config.monitor.kpi_snapshot_slices.clone(),
+            interval: std::time::Duration::from_secs(config.monitor.kpi_snapshot_interval_secs),
+        }
+        .run(shutdown.clone()),
+    );
 
     tracing::info!(ops = %running.ops_addr(), "analytics ready");
     Ok(running)

@@ -35,6 +35,7 @@ impl Analytics {
         let env = TestEnv::new().await;
         let config = AnalyticsConfig {
             common: env.common_config(),
+            ..Default::default()
         };
         let shutdown = CancellationToken::new();
         let running = hotline_analytics::start(config, shutdown.clone())

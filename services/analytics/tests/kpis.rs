@@ -507,6 +507,7 @@ async fn a_replayed_month_gives_every_kpi_computed_from_the_outcomes_twice_over_
     let running = hotline_analytics::start(
         AnalyticsConfig {
             common: env.common_config(),
+            ..Default::default()
         },
         shutdown.clone(),
     )
