@@ -124,7 +124,12 @@ async fn an_agent_transfers_an_emergency_to_119() {
     .await;
     assert_eq!(receipt["disposition"], "transfer_requested");
     let order_id = receipt["order_id"].as_str().unwrap();
-    let transfer = wait_for_event(&stack, order_id, "hotline.order.transfer_requested").await;
+    let transfer = wait_for_event(
+        &stack,
+        order_id,
+        "hotline.order.transfer_requested.emergency",
+    )
+    .await;
     assert_eq!(transfer["partner_code"], "119");
     assert_eq!(transfer["emergency"], true);
     assert_eq!(transfer["requested_by"], "agent-007");
@@ -154,7 +159,12 @@ async fn a_web_message_about_a_fire_tells_the_requester_to_call_119_and_is_trans
         "{receipt}"
     );
     let order_id = receipt["order_id"].as_str().unwrap();
-    let transfer = wait_for_event(&stack, order_id, "hotline.order.transfer_requested").await;
+    let transfer = wait_for_event(
+        &stack,
+        order_id,
+        "hotline.order.transfer_requested.emergency",
+    )
+    .await;
     assert_eq!(transfer["partner_code"], "119");
     assert_eq!(transfer["requested_by"], "rule:emergency-keywords");
     stack.stop().await;

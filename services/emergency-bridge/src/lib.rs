@@ -128,13 +128,19 @@ pub async fn start(
         main: ctx.outbox(),
         emergency: Outbox::new(SERVICE, LANE_SCHEMA, ctx.namespace.clone()),
     };
-    for (purpose, lane) in [
-        ("emergency", Lane::Emergency),
-        ("transfers", Lane::Ordinary),
+    // Each lane reads its own subject: the emergency consumer never sees (nor skips) an
+    // ordinary transfer, so a backlog of them cannot delay an emergency (A10.1).
+    for (purpose, lane, subject) in [
+        (
+            "emergency",
+            Lane::Emergency,
+            event::ORDER_TRANSFER_REQUESTED_EMERGENCY,
+        ),
+        ("transfers", Lane::Ordinary, event::ORDER_TRANSFER_REQUESTED),
     ] {
         running.spawn_consumer(
             &ctx,
-            ctx.consumer(purpose, &[event::ORDER_TRANSFER_REQUESTED]),
+            ctx.consumer(purpose, &[subject]),
             TransferRequests {
                 lane,
                 outboxes: outboxes.clone(),

@@ -104,6 +104,11 @@ pub mod event {
     pub const ORDER_REDIRECTED: &str = "hotline.order.redirected";
     pub const ORDER_REPEAT_LINKED: &str = "hotline.order.repeat_linked";
     pub const ORDER_TRANSFER_REQUESTED: &str = "hotline.order.transfer_requested";
+    /// A10.1: a transfer to 110/119/120/122 travels on its own subject, so the bridge's
+    /// emergency consumer reads only emergencies and a backlog of ordinary transfers can
+    /// never stand in front of one (`hotline.order.>` still sees both).
+    pub const ORDER_TRANSFER_REQUESTED_EMERGENCY: &str =
+        "hotline.order.transfer_requested.emergency";
     pub const ORDER_SATISFACTION_RECORDED: &str = "hotline.order.satisfaction_recorded";
     pub const ORDER_EXTENSION_GRANTED: &str = "hotline.order.extension_granted";
     pub const ORDER_SUSPENDED: &str = "hotline.order.suspended";

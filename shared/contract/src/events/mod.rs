@@ -73,6 +73,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::subjects::event::ORDER_TRANSFER_REQUESTED,
     ),
     (
+        OrderTransferRequested::TYPE,
+        crate::subjects::event::ORDER_TRANSFER_REQUESTED_EMERGENCY,
+    ),
+    (
         OrderSatisfactionRecorded::TYPE,
         crate::subjects::event::ORDER_SATISFACTION_RECORDED,
     ),

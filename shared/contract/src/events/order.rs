@@ -279,7 +279,12 @@ pub struct OrderTransferRequested {
 impl Event for OrderTransferRequested {
     const TYPE: &'static str = "cn.gov.12345.order.transfer_requested.v1";
     fn subject(&self) -> String {
-        event::ORDER_TRANSFER_REQUESTED.to_owned()
+        // A10.1: emergencies on their own subject (the bridge's emergency lane).
+        if self.emergency {
+            event::ORDER_TRANSFER_REQUESTED_EMERGENCY.to_owned()
+        } else {
+            event::ORDER_TRANSFER_REQUESTED.to_owned()
+        }
     }
     fn aggregate_id(&self) -> String {
         self.registration.order_id.to_string()
