@@ -23,6 +23,8 @@ pub struct Stack {
     pub logs: LogCapture,
     pub gateway: SocketAddr,
     pub services: Vec<(&'static str, SocketAddr)>,
+    /// The bootstrap administrator's API token (accounts and tokens for the test's users).
+    pub admin_token: String,
     shutdown: CancellationToken,
     running: Vec<Running>,
 }
@@ -138,6 +140,8 @@ impl Stack {
         };
         gateway_config.http.listen = any_port;
         gateway_config.gateway.intake_url = intake_url;
+        gateway_config.gateway.bootstrap_admin_password =
+            Some(SecretString::from(ADMIN_PASSWORD.to_owned()));
         if let Some(adjust) = adjust_gateway {
             adjust(&mut gateway_config);
         }
@@ -147,6 +151,7 @@ impl Stack {
         let gateway_addr = gateway.http_addr().expect("gateway listens");
         services.push((hotline_gateway::SERVICE, gateway.ops_addr()));
         running.push(gateway);
+        let admin_token = admin_token(gateway_addr).await;
 
         Stack {
             nats,
@@ -155,9 +160,41 @@ impl Stack {
             logs,
             gateway: gateway_addr,
             services,
+            admin_token,
             shutdown,
             running,
         }
+    }
+
+    /// An HTTP client signed in (by API token) as the account `id` with `role` (and, for
+    /// unit staff, `unit`); the account is created on first use. The account's id is the
+    /// name the gateway puts in (and checks against) the bodies' actor fields.
+    pub async fn user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
+        let http = reqwest::Client::new();
+        let r = http
+            .post(self.url("/api/v1/accounts"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({
+                "principal_id": id, "display_name": id, "role": role, "unit_id": unit,
+            }))
+            .send()
+            .await
+            .expect("create account");
+        assert!(
+            r.status() == 201 || r.status() == 409,
+            "account {id}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let r = http
+            .post(self.url("/api/v1/tokens"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({"principal_id": id, "name": "e2e"}))
+            .send()
+            .await
+            .expect("issue token");
+        assert_eq!(r.status(), 201, "token for {id}");
+        let token: serde_json::Value = r.json().await.expect("token json");
+        bearer_client(token["token"].as_str().expect("token"))
     }
 
     /// `http://<gateway>/<path>`
@@ -299,6 +336,59 @@ impl Stack {
             r.wait().await;
         }
     }
+}
+
+/// The bootstrap administrator's password in the end-to-end stack.
+pub const ADMIN_PASSWORD: &str = "E2e-Admin-Passw0rd";
+
+pub use hotline_gateway::auth::roles::Role;
+
+/// Sign in as the bootstrap administrator (session + CSRF, as the console does) and
+/// issue the administrator an API token for the harness.
+async fn admin_token(gateway: SocketAddr) -> String {
+    let http = reqwest::Client::new();
+    let base = format!("http://{gateway}");
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"principal_id": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200, "the bootstrap administrator signs in");
+    let cookie = r
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hotline_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    let session: serde_json::Value = r.json().await.expect("session json");
+    let csrf = session["csrf_token"].as_str().expect("csrf").to_owned();
+    let r = http
+        .post(format!("{base}/api/v1/tokens"))
+        .header(reqwest::header::COOKIE, cookie)
+        .header("x-csrf-token", csrf)
+        .json(&serde_json::json!({"principal_id": "admin", "name": "e2e harness"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 201, "the administrator gets a token");
+    let token: serde_json::Value = r.json().await.expect("token json");
+    token["token"].as_str().expect("token").to_owned()
+}
+
+/// A client that sends `Authorization: Bearer <token>` on every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value =
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("token header");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// A config change of one service, for [`Stack::start_adjusted`].
