@@ -14,6 +14,9 @@ use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+/// An account of the harness: (id, role, unit).
+type UserKey = (String, Role, Option<String>);
+
 /// All eight services, running.
 #[derive(Debug)]
 pub struct Stack {
@@ -25,6 +28,8 @@ pub struct Stack {
     pub services: Vec<(&'static str, SocketAddr)>,
     /// The bootstrap administrator's API token (accounts and tokens for the test's users).
     pub admin_token: String,
+    /// Clients of the accounts created so far, by (id, role, unit).
+    users: tokio::sync::Mutex<std::collections::HashMap<UserKey, reqwest::Client>>,
     shutdown: CancellationToken,
     running: Vec<Running>,
 }
@@ -161,6 +166,7 @@ impl Stack {
             gateway: gateway_addr,
             services,
             admin_token,
+            users: Default::default(),
             shutdown,
             running,
         }
@@ -170,6 +176,26 @@ impl Stack {
     /// unit staff, `unit`); the account is created on first use. The account's id is the
     /// name the gateway puts in (and checks against) the bodies' actor fields.
     pub async fn user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
+        let key = (id.to_owned(), role, unit.map(str::to_owned));
+        let mut users = self.users.lock().await;
+        if let Some(client) = users.get(&key) {
+            return client.clone();
+        }
+        let client = self.create_user(id, role, unit).await;
+        users.insert(key, client.clone());
+        client
+    }
+
+    /// The client of whoever `body` says acts (see [`actor_of`]); anonymous when nobody.
+    /// For tests that speak for one desk at a time in JSON bodies.
+    pub async fn acting(&self, body: &serde_json::Value) -> reqwest::Client {
+        match actor_of(body) {
+            Some((id, role, unit)) => self.user(&id, role, unit.as_deref()).await,
+            None => reqwest::Client::new(),
+        }
+    }
+
+    async fn create_user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
         let http = reqwest::Client::new();
         let r = http
             .post(self.url("/api/v1/accounts"))
@@ -336,6 +362,36 @@ impl Stack {
             r.wait().await;
         }
     }
+}
+
+/// Who a request body says acts, as (account id, role, unit): the staff member of a unit
+/// (`unit_id` with a `*_by` field), a reviewer or the head (`role`), the authority or the
+/// center deciding a dispute (`decider`), an agent (`agent_id`), otherwise a dispatcher
+/// for the center's other `*_by` fields and the administrator for `edited_by`.
+pub fn actor_of(body: &serde_json::Value) -> Option<(String, Role, Option<String>)> {
+    let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str);
+    let by = body.as_object()?.iter().find_map(|(k, v)| {
+        (k.ends_with("_by") && k != "promised_by")
+            .then(|| v.as_str())
+            .flatten()
+            .map(|v| (k.as_str(), v.to_owned()))
+    });
+    if let Some((field, id)) = by {
+        let role = match (text("role"), text("decider"), field) {
+            (Some("reviewer"), _, _) => Role::Reviewer,
+            (Some("head"), _, _) => Role::CenterHead,
+            (_, Some("authority"), _) => Role::Authority,
+            (_, Some("center"), _) => Role::Dispatcher,
+            (_, _, "edited_by" | "imported_by") => Role::Administrator,
+            _ if text("unit_id").is_some() => Role::UnitHandler,
+            _ => Role::Dispatcher,
+        };
+        let unit = (role == Role::UnitHandler)
+            .then(|| text("unit_id").map(str::to_owned))
+            .flatten();
+        return Some((id, role, unit));
+    }
+    text("agent_id").map(|id| (id.to_owned(), Role::Agent, None))
 }
 
 /// The bootstrap administrator's password in the end-to-end stack.

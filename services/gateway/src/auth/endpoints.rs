@@ -350,7 +350,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         "POST",
         "/api/v1/units/import",
         Requires(P::ManageDirectory),
-        &[],
+        &[Actor("imported_by")],
     ),
     e("GET", "/api/v1/dispatch-catalogue", Public, &[]),
     e(

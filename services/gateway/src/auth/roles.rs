@@ -155,6 +155,9 @@ impl Role {
                 HandleOwnOrders,
                 ReportRectification,
                 DraftKnowledge,
+                // The owner unit reviews corrections other units propose to its articles
+                // (the knowledge service checks the ownership).
+                ReviewKnowledge,
                 ReadOwnAccount,
             ],
             Role::Authority => &[
