@@ -43,6 +43,9 @@ impl Api<'_> {
         if route.ends_with("/suggest") {
             return self.stack.user("agent-1", Role::Agent, None).await;
         }
+        if let Some(agent) = body["agent_id"].as_str() {
+            return self.stack.user(agent, Role::Agent, None).await;
+        }
         let (Some(user), Some(unit)) = (user, unit) else {
             return self.http.clone();
         };

@@ -131,7 +131,7 @@ impl<'a> Client<'a> {
     async fn sign(&self, order: &Order, unit: &str) {
         self.ok(
             &format!("/api/v1/orders/{}/sign", order.number),
-            json!({"unit_id": unit, "signed_by": "staff-1"}),
+            json!({"unit_id": unit, "signed_by": format!("{unit}-staff")}),
         )
         .await;
     }
@@ -169,7 +169,7 @@ const MATTERS: [&str; 4] = [
 fn result(unit: &str) -> Value {
     json!({
         "unit_id": unit,
-        "submitted_by": "staff-1",
+        "submitted_by": format!("{unit}-staff"),
         "basis": "《中华人民共和国噪声污染防治法》",
         "findings": "现场核查属实，已责令整改。",
         "reply": "您好，您反映的问题已处理。",
