@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 const WAIT: Duration = Duration::from_secs(30);
 
 async fn post(stack: &Stack, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = stack
+        .acting(&body)
+        .await
         .post(stack.url(path))
         .json(&body)
         .send()

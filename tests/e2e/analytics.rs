@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 async fn registered_orders_appear_in_the_kpis_of_their_period() {
     let stack = Stack::start().await;
     let http = reqwest::Client::new();
+    let analyst = stack.user("analyst-1", Role::Analyst, None).await;
     let from = (Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
     for (n, region) in ["520102", "520102", "520103"].iter().enumerate() {
         let r = http
@@ -43,7 +44,7 @@ async fn registered_orders_appear_in_the_kpis_of_their_period() {
         "the three orders dispatched in the KPIs",
         Duration::from_secs(60),
         || {
-            let (http, url) = (http.clone(), url.clone());
+            let (http, url) = (analyst.clone(), url.clone());
             async move {
                 let report: Value = http.get(url).send().await.ok()?.json().await.ok()?;
                 let rows = report["rows"].as_array()?;
@@ -67,7 +68,10 @@ async fn registered_orders_appear_in_the_kpis_of_their_period() {
         "nothing to measure yet: {report}"
     );
 
-    let bad = http
+    // Citizens do not read the KPIs; analysts do.
+    let refused = http.get(url.clone()).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let bad = analyst
         .get(stack.url("/api/v1/kpis?from=yesterday&to=today"))
         .send()
         .await
@@ -80,7 +84,7 @@ async fn registered_orders_appear_in_the_kpis_of_their_period() {
         &[("from", to.as_str()), ("to", from.as_str())],
     )
     .unwrap();
-    let bad = http.get(backwards).send().await.unwrap();
+    let bad = analyst.get(backwards).send().await.unwrap();
     assert_eq!(bad.status().as_u16(), 422);
     stack.stop().await;
 }

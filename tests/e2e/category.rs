@@ -5,14 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use serde_json::{Value, json};
 
 /// A text that names a person, as a matter may: it must not reach any log.
 const TEXT: &str = "我叫王秀英，社保卡丢了，钱包一起丢的，现在咋整";
 
 async fn post(stack: &Stack, body: &Value) -> (u16, String, Value) {
-    let r = reqwest::Client::new()
+    let r = stack
+        .user("agent-1", Role::Agent, None)
+        .await
         .post(stack.url("/api/v1/category-suggestions"))
         .json(body)
         .send()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hotline_contract::events::{LimitUnit, OrderExtensionGranted, TimeLimit};
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_test_support::wait_for;
 use hotline_workday::Calendar;
 use serde_json::{Value, json};
@@ -51,7 +51,10 @@ async fn an_extension_moves_the_expected_completion_date_the_requester_sees() {
         (v["status"] == "dispatched").then_some(())
     })
     .await;
-    let r = http
+    let unit = stack
+        .user("staff-17", Role::UnitHandler, Some("520102-env"))
+        .await;
+    let r = unit
         .post(stack.url(&format!("/api/v1/orders/{number}/sign")))
         .json(&json!({"unit_id": "520102-env", "signed_by": "staff-17"}))
         .send()

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 
@@ -55,8 +55,11 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
     .await;
     assert_eq!(view["status_label"], "已派单");
 
-    // The unit signs and submits its result.
-    let r = http
+    // The unit signs and submits its result, signed in as one of its staff.
+    let unit = stack
+        .user("staff-17", Role::UnitHandler, Some("520102-env"))
+        .await;
+    let r = unit
         .post(stack.url(&format!("/api/v1/orders/{number}/sign")))
         .json(&json!({"unit_id": "520102-env", "signed_by": "staff-17"}))
         .send()
@@ -73,7 +76,7 @@ async fn an_order_goes_from_registration_to_closed_and_is_one_trace_across_servi
         },
     )
     .await;
-    let r = http
+    let r = unit
         .post(stack.url(&format!("/api/v1/orders/{number}/result")))
         .json(&json!({
             "unit_id": "520102-env",
@@ -235,9 +238,12 @@ async fn bad_requests_get_specific_problem_details() {
         .unwrap();
     assert_eq!(r.status(), 404);
 
-    let r = http
+    let unit = stack
+        .user("staff-x", Role::UnitHandler, Some("520102-env"))
+        .await;
+    let r = unit
         .post(stack.url("/api/v1/orders/5201022611270001/sign"))
-        .json(&json!({"unit_id": "520102-env", "signed_by": "x"}))
+        .json(&json!({"unit_id": "520102-env"}))
         .send()
         .await
         .unwrap();

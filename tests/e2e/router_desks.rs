@@ -12,7 +12,7 @@ use chrono::Utc;
 use hotline_contract::Namespace;
 use hotline_contract::events::OrderSentBack;
 use hotline_contract::rpc::{OrderDeadlines, OrderDeadlinesQuery, verbs};
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_telemetry::TraceContext;
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
@@ -32,7 +32,6 @@ struct Order {
 
 struct Client<'a> {
     stack: &'a Stack,
-    http: reqwest::Client,
     /// Orders registered so far: each comes from another requester about another place,
     /// so none is taken for a repeat (A10.3).
     registered: std::cell::Cell<u32>,
@@ -42,15 +41,16 @@ impl<'a> Client<'a> {
     fn new(stack: &'a Stack) -> Self {
         Self {
             stack,
-            http: reqwest::Client::new(),
             registered: std::cell::Cell::new(0),
         }
     }
 
-    /// POST `body` to `path`: (status, JSON body).
+    /// POST `body` to `path` as whoever the body says acts: (status, JSON body).
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let r = self
-            .http
+            .stack
+            .acting(&body)
+            .await
             .post(self.stack.url(path))
             .json(&body)
             .send()
@@ -59,8 +59,17 @@ impl<'a> Client<'a> {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// GET `path` as the center's dispatcher.
     async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http.get(self.stack.url(path)).send().await.unwrap();
+        let dispatcher = self
+            .stack
+            .user("dispatcher-1", Role::Dispatcher, None)
+            .await;
+        self.get_as(&dispatcher, path).await
+    }
+
+    async fn get_as(&self, http: &reqwest::Client, path: &str) -> (u16, Value) {
+        let r = http.get(self.stack.url(path)).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -98,7 +107,11 @@ impl<'a> Client<'a> {
 
     /// The order as `unit` sees it, once the router has it (`None`: refused or not yet).
     async fn unit_view(&self, unit: &str, number: &str) -> (u16, Value) {
-        self.get(&format!("/api/v1/units/{unit}/orders/{number}"))
+        let staff = self
+            .stack
+            .user(&format!("{unit}-staff"), Role::UnitHandler, Some(unit))
+            .await;
+        self.get_as(&staff, &format!("/api/v1/units/{unit}/orders/{number}"))
             .await
     }
 
@@ -118,7 +131,7 @@ impl<'a> Client<'a> {
     async fn sign(&self, order: &Order, unit: &str) {
         self.ok(
             &format!("/api/v1/orders/{}/sign", order.number),
-            json!({"unit_id": unit, "signed_by": "staff-1"}),
+            json!({"unit_id": unit, "signed_by": format!("{unit}-staff")}),
         )
         .await;
     }
@@ -156,7 +169,7 @@ const MATTERS: [&str; 4] = [
 fn result(unit: &str) -> Value {
     json!({
         "unit_id": unit,
-        "submitted_by": "staff-1",
+        "submitted_by": format!("{unit}-staff"),
         "basis": "《中华人民共和国噪声污染防治法》",
         "findings": "现场核查属实，已责令整改。",
         "reply": "您好，您反映的问题已处理。",
@@ -536,10 +549,11 @@ async fn the_center_edits_a_rule_and_imports_the_directory_through_the_gateway()
     assert_eq!(c.wait_lead(&first, MARKET).await["basis"], "rule");
 
     // The center moves the rule to the housing bureau (version 2)…
+    let stack_ref = &stack;
     let put = |body: Value| {
-        let http = c.http.clone();
-        let url = stack.url("/api/v1/dispatch-rules/520102:market.consumer");
+        let url = stack_ref.url("/api/v1/dispatch-rules/520102:market.consumer");
         async move {
+            let http = stack_ref.acting(&body).await;
             let r = http.put(url).json(&body).send().await.unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }

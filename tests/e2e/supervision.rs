@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hotline_contract::events::{DeadlineClock, DeadlineOverdue};
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -39,7 +39,6 @@ struct Order {
 
 struct Client<'a> {
     stack: &'a Stack,
-    http: reqwest::Client,
     registered: std::cell::Cell<usize>,
 }
 
@@ -47,14 +46,16 @@ impl<'a> Client<'a> {
     fn new(stack: &'a Stack) -> Self {
         Self {
             stack,
-            http: reqwest::Client::new(),
             registered: std::cell::Cell::new(0),
         }
     }
 
+    /// POST as whoever the body says acts.
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let r = self
-            .http
+            .stack
+            .acting(&body)
+            .await
             .post(self.stack.url(path))
             .json(&body)
             .send()
@@ -63,8 +64,10 @@ impl<'a> Client<'a> {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// GET as the reviewer.
     async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http.get(self.stack.url(path)).send().await.unwrap();
+        let reviewer = self.stack.user("reviewer-02", Role::Reviewer, None).await;
+        let r = reviewer.get(self.stack.url(path)).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -75,8 +78,11 @@ impl<'a> Client<'a> {
     }
 
     async fn unit_view(&self, unit: &str, number: &str) -> Value {
-        let r = self
-            .http
+        let staff = self
+            .stack
+            .user(&format!("{unit}-staff"), Role::UnitHandler, Some(unit))
+            .await;
+        let r = staff
             .get(
                 self.stack
                     .url(&format!("/api/v1/units/{unit}/orders/{number}")),
@@ -193,7 +199,7 @@ impl<'a> Client<'a> {
             json!({"reason_code": "reply_incomplete",
                    "reasons": "答复未说明处理结果，未回应诉求。",
                    "failed_items": ["reply_answers_matter"],
-                   "proposed_by": by, "role": "reviewer"}),
+                   "proposed_by": by, "role": if by.starts_with("center-head") { "head" } else { "reviewer" }}),
         )
         .await
     }

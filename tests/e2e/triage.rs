@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use hotline_e2e::Stack;
+use hotline_e2e::{Role, Stack};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 
@@ -21,7 +21,9 @@ fn phone_call(kind: &str, matter: &str, triage: Value) -> Value {
 }
 
 async fn submit(stack: &Stack, body: &Value) -> Value {
-    let r = reqwest::Client::new()
+    let r = stack
+        .acting(body)
+        .await
         .post(stack.url("/api/v1/orders"))
         .json(body)
         .send()
@@ -257,7 +259,8 @@ async fn a_repeat_without_new_facts_is_linked_and_one_with_new_facts_is_dispatch
     assert_eq!(registered["follow_up_of"], first_id);
     wait_for_event(&stack, follow_up_id, "hotline.order.dispatched").await;
 
-    let unknown = reqwest::Client::new()
+    let agent = stack.user("agent-007", Role::Agent, None).await;
+    let unknown = agent
         .post(stack.url("/api/v1/orders"))
         .json(&phone_call(
             "complaint",
@@ -297,7 +300,8 @@ async fn a_web_message_posted_again_by_the_same_requester_is_linked_and_agents_s
     assert_eq!(linked["decided_by"], "rule:repeat-auto-link");
 
     // An agent taking a call about the same matter sees the earlier order as a candidate.
-    let r = reqwest::Client::new()
+    let agent = stack.user("agent-007", Role::Agent, None).await;
+    let r = agent
         .post(stack.url("/api/v1/repeat-candidates"))
         .json(&json!({"phone": "13911112222", "region_code": "520102",
                       "matter": "花果园工地晚上施工太吵了，到凌晨还在施工"}))

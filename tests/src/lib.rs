@@ -14,6 +14,9 @@ use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+/// An account of the harness: (id, role, unit).
+type UserKey = (String, Role, Option<String>);
+
 /// All eight services, running.
 #[derive(Debug)]
 pub struct Stack {
@@ -23,6 +26,10 @@ pub struct Stack {
     pub logs: LogCapture,
     pub gateway: SocketAddr,
     pub services: Vec<(&'static str, SocketAddr)>,
+    /// The bootstrap administrator's API token (accounts and tokens for the test's users).
+    pub admin_token: String,
+    /// Clients of the accounts created so far, by (id, role, unit).
+    users: tokio::sync::Mutex<std::collections::HashMap<UserKey, reqwest::Client>>,
     shutdown: CancellationToken,
     running: Vec<Running>,
 }
@@ -138,6 +145,8 @@ impl Stack {
         };
         gateway_config.http.listen = any_port;
         gateway_config.gateway.intake_url = intake_url;
+        gateway_config.gateway.bootstrap_admin_password =
+            Some(SecretString::from(ADMIN_PASSWORD.to_owned()));
         if let Some(adjust) = adjust_gateway {
             adjust(&mut gateway_config);
         }
@@ -147,6 +156,7 @@ impl Stack {
         let gateway_addr = gateway.http_addr().expect("gateway listens");
         services.push((hotline_gateway::SERVICE, gateway.ops_addr()));
         running.push(gateway);
+        let admin_token = admin_token(gateway_addr).await;
 
         Stack {
             nats,
@@ -155,9 +165,62 @@ impl Stack {
             logs,
             gateway: gateway_addr,
             services,
+            admin_token,
+            users: Default::default(),
             shutdown,
             running,
         }
+    }
+
+    /// An HTTP client signed in (by API token) as the account `id` with `role` (and, for
+    /// unit staff, `unit`); the account is created on first use. The account's id is the
+    /// name the gateway puts in (and checks against) the bodies' actor fields.
+    pub async fn user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
+        let key = (id.to_owned(), role, unit.map(str::to_owned));
+        let mut users = self.users.lock().await;
+        if let Some(client) = users.get(&key) {
+            return client.clone();
+        }
+        let client = self.create_user(id, role, unit).await;
+        users.insert(key, client.clone());
+        client
+    }
+
+    /// The client of whoever `body` says acts (see [`actor_of`]); anonymous when nobody.
+    /// For tests that speak for one desk at a time in JSON bodies.
+    pub async fn acting(&self, body: &serde_json::Value) -> reqwest::Client {
+        match actor_of(body) {
+            Some((id, role, unit)) => self.user(&id, role, unit.as_deref()).await,
+            None => reqwest::Client::new(),
+        }
+    }
+
+    async fn create_user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
+        let http = reqwest::Client::new();
+        let r = http
+            .post(self.url("/api/v1/accounts"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({
+                "principal_id": id, "display_name": id, "role": role, "unit_id": unit,
+            }))
+            .send()
+            .await
+            .expect("create account");
+        assert!(
+            r.status() == 201 || r.status() == 409,
+            "account {id}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let r = http
+            .post(self.url("/api/v1/tokens"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({"principal_id": id, "name": "e2e"}))
+            .send()
+            .await
+            .expect("issue token");
+        assert_eq!(r.status(), 201, "token for {id}");
+        let token: serde_json::Value = r.json().await.expect("token json");
+        bearer_client(token["token"].as_str().expect("token"))
     }
 
     /// `http://<gateway>/<path>`
@@ -299,6 +362,89 @@ impl Stack {
             r.wait().await;
         }
     }
+}
+
+/// Who a request body says acts, as (account id, role, unit): the staff member of a unit
+/// (`unit_id` with a `*_by` field), a reviewer or the head (`role`), the authority or the
+/// center deciding a dispute (`decider`), an agent (`agent_id`), otherwise a dispatcher
+/// for the center's other `*_by` fields and the administrator for `edited_by`.
+pub fn actor_of(body: &serde_json::Value) -> Option<(String, Role, Option<String>)> {
+    let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str);
+    let by = body.as_object()?.iter().find_map(|(k, v)| {
+        (k.ends_with("_by") && k != "promised_by")
+            .then(|| v.as_str())
+            .flatten()
+            .map(|v| (k.as_str(), v.to_owned()))
+    });
+    if let Some((field, id)) = by {
+        let role = match (text("role"), text("decider"), field) {
+            (Some("reviewer"), _, _) => Role::Reviewer,
+            (Some("head"), _, _) => Role::CenterHead,
+            (_, Some("authority"), _) => Role::Authority,
+            (_, Some("center"), _) => Role::Dispatcher,
+            (_, _, "edited_by" | "imported_by") => Role::Administrator,
+            _ if text("unit_id").is_some() => Role::UnitHandler,
+            _ => Role::Dispatcher,
+        };
+        let unit = (role == Role::UnitHandler)
+            .then(|| text("unit_id").map(str::to_owned))
+            .flatten();
+        return Some((id, role, unit));
+    }
+    text("agent_id").map(|id| (id.to_owned(), Role::Agent, None))
+}
+
+/// The bootstrap administrator's password in the end-to-end stack.
+pub const ADMIN_PASSWORD: &str = "E2e-Admin-Passw0rd";
+
+pub use hotline_gateway::auth::roles::Role;
+
+/// Sign in as the bootstrap administrator (session + CSRF, as the console does) and
+/// issue the administrator an API token for the harness.
+async fn admin_token(gateway: SocketAddr) -> String {
+    let http = reqwest::Client::new();
+    let base = format!("http://{gateway}");
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"principal_id": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200, "the bootstrap administrator signs in");
+    let cookie = r
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hotline_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    let session: serde_json::Value = r.json().await.expect("session json");
+    let csrf = session["csrf_token"].as_str().expect("csrf").to_owned();
+    let r = http
+        .post(format!("{base}/api/v1/tokens"))
+        .header(reqwest::header::COOKIE, cookie)
+        .header("x-csrf-token", csrf)
+        .json(&serde_json::json!({"principal_id": "admin", "name": "e2e harness"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 201, "the administrator gets a token");
+    let token: serde_json::Value = r.json().await.expect("token json");
+    token["token"].as_str().expect("token").to_owned()
+}
+
+/// A client that sends `Authorization: Bearer <token>` on every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value =
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("token header");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// A config change of one service, for [`Stack::start_adjusted`].

@@ -11,6 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
 use crate::analytics;
+use crate::auth;
 use crate::category;
 use crate::config::GatewaySection;
 use crate::directory;
@@ -101,6 +102,14 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         get(routes::progress),
         guard("query", config.query_per_minute, config.query_burst),
     );
+    let login = limited(
+        post(auth::api::login),
+        guard("login", config.login_per_minute, config.login_burst),
+    );
+    let access = auth::guard::AuthState {
+        pool: state.pool.clone(),
+        max_body_bytes: config.max_body_bytes,
+    };
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/orders", submit)
@@ -126,6 +135,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(unit_desk::routes())
         // Supervision's desks (issue 7): send-back on two people's word, cases.
         .merge(review_desk::routes())
+        // Accounts and sessions (issue 10); login is rate-limited per client.
+        .merge(auth::api::routes(login))
         // A17.4: the hot-spot reports (published).
         .merge(hotspots::routes())
         // The router's directory (issue 5): units, catalogue, rules.
@@ -135,6 +146,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
+        // Every matched route passes the access guard (declared in auth::endpoints).
+        .route_layer(middleware::from_fn_with_state(access, auth::guard::enforce))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -225,6 +238,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
+    doc.merge(auth::api::AccountsDoc::openapi());
     Json(doc)
 }
 

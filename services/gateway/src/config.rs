@@ -56,6 +56,21 @@ pub struct GatewaySection {
     pub trusted_proxies: Vec<IpAddr>,
     /// Most clients each rate limit tracks at once (bounded memory; see `rate_limit`).
     pub rate_limit_clients: usize,
+    /// Login attempts (`POST /api/v1/session`) per client per minute; 0 switches the
+    /// limit off. Slows password guessing down.
+    pub login_per_minute: u32,
+    /// Login attempts a client may make at once.
+    pub login_burst: u32,
+    /// How long a console session lasts, in minutes (default: an 8-hour shift).
+    pub session_ttl_minutes: i64,
+    /// Mark the session cookie `Secure` (HTTPS only). Browsers treat `localhost` as
+    /// secure, so the default also works for local runs over plain HTTP.
+    pub cookie_secure: bool,
+    /// The first administrator's login name, created at start when there is no
+    /// administrator yet and a password is configured.
+    pub bootstrap_admin: String,
+    /// Its password (`HOTLINE_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD`); unset: no bootstrap.
+    pub bootstrap_admin_password: Option<secrecy::SecretString>,
 }
 
 impl Default for GatewaySection {
@@ -71,6 +86,12 @@ impl Default for GatewaySection {
             query_burst: 30,
             trusted_proxies: Vec::new(),
             rate_limit_clients: 100_000,
+            login_per_minute: 10,
+            login_burst: 5,
+            session_ttl_minutes: 8 * 60,
+            cookie_secure: true,
+            bootstrap_admin: "admin".to_owned(),
+            bootstrap_admin_password: None,
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod auth;
 pub mod category;
 pub mod config;
 pub mod directory;
@@ -58,7 +59,25 @@ pub async fn start(config: GatewayConfig, shutdown: CancellationToken) -> anyhow
             .context("HTTP client")?,
         intake_url: config.gateway.intake_url.clone(),
         timeout,
+        pool: ctx.db.clone(),
+        auth: auth::AuthSettings {
+            session_ttl: chrono::Duration::minutes(config.gateway.session_ttl_minutes.max(1)),
+            cookie_secure: config.gateway.cookie_secure,
+        },
     };
+    if let Some(password) = &config.gateway.bootstrap_admin_password {
+        use secrecy::ExposeSecret;
+        let created = auth::store::bootstrap_administrator(
+            &ctx.db,
+            &config.gateway.bootstrap_admin,
+            password.expose_secret(),
+        )
+        .await
+        .context("bootstrap administrator")?;
+        if created {
+            tracing::info!("first administrator account created from configuration");
+        }
+    }
     let app = app::app(state, &config.gateway);
     let mut running = Running::for_context(&ctx, ops);
     let (addr, server) =

@@ -19,6 +19,9 @@ pub struct Problem {
     /// Field-level errors of a validation failure.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The permission the caller lacks (401/403 refusals by the access guard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Box<str>>,
 }
 
 impl Problem {
@@ -29,6 +32,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            permission: None,
         }
     }
 

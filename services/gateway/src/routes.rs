@@ -33,6 +33,9 @@ pub struct AppState {
     pub http: reqwest::Client,
     pub intake_url: String,
     pub timeout: Duration,
+    /// The gateway's own schema: accounts, sessions, API tokens.
+    pub pool: sqlx::PgPool,
+    pub auth: crate::auth::AuthSettings,
 }
 
 /// A unit signs for an order (A15).

@@ -38,6 +38,12 @@ async fn gateway(config: GatewaySection) -> Gateway {
         http: reqwest::Client::new(),
         intake_url: "http://127.0.0.1:9".to_owned(),
         timeout,
+        // Never used: these requests carry no credentials, so the guard reads no accounts.
+        pool: sqlx::PgPool::connect_lazy("postgres://127.0.0.1:9/none").unwrap(),
+        auth: hotline_gateway::auth::AuthSettings {
+            session_ttl: chrono::Duration::hours(8),
+            cookie_secure: true,
+        },
     };
     let shutdown = CancellationToken::new();
     let (addr, _server) = hotline_service_kit::http::serve(

@@ -33,6 +33,7 @@ pub struct RpcServeError {
 /// A service's request/reply endpoints.
 #[derive(Debug)]
 pub struct RpcServer {
+    client: async_nats::Client,
     service_name: &'static str,
     namespace: Namespace,
     service: Service,
@@ -59,6 +60,7 @@ impl RpcServer {
                 reason: e.to_string(),
             })?;
         Ok(Self {
+            client: client.clone(),
             service_name: service,
             namespace: namespace.clone(),
             service: started,
@@ -91,6 +93,13 @@ impl RpcServer {
                     service: self.service_name.to_owned(),
                     reason: format!("endpoint {subject}: {e}"),
                 })?;
+        // The subscription is only buffered so far: wait for the server's PONG, so that a
+        // request sent (from any connection) once this returns finds the endpoint there
+        // instead of "no responders".
+        self.client.flush().await.map_err(|e| RpcServeError {
+            service: self.service_name.to_owned(),
+            reason: format!("endpoint {subject}: {e}"),
+        })?;
         let handler = Arc::new(handler);
         let limit = Arc::new(Semaphore::new(concurrency.max(1)));
         let shutdown = self.shutdown.clone();

@@ -1,0 +1,26 @@
+//! Accounts, roles and the access guard (issue 10).
+//!
+//! - [`roles`]: the roles and the permissions each grants (pure).
+//! - [`endpoints`]: every endpoint with its access rule and identity bindings (pure data).
+//! - [`decide`]: the access decision (pure).
+//! - [`guard`]: the middleware that authenticates and applies the decision.
+//! - [`store`], [`secrets`]: accounts, sessions and tokens; argon2 and bearer secrets.
+//! - [`api`]: login/logout and the administration of accounts and tokens.
+//!
+//! See `docs/accounts.md` for the role matrix and how to bootstrap the first administrator.
+
+pub mod api;
+pub mod decide;
+pub mod endpoints;
+pub mod guard;
+pub mod principal;
+pub mod roles;
+pub mod secrets;
+pub mod store;
+
+/// How sessions are issued.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session_ttl: chrono::Duration,
+    pub cookie_secure: bool,
+}
