@@ -23,14 +23,14 @@ use hotline_contract::transfer::{
     OrderTransferRejected, PartnerAccepted, PartnerRejected, RegisterTransfer, TransferRegistered,
     TransferToPartnerRequested, subject,
 };
-use hotline_contract::vocabulary::{Channel, RequesterType};
+use hotline_contract::vocabulary::{Channel, OrderStatus, RequesterType};
 use hotline_messaging::{CallError, EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_telemetry::TraceContext;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{self, Refusal};
-use crate::store::{self, NewTransfer};
+use crate::store::{self, NewStage, NewTransfer};
 
 /// The bridge's two outboxes: emergencies are published by their own relay.
 #[derive(Debug, Clone)]
@@ -138,6 +138,20 @@ impl EventHandler for TransferRequests {
         if !inserted {
             return Ok(()); // this order is already with this partner
         }
+        // Its status, for the partner asking about it later (A8).
+        store::insert_stage(
+            tx,
+            &NewStage {
+                order_id,
+                order_number: &reg.number,
+                kind: reg.kind,
+                region_code: &reg.region_code,
+                urgency: reg.urgency,
+                status: OrderStatus::TransferRequested,
+                at: e.requested_at,
+            },
+        )
+        .await?;
         if e.emergency {
             let row = store::lock_transfer(tx, transfer_id)
                 .await?
@@ -347,6 +361,7 @@ impl EventHandler for InboundTransfers {
             tracing::info!(partner = %code, "duplicate inbound transfer answered again");
             return self.accept(tx, trace, code, &id, number).await;
         }
+        let region_code = request.region_code.clone();
         let body = RegisterTransfer {
             partner_code: code.to_owned(),
             partner_transfer_id: id.clone(),
@@ -361,7 +376,7 @@ impl EventHandler for InboundTransfers {
                 },
                 matter: request.matter,
                 category: None,
-                region_code: request.region_code,
+                region_code: region_code.clone(),
                 address: request.address,
                 confidential: false,
                 urgency: request.urgency,
@@ -383,6 +398,20 @@ impl EventHandler for InboundTransfers {
         match registered {
             Ok(receipt) => {
                 store::insert_inbound(tx, code, &id, receipt.order_id, &receipt.number).await?;
+                // Known from now on, even if `order.registered` has not reached us yet.
+                store::insert_stage(
+                    tx,
+                    &NewStage {
+                        order_id: receipt.order_id,
+                        order_number: &receipt.number,
+                        kind: request.kind,
+                        region_code: &region_code,
+                        urgency: request.urgency,
+                        status: OrderStatus::Registered,
+                        at: Utc::now(),
+                    },
+                )
+                .await?;
                 tracing::info!(partner = %code, order_id = %receipt.order_id, "inbound transfer registered");
                 self.accept(tx, trace, code, &id, receipt.number).await
             }
