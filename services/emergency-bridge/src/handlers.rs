@@ -2,9 +2,10 @@
 //!
 //! - [`TransferRequests`]: intake's `order.transfer_requested` → a transfer row and
 //!   `hotline.transfer.<code>.requested`. Two durable consumers run it, one per lane: the
-//!   emergency lane (110/119/120/122) and the ordinary lane (utilities, sub-centers). Each
-//!   skips the other's messages, so a backlog of ordinary transfers never sits in front of
-//!   an emergency; emergency rows also go through their own outbox and relay.
+//!   emergency lane (110/119/120/122, on `hotline.order.transfer_requested.emergency`) and
+//!   the ordinary lane (utilities, sub-centers), each on its own subject, so a backlog of
+//!   ordinary transfers never sits in front of an emergency; emergency rows also go through
+//!   their own outbox and relay.
 //! - [`PartnerAnswers`]: `partner.<code>.transfer.accepted|rejected` → the outcome.
 //! - [`InboundTransfers`]: `partner.<code>.transfer.requested` → validate, deduplicate,
 //!   register through intake, answer.
