@@ -135,6 +135,7 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
+        .merge(crate::joint_handling::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -225,6 +226,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
+    doc.merge(crate::joint_handling::JointHandlingDoc::openapi());
     Json(doc)
 }
 
