@@ -4,8 +4,9 @@
 
 use hotline_contract::Event;
 use hotline_contract::RawEnvelope;
+use hotline_contract::joint::PartnerJointStep;
 use hotline_contract::rpc::FieldError;
-use hotline_contract::transfer::PartnerTransferRequested;
+use hotline_contract::transfer::{PartnerStatusRequested, PartnerTransferRequested};
 
 /// A partner hotline as the registry holds it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -97,32 +98,30 @@ fn field(name: &str, code: &str, message: &str) -> FieldError {
     }
 }
 
-/// A8: check an inbound `partner.<code>.transfer.requested` message against the published
-/// schema. `subject_code` comes from the subject, which NATS permissions tie to the
-/// sender; the payload must agree with it. Deeper checks (region catalogue, phone format)
-/// are intake's, whose field errors are passed on as they are.
-pub fn validate_inbound(
+/// Decode a partner's message strictly against the published schema: the right type, the
+/// payload's fields exactly (`deny_unknown_fields`), and the sender's code. `id_field` is
+/// the payload field holding the partner's id of the message, quoted back in a refusal.
+/// `subject_code` comes from the subject, which NATS permissions tie to the sender.
+pub fn decode_partner_message<T: Event>(
     subject_code: &str,
     envelope: &RawEnvelope,
-) -> Result<PartnerTransferRequested, Refusal> {
+    id_field: &str,
+    partner_code: impl Fn(&T) -> &str,
+) -> Result<T, Refusal> {
     let id_hint = envelope
         .data
-        .get("partner_transfer_id")
+        .get(id_field)
         .and_then(|v| v.as_str())
         .map(|s| s.chars().take(MAX_TRANSFER_ID).collect::<String>());
-    if envelope.event_type != PartnerTransferRequested::TYPE {
+    if envelope.event_type != T::TYPE {
         return Err(Refusal::new(
             id_hint,
             "invalid_message",
-            format!(
-                "type must be {} (got {:?})",
-                PartnerTransferRequested::TYPE,
-                envelope.event_type
-            ),
+            format!("type must be {} (got {:?})", T::TYPE, envelope.event_type),
         ));
     }
-    let request = envelope
-        .decode::<PartnerTransferRequested>()
+    let message = envelope
+        .decode::<T>()
         .map_err(|e| {
             let detail = match e {
                 hotline_contract::EnvelopeError::BadPayload { source, .. } => source.to_string(),
@@ -135,16 +134,37 @@ pub fn validate_inbound(
             )
         })?
         .data;
-    if request.partner_code != subject_code {
+    let claimed = partner_code(&message);
+    if claimed != subject_code {
         return Err(Refusal::new(
             id_hint,
             "partner_mismatch",
-            format!(
-                "partner_code {:?} differs from the sender {subject_code:?}",
-                request.partner_code
-            ),
+            format!("partner_code {claimed:?} differs from the sender {subject_code:?}"),
         ));
     }
+    Ok(message)
+}
+
+/// A8: check an inbound `partner.<code>.transfer.requested` message against the published
+/// schema. Deeper checks (region catalogue, phone format) are intake's, whose field errors
+/// are passed on as they are.
+pub fn validate_inbound(
+    subject_code: &str,
+    envelope: &RawEnvelope,
+) -> Result<PartnerTransferRequested, Refusal> {
+    let request = decode_partner_message::<PartnerTransferRequested>(
+        subject_code,
+        envelope,
+        "partner_transfer_id",
+        |r| &r.partner_code,
+    )?;
+    let id_hint = Some(
+        request
+            .partner_transfer_id
+            .chars()
+            .take(MAX_TRANSFER_ID)
+            .collect::<String>(),
+    );
     let mut errors = Vec::new();
     let id = request.partner_transfer_id.trim();
     if id.is_empty() || id.chars().count() > MAX_TRANSFER_ID {
@@ -172,6 +192,94 @@ pub fn validate_inbound(
     } else {
         Err(Refusal::fields(id_hint, errors))
     }
+}
+
+/// An id a partner gives (transfer, request, step): not blank, at most 64 characters.
+fn check_id(errors: &mut Vec<FieldError>, name: &str, value: &str) {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_TRANSFER_ID {
+        errors.push(field(name, "invalid", "编号不能为空且不超过64个字符"));
+    }
+}
+
+/// A text a partner gives: not blank, at most `max` characters.
+fn check_text(errors: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        errors.push(field(name, "required", "不能为空"));
+    } else if value.chars().count() > max {
+        errors.push(field(name, "too_long", &format!("不能超过{max}个字符")));
+    }
+}
+
+fn refuse_fields<T>(id: &str, errors: Vec<FieldError>, ok: T) -> Result<T, Refusal> {
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        let id = Some(id.chars().take(MAX_TRANSFER_ID).collect());
+        Err(Refusal::fields(id, errors))
+    }
+}
+
+/// A8: check a `partner.<code>.transfer.status_requested` message: the schema, a request
+/// id, and at least one of the partner's transfer id and our order number.
+pub fn validate_status_request(
+    subject_code: &str,
+    envelope: &RawEnvelope,
+) -> Result<PartnerStatusRequested, Refusal> {
+    let mut request = decode_partner_message::<PartnerStatusRequested>(
+        subject_code,
+        envelope,
+        "request_id",
+        |r| &r.partner_code,
+    )?;
+    let mut errors = Vec::new();
+    check_id(&mut errors, "request_id", &request.request_id);
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if blank(&request.partner_transfer_id) && blank(&request.order_number) {
+        for name in ["partner_transfer_id", "order_number"] {
+            errors.push(field(
+                name,
+                "required",
+                "须提供 partner_transfer_id 或 order_number 之一",
+            ));
+        }
+    }
+    if let Some(id) = request
+        .partner_transfer_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        check_id(&mut errors, "partner_transfer_id", id);
+    }
+    for id in [&mut request.partner_transfer_id, &mut request.order_number] {
+        *id = id
+            .take()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+    }
+    let id = request.request_id.clone();
+    refuse_fields(&id, errors, request)
+}
+
+/// The longest step text a partner may send.
+pub const MAX_STEP_TEXT: usize = 2000;
+
+/// A8: check a `partner.<code>.joint.step` message.
+pub fn validate_joint_step(
+    subject_code: &str,
+    envelope: &RawEnvelope,
+) -> Result<PartnerJointStep, Refusal> {
+    let step =
+        decode_partner_message::<PartnerJointStep>(subject_code, envelope, "step_id", |s| {
+            &s.partner_code
+        })?;
+    let mut errors = Vec::new();
+    check_id(&mut errors, "step_id", &step.step_id);
+    check_text(&mut errors, "order_number", &step.order_number, 64);
+    check_text(&mut errors, "text", &step.text, MAX_STEP_TEXT);
+    check_text(&mut errors, "actor", &step.actor, 100);
+    let id = step.step_id.clone();
+    refuse_fields(&id, errors, step)
 }
 
 #[cfg(test)]

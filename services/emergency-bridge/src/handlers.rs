@@ -2,9 +2,10 @@
 //!
 //! - [`TransferRequests`]: intake's `order.transfer_requested` → a transfer row and
 //!   `hotline.transfer.<code>.requested`. Two durable consumers run it, one per lane: the
-//!   emergency lane (110/119/120/122) and the ordinary lane (utilities, sub-centers). Each
-//!   skips the other's messages, so a backlog of ordinary transfers never sits in front of
-//!   an emergency; emergency rows also go through their own outbox and relay.
+//!   emergency lane (110/119/120/122, on `hotline.order.transfer_requested.emergency`) and
+//!   the ordinary lane (utilities, sub-centers), each on its own subject, so a backlog of
+//!   ordinary transfers never sits in front of an emergency; emergency rows also go through
+//!   their own outbox and relay.
 //! - [`PartnerAnswers`]: `partner.<code>.transfer.accepted|rejected` → the outcome.
 //! - [`InboundTransfers`]: `partner.<code>.transfer.requested` → validate, deduplicate,
 //!   register through intake, answer.
@@ -23,14 +24,14 @@ use hotline_contract::transfer::{
     OrderTransferRejected, PartnerAccepted, PartnerRejected, RegisterTransfer, TransferRegistered,
     TransferToPartnerRequested, subject,
 };
-use hotline_contract::vocabulary::{Channel, RequesterType};
+use hotline_contract::vocabulary::{Channel, OrderStatus, RequesterType};
 use hotline_messaging::{CallError, EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_telemetry::TraceContext;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{self, Refusal};
-use crate::store::{self, NewTransfer};
+use crate::store::{self, NewStage, NewTransfer};
 
 /// The bridge's two outboxes: emergencies are published by their own relay.
 #[derive(Debug, Clone)]
@@ -138,6 +139,20 @@ impl EventHandler for TransferRequests {
         if !inserted {
             return Ok(()); // this order is already with this partner
         }
+        // Its status, for the partner asking about it later (A8).
+        store::insert_stage(
+            tx,
+            &NewStage {
+                order_id,
+                order_number: &reg.number,
+                kind: reg.kind,
+                region_code: &reg.region_code,
+                urgency: reg.urgency,
+                status: OrderStatus::TransferRequested,
+                at: e.requested_at,
+            },
+        )
+        .await?;
         if e.emergency {
             let row = store::lock_transfer(tx, transfer_id)
                 .await?
@@ -347,6 +362,7 @@ impl EventHandler for InboundTransfers {
             tracing::info!(partner = %code, "duplicate inbound transfer answered again");
             return self.accept(tx, trace, code, &id, number).await;
         }
+        let region_code = request.region_code.clone();
         let body = RegisterTransfer {
             partner_code: code.to_owned(),
             partner_transfer_id: id.clone(),
@@ -361,7 +377,7 @@ impl EventHandler for InboundTransfers {
                 },
                 matter: request.matter,
                 category: None,
-                region_code: request.region_code,
+                region_code: region_code.clone(),
                 address: request.address,
                 confidential: false,
                 urgency: request.urgency,
@@ -383,6 +399,20 @@ impl EventHandler for InboundTransfers {
         match registered {
             Ok(receipt) => {
                 store::insert_inbound(tx, code, &id, receipt.order_id, &receipt.number).await?;
+                // Known from now on, even if `order.registered` has not reached us yet.
+                store::insert_stage(
+                    tx,
+                    &NewStage {
+                        order_id: receipt.order_id,
+                        order_number: &receipt.number,
+                        kind: request.kind,
+                        region_code: &region_code,
+                        urgency: request.urgency,
+                        status: OrderStatus::Registered,
+                        at: Utc::now(),
+                    },
+                )
+                .await?;
                 tracing::info!(partner = %code, order_id = %receipt.order_id, "inbound transfer registered");
                 self.accept(tx, trace, code, &id, receipt.number).await
             }

@@ -11,6 +11,14 @@
 //! - In: `partner.<code>.transfer.requested` → [`handlers::InboundTransfers`] → validated,
 //!   deduplicated by the partner's id, registered through `rpc.intake.register_transfer`,
 //!   answered on `hotline.transfer.<code>.accepted|rejected`.
+//! - Status (A8): `partner.<code>.transfer.status_requested` → [`status::StatusRequests`]
+//!   → the order's status (and, once closed, the unit's reply) on
+//!   `hotline.transfer.<code>.status`, from the bridge's projection of the order lifecycle
+//!   ([`status::OrderStages`]; why a projection: see [`status`]).
+//! - Joint handling (A8): `rpc.emergency-bridge.start_joint_handling` and
+//!   `rpc.emergency-bridge.joint_handling` ([`joint::JointDesk`]); the partner's steps on
+//!   `partner.<code>.joint.step` ([`joint::PartnerSteps`]), ours forwarded from the
+//!   lifecycle events.
 //! - The emergency lane: emergencies have their own durable consumer and their own
 //!   outbox (schema `emergency_bridge_lane`) with its own relay, so neither ordinary
 //!   transfers nor anything else the bridge publishes can queue in front of them
@@ -21,16 +29,21 @@
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod joint;
 pub mod simulator;
+pub mod status;
 pub mod store;
 pub mod timer;
 
 use std::time::Duration;
 
 use anyhow::Context;
+use hotline_contract::rpc::verbs;
 use hotline_contract::subjects::{durable_name, event};
 use hotline_contract::transfer::{self, PARTNER_STREAM};
-use hotline_messaging::{ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig};
+use hotline_messaging::{
+    ConsumerConfig, ConsumerSpec, Outbox, OutboxRelay, RelayConfig, RpcServer,
+};
 use hotline_service_kit::bootstrap::{self, ServiceContext};
 use hotline_service_kit::running::Running;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +51,11 @@ use tokio_util::sync::CancellationToken;
 pub use config::EmergencyBridgeConfig;
 
 use crate::handlers::{InboundTransfers, Lane, Outboxes, PartnerAnswers, TransferRequests};
+use crate::joint::{JointDesk, PartnerSteps};
+use crate::status::{OrderStages, StatusRequests};
+
+/// Concurrent requests per RPC verb.
+const RPC_CONCURRENCY: usize = 16;
 
 /// The service's name (NATS client, event source).
 pub const SERVICE: &str = "emergency-bridge";
@@ -177,6 +195,73 @@ pub async fn start(
             intake_timeout: Duration::from_millis(config.bridge.intake_timeout_ms),
         },
     );
+    // A8: partners asking where an order stands, and joint-handling steps, each on its
+    // own consumer (a slow router answer never holds up an inbound transfer).
+    running.spawn_consumer(
+        &ctx,
+        partner_consumer(
+            &ctx,
+            "status",
+            &[transfer::subject::from_partner_status_requested("*")],
+        ),
+        StatusRequests {
+            outbox: ctx.outbox(),
+            nats: ctx.nats.clone(),
+            namespace: ctx.namespace.clone(),
+            router_timeout: Duration::from_millis(config.bridge.intake_timeout_ms),
+        },
+    );
+    running.spawn_consumer(
+        &ctx,
+        partner_consumer(
+            &ctx,
+            "joint-steps",
+            &[transfer::subject::from_partner_joint_step("*")],
+        ),
+        PartnerSteps {
+            outbox: ctx.outbox(),
+        },
+    );
+    // The order-lifecycle projection: two lanes, so it never takes more than two of the
+    // pool's connections from the emergency lane during a burst of order events.
+    let mut stages = ctx.consumer("stages", status::LIFECYCLE);
+    stages.lanes = 2;
+    running.spawn_consumer(
+        &ctx,
+        stages,
+        OrderStages {
+            outbox: ctx.outbox(),
+        },
+    );
+    let desk = JointDesk {
+        pool: ctx.db.clone(),
+        outbox: ctx.outbox(),
+    };
+    let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone())
+        .await
+        .context("start the RPC server")?;
+    let start_desk = desk.clone();
+    rpc.endpoint(
+        verbs::EMERGENCY_BRIDGE_START_JOINT_HANDLING.1,
+        RPC_CONCURRENCY,
+        move |command, trace| {
+            let desk = start_desk.clone();
+            async move { desk.start(command, &trace).await }
+        },
+    )
+    .await
+    .context("serve start_joint_handling")?;
+    rpc.endpoint(
+        verbs::EMERGENCY_BRIDGE_JOINT_HANDLING.1,
+        RPC_CONCURRENCY,
+        move |query, _trace| {
+            let desk = desk.clone();
+            async move { desk.log(query).await }
+        },
+    )
+    .await
+    .context("serve joint_handling")?;
+    running.spawn("rpc", rpc.wait());
     running.spawn(
         "answer-clock",
         timer::run(

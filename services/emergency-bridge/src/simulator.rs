@@ -3,6 +3,9 @@
 //! told: accept, reject, accept after a delay, or stay silent. Used by the tests and the
 //! demo (`hotline-emergency-bridge simulate-partner --code 110 --mode accept`).
 //!
+//! It also asks where an order stands ([`ask_status`]) and reports a joint-handling step
+//! ([`send_joint_step`]) on demand (`partner-ask-status`, `partner-joint-step` commands).
+//!
 //! It speaks plain NATS (publish/subscribe), which is all a partner's NATS user may do
 //! under deploy/nats/partners.conf; the bridge's `PARTNER` stream captures what it sends.
 
@@ -12,8 +15,10 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use hotline_contract::envelope::Envelope;
+use hotline_contract::joint::PartnerJointStep;
 use hotline_contract::transfer::{
-    PartnerAccepted, PartnerRejected, PartnerTransferRequested, TransferToPartnerRequested, subject,
+    PartnerAccepted, PartnerMessageRejected, PartnerRejected, PartnerStatusRequested,
+    PartnerTransferRequested, TransferStatus, TransferToPartnerRequested, subject,
 };
 use hotline_contract::{Event, Namespace, RawEnvelope};
 use tokio::sync::mpsc;
@@ -76,6 +81,54 @@ pub async fn send_transfer(
 ) -> Result<(), async_nats::Error> {
     let code = request.partner_code.clone();
     publish(client, ns, &code, request).await
+}
+
+/// Report a step on a jointly handled order as partner `step.partner_code` (A8).
+pub async fn send_joint_step(
+    client: &async_nats::Client,
+    ns: &Namespace,
+    step: PartnerJointStep,
+) -> Result<(), async_nats::Error> {
+    let code = step.partner_code.clone();
+    publish(client, ns, &code, step).await
+}
+
+/// Ask where an order stands as partner `request.partner_code` and wait for the answer
+/// with its `request_id` (a [`TransferStatus`] or a [`PartnerMessageRejected`], as raw
+/// CloudEvents data with its type). `None` when nothing came within `wait`.
+pub async fn ask_status(
+    client: &async_nats::Client,
+    ns: &Namespace,
+    request: PartnerStatusRequested,
+    wait: Duration,
+) -> Result<Option<(String, serde_json::Value)>, async_nats::Error> {
+    let code = request.partner_code.clone();
+    let request_id = request.request_id.clone();
+    let mut sub = client
+        .subscribe(ns.subject(&subject::for_partner(&code)))
+        .await?;
+    client.flush().await?;
+    publish(client, ns, &code, request).await?;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let Ok(Some(message)) = tokio::time::timeout_at(deadline, sub.next()).await else {
+            return Ok(None);
+        };
+        let Ok(raw) = RawEnvelope::parse(&message.payload) else {
+            continue;
+        };
+        let answers = [TransferStatus::TYPE, PartnerMessageRejected::TYPE];
+        let id = if raw.event_type == TransferStatus::TYPE {
+            raw.data.get("request_id")
+        } else {
+            raw.data.get("message_id")
+        };
+        if answers.contains(&raw.event_type.as_str())
+            && id.and_then(|v| v.as_str()) == Some(request_id.as_str())
+        {
+            return Ok(Some((raw.event_type.clone(), raw.data.clone())));
+        }
+    }
 }
 
 /// Run the simulated partner `code` until `shutdown`; every transfer received is also

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use hotline_contract::transfer::TransferToPartnerRequested;
+use hotline_contract::joint::{JointLogStep, JointSide};
+use hotline_contract::transfer::{PartnerLink, TransferToPartnerRequested};
+use hotline_contract::vocabulary::{OrderStatus, RequestKind, Urgency};
 
 use crate::domain::Partner;
 
@@ -200,4 +202,302 @@ pub async fn insert_inbound(
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// Where an order stands, as the bridge's projection holds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderStage {
+    pub order_id: Uuid,
+    pub order_number: String,
+    pub kind: String,
+    pub region_code: String,
+    pub urgency: String,
+    pub status: String,
+    pub status_at: DateTime<Utc>,
+    pub unit_id: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A new order the bridge learnt of (registered, transferred out, handed in); a known one
+/// is left as it is.
+#[derive(Debug)]
+pub struct NewStage<'a> {
+    pub order_id: Uuid,
+    pub order_number: &'a str,
+    pub kind: RequestKind,
+    pub region_code: &'a str,
+    pub urgency: Urgency,
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_stage(tx: &mut PgConnection, s: &NewStage<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO emergency_bridge.order_stages \
+         (order_id, order_number, kind, region_code, urgency, status, status_rank, status_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    )
+    .bind(s.order_id)
+    .bind(s.order_number)
+    .bind(s.kind.code())
+    .bind(s.region_code)
+    .bind(s.urgency.code())
+    .bind(s.status.code())
+    .bind(i16::from(s.status.rank()))
+    .bind(s.at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// What a lifecycle event changes about an order.
+#[derive(Debug, Default)]
+pub struct StageChange {
+    /// The status it reaches (never moves an order backwards).
+    pub status: Option<OrderStatus>,
+    pub unit_id: Option<String>,
+    pub result_submitted_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Apply a lifecycle event; false when the bridge does not know the order.
+pub async fn advance_stage(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    change: &StageChange,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let rank = change.status.map(|s| i16::from(s.rank())).unwrap_or(-1);
+    let done = sqlx::query(
+        "UPDATE emergency_bridge.order_stages SET \
+           status = CASE WHEN $3 >= status_rank AND $2::text IS NOT NULL THEN $2 ELSE status END, \
+           status_at = CASE WHEN $3 >= status_rank AND $2::text IS NOT NULL THEN $4 ELSE status_at END, \
+           status_rank = GREATEST(status_rank, $3), \
+           unit_id = COALESCE($5, unit_id), \
+           result_submitted_at = COALESCE($6, result_submitted_at), \
+           closed_at = COALESCE($7, closed_at), \
+           updated_at = now() \
+         WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .bind(change.status.map(OrderStatus::code))
+    .bind(rank)
+    .bind(at)
+    .bind(change.unit_id.as_deref())
+    .bind(change.result_submitted_at)
+    .bind(change.closed_at)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+const STAGE_COLUMNS: &str =
+    "order_id, order_number, kind, region_code, urgency, status, status_at, unit_id, closed_at";
+
+pub async fn stage(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<OrderStage>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {STAGE_COLUMNS} FROM emergency_bridge.order_stages WHERE order_id = $1"
+    ))
+    .bind(order_id)
+    .fetch_optional(tx)
+    .await
+}
+
+pub async fn stage_by_number(
+    tx: &mut PgConnection,
+    number: &str,
+) -> Result<Option<OrderStage>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {STAGE_COLUMNS} FROM emergency_bridge.order_stages WHERE order_number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(tx)
+    .await
+}
+
+/// The order partner `code`'s transfer became: its id.
+pub async fn inbound_order(
+    tx: &mut PgConnection,
+    partner_code: &str,
+    partner_transfer_id: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT order_id FROM emergency_bridge.inbound_transfers \
+         WHERE partner_code = $1 AND partner_transfer_id = $2",
+    )
+    .bind(partner_code)
+    .bind(partner_transfer_id)
+    .fetch_optional(tx)
+    .await
+}
+
+/// How partner `code` is linked to the order, if it is: handed in by it (with its
+/// transfer id), transferred to it, or handled jointly with it.
+pub async fn link(
+    tx: &mut PgConnection,
+    partner_code: &str,
+    order_id: Uuid,
+) -> Result<Option<(PartnerLink, Option<String>)>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT 'from_partner', partner_transfer_id FROM emergency_bridge.inbound_transfers \
+           WHERE partner_code = $1 AND order_id = $2 \
+         UNION ALL SELECT 'to_partner', NULL FROM emergency_bridge.outbound_transfers \
+           WHERE partner_code = $1 AND order_id = $2 \
+         UNION ALL SELECT 'joint_handling', NULL FROM emergency_bridge.joint_handlings \
+           WHERE partner_code = $1 AND order_id = $2 \
+         LIMIT 1",
+    )
+    .bind(partner_code)
+    .bind(order_id)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(kind, id)| {
+        let link = match kind.as_str() {
+            "from_partner" => PartnerLink::FromPartner,
+            "to_partner" => PartnerLink::ToPartner,
+            _ => PartnerLink::JointHandling,
+        };
+        (link, id)
+    }))
+}
+
+/// A joint handling of an order with a partner (A8).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Joint {
+    pub joint_id: Uuid,
+    pub order_id: Uuid,
+    pub order_number: String,
+    pub partner_code: String,
+    pub partner_name: String,
+    pub started_by: String,
+    pub reason: String,
+    pub started_at: DateTime<Utc>,
+}
+
+const JOINT_SELECT: &str = "SELECT j.joint_id, j.order_id, j.order_number, j.partner_code, \
+     p.name AS partner_name, j.started_by, j.reason, j.started_at \
+     FROM emergency_bridge.joint_handlings j JOIN emergency_bridge.partners p ON p.code = j.partner_code";
+
+/// Mark the order for joint handling with the partner; false if it already is.
+pub async fn insert_joint(
+    tx: &mut PgConnection,
+    joint_id: Uuid,
+    order: &OrderStage,
+    partner_code: &str,
+    started_by: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO emergency_bridge.joint_handlings \
+         (joint_id, order_id, order_number, partner_code, started_by, reason, started_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, partner_code) DO NOTHING",
+    )
+    .bind(joint_id)
+    .bind(order.order_id)
+    .bind(&order.order_number)
+    .bind(partner_code)
+    .bind(started_by)
+    .bind(reason)
+    .bind(at)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every joint handling of an order, oldest first.
+pub async fn joints_of(tx: &mut PgConnection, order_id: Uuid) -> Result<Vec<Joint>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{JOINT_SELECT} WHERE j.order_id = $1 ORDER BY j.started_at, j.partner_code"
+    ))
+    .bind(order_id)
+    .fetch_all(tx)
+    .await
+}
+
+/// The joint handling of order `number` with partner `code`.
+pub async fn joint_for(
+    tx: &mut PgConnection,
+    partner_code: &str,
+    number: &str,
+) -> Result<Option<Joint>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{JOINT_SELECT} WHERE j.partner_code = $1 AND j.order_number = $2"
+    ))
+    .bind(partner_code)
+    .bind(number)
+    .fetch_optional(tx)
+    .await
+}
+
+/// One step of a joint handling, as recorded.
+#[derive(Debug)]
+pub struct NewStep<'a> {
+    pub joint_id: Uuid,
+    pub side: JointSide,
+    /// What makes it one step: the partner's step id or our event's id.
+    pub source_key: &'a str,
+    pub step: &'a str,
+    pub text: &'a str,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Record a step; false when it was recorded before (a redelivery or a resend).
+pub async fn insert_step(tx: &mut PgConnection, s: &NewStep<'_>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO emergency_bridge.joint_steps \
+         (joint_id, side, source_key, step, text, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (joint_id, side, source_key) DO NOTHING",
+    )
+    .bind(s.joint_id)
+    .bind(side_code(s.side))
+    .bind(s.source_key)
+    .bind(s.step)
+    .bind(s.text)
+    .bind(s.actor)
+    .bind(s.at)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn side_code(side: JointSide) -> &'static str {
+    match side {
+        JointSide::Ours => "ours",
+        JointSide::Partner => "partner",
+    }
+}
+
+/// Every step of an order's joint handlings, both sides, in time order.
+pub async fn joint_log(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Vec<JointLogStep>, sqlx::Error> {
+    let rows: Vec<(String, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT j.partner_code, s.side, s.step, s.text, s.actor, s.at \
+         FROM emergency_bridge.joint_steps s JOIN emergency_bridge.joint_handlings j USING (joint_id) \
+         WHERE j.order_id = $1 ORDER BY s.at, s.id",
+    )
+    .bind(order_id)
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(partner_code, side, step, text, actor, at)| JointLogStep {
+            partner_code,
+            side: if side == "partner" {
+                JointSide::Partner
+            } else {
+                JointSide::Ours
+            },
+            step,
+            text,
+            actor,
+            at,
+        })
+        .collect())
 }

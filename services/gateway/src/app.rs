@@ -146,6 +146,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
+        // A8: joint handling with a partner hotline (emergency bridge).
+        .merge(crate::joint_handling::routes())
         // Every matched route passes the access guard (declared in auth::endpoints).
         .route_layer(middleware::from_fn_with_state(access, auth::guard::enforce))
         .fallback(not_found)
@@ -239,6 +241,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
     doc.merge(auth::api::AccountsDoc::openapi());
+    doc.merge(crate::joint_handling::JointHandlingDoc::openapi());
     Json(doc)
 }
 

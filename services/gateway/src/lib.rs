@@ -18,6 +18,7 @@ pub mod category;
 pub mod config;
 pub mod directory;
 pub mod hotspots;
+pub mod joint_handling;
 pub mod knowledge;
 pub mod problem;
 pub mod rate_limit;

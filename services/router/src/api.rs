@@ -250,10 +250,12 @@ pub(crate) fn status_of(assignment: &LockedAssignment) -> Result<AssignmentStatu
 /// shows the requester once the order is closed (A11).
 pub async fn result_reply(pool: &PgPool, query: ResultReplyQuery) -> Result<ResultReply, RpcError> {
     match store::latest_reply(pool, query.order_id).await {
-        Ok(Some((result_id, reply, submitted_at))) => Ok(ResultReply {
+        Ok(Some((result_id, reply, submitted_at, unit_id, unit_name))) => Ok(ResultReply {
             result_id,
             reply,
             submitted_at,
+            unit_id: Some(unit_id),
+            unit_name: Some(unit_name),
         }),
         Ok(None) => Err(RpcError::not_found("该工单尚无办理结果")),
         Err(error) => {

@@ -242,13 +242,17 @@ pub async fn insert_result(tx: &mut PgConnection, r: &NewResult<'_>) -> Result<(
 }
 
 /// The latest result of an order: (result id, reply, submitted at).
+/// The latest result of an order: id, reply, time, the unit and its name.
+pub type LatestReply = (Uuid, String, DateTime<Utc>, String, String);
+
 pub async fn latest_reply(
     pool: &sqlx::PgPool,
     order_id: Uuid,
-) -> Result<Option<(Uuid, String, DateTime<Utc>)>, sqlx::Error> {
+) -> Result<Option<LatestReply>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT result_id, reply, submitted_at FROM router.results WHERE order_id = $1 \
-         ORDER BY submitted_at DESC LIMIT 1",
+        "SELECT r.result_id, r.reply, r.submitted_at, r.unit_id, u.name \
+         FROM router.results r JOIN router.units u ON u.unit_id = r.unit_id \
+         WHERE r.order_id = $1 ORDER BY r.submitted_at DESC LIMIT 1",
     )
     .bind(order_id)
     .fetch_optional(pool)

@@ -11,6 +11,7 @@
 //! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`directory`]: the unit directory, dispatch catalogue and rules (issue 5).
 //! - [`hotspot`]: the hot-spot reports' request bodies (A17.4).
+//! - [`joint`]: joint handling of an order with a partner hotline (A8, issue 8).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
 //! - [`supervision_desk`]: supervision's review and case request bodies (issue 7).
 //! - [`transfer`]: transfers to and from partner hotlines (issue 8).
@@ -27,6 +28,7 @@ pub mod envelope;
 pub mod events;
 pub mod headers;
 pub mod hotspot;
+pub mod joint;
 pub mod knowledge;
 pub mod rpc;
 pub mod subjects;

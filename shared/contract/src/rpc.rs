@@ -92,6 +92,11 @@ pub mod verbs {
     // Hot-spot reports (A17.4).
     pub const SUPERVISION_HOTSPOTS: (&str, &str) = ("supervision", "hotspots");
     pub const SUPERVISION_HOTSPOT: (&str, &str) = ("supervision", "hotspot");
+    // Joint handling with a partner hotline (A8, issue 8).
+    pub const EMERGENCY_BRIDGE_START_JOINT_HANDLING: (&str, &str) =
+        ("emergency-bridge", "start_joint_handling");
+    pub const EMERGENCY_BRIDGE_JOINT_HANDLING: (&str, &str) =
+        ("emergency-bridge", "joint_handling");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -161,6 +166,8 @@ pub mod verbs {
         INTAKE_REGISTER_TRANSFER,
         SUPERVISION_HOTSPOTS,
         SUPERVISION_HOTSPOT,
+        EMERGENCY_BRIDGE_START_JOINT_HANDLING,
+        EMERGENCY_BRIDGE_JOINT_HANDLING,
     ];
 }
 
@@ -560,6 +567,11 @@ pub struct ResultReply {
     /// 答复内容: the unit's reply to the requester.
     pub reply: String,
     pub submitted_at: DateTime<Utc>,
+    /// The unit that gave the result (partners asking for the result see its name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_name: Option<String>,
 }
 
 /// `rpc.intake.repeat_candidates`: while registering, an agent asks which earlier orders

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::events::Event;
 use crate::rpc::{FieldError, RegisterOrder};
-use crate::vocabulary::{RequestKind, Urgency};
+use crate::vocabulary::{OrderStatus, RequestKind, Urgency};
 
 /// Subjects of the partner exchange (un-namespaced; apply [`crate::Namespace::subject`]).
 pub mod subject {
@@ -47,8 +47,36 @@ pub mod subject {
     pub fn from_partner_requested(code: &str) -> String {
         format!("partner.{code}.transfer.requested")
     }
-    /// Everything partners publish about transfers (the `PARTNER` stream's filter).
+    /// Partner `code` asks where an order stands: `partner.<code>.transfer.status_requested`.
+    pub fn from_partner_status_requested(code: &str) -> String {
+        format!("partner.{code}.transfer.status_requested")
+    }
+    /// Where the order stands, for partner `code`: `hotline.transfer.<code>.status`.
+    pub fn to_partner_status(code: &str) -> String {
+        format!("hotline.transfer.{code}.status")
+    }
+    /// We could not act on partner `code`'s status request or joint-handling step:
+    /// `hotline.transfer.<code>.message_rejected`.
+    pub fn to_partner_message_rejected(code: &str) -> String {
+        format!("hotline.transfer.{code}.message_rejected")
+    }
+    /// We ask partner `code` to handle an order with us (A8):
+    /// `hotline.transfer.<code>.joint_requested`.
+    pub fn to_partner_joint_requested(code: &str) -> String {
+        format!("hotline.transfer.{code}.joint_requested")
+    }
+    /// One of our steps on a jointly handled order: `hotline.transfer.<code>.joint.step`.
+    pub fn to_partner_joint_step(code: &str) -> String {
+        format!("hotline.transfer.{code}.joint.step")
+    }
+    /// One of partner `code`'s steps on a jointly handled order: `partner.<code>.joint.step`.
+    pub fn from_partner_joint_step(code: &str) -> String {
+        format!("partner.{code}.joint.step")
+    }
+    /// Everything partners publish about transfers (a `PARTNER` stream filter).
     pub const FROM_PARTNERS: &str = "partner.*.transfer.>";
+    /// Everything partners publish about joint handling (a `PARTNER` stream filter).
+    pub const JOINT_FROM_PARTNERS: &str = "partner.*.joint.>";
     /// Everything for partner `code` (what its NATS user may subscribe to).
     pub fn for_partner(code: &str) -> String {
         format!("hotline.transfer.{code}.>")
@@ -60,6 +88,12 @@ pub mod subject {
     pub const FROM_PARTNER_ACCEPTED: &str = "partner.{code}.transfer.accepted";
     pub const FROM_PARTNER_REJECTED: &str = "partner.{code}.transfer.rejected";
     pub const FROM_PARTNER_REQUESTED: &str = "partner.{code}.transfer.requested";
+    pub const FROM_PARTNER_STATUS_REQUESTED: &str = "partner.{code}.transfer.status_requested";
+    pub const TO_PARTNER_STATUS: &str = "hotline.transfer.{code}.status";
+    pub const TO_PARTNER_MESSAGE_REJECTED: &str = "hotline.transfer.{code}.message_rejected";
+    pub const TO_PARTNER_JOINT_REQUESTED: &str = "hotline.transfer.{code}.joint_requested";
+    pub const TO_PARTNER_JOINT_STEP: &str = "hotline.transfer.{code}.joint.step";
+    pub const FROM_PARTNER_JOINT_STEP: &str = "partner.{code}.joint.step";
     pub const ORDER_TRANSFER_ACCEPTED: &str = "hotline.order.transfer_accepted";
     pub const ORDER_TRANSFER_REJECTED: &str = "hotline.order.transfer_rejected";
     pub const ORDER_TRANSFER_TIMED_OUT: &str = "hotline.order.transfer_timed_out";
@@ -77,17 +111,30 @@ pub mod subject {
             _ => None,
         }
     }
+
+    /// The partner code of any partner subject (`partner.<code>.…` → `<code>`).
+    pub fn partner_of(subject: &str) -> Option<&str> {
+        let mut parts = subject.split('.');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("partner"), Some(code), Some(_)) if !code.is_empty() => Some(code),
+            _ => None,
+        }
+    }
 }
 
 /// The name of the stream that captures what partners publish.
 pub const PARTNER_STREAM: &str = "PARTNER";
 
-/// The `PARTNER` stream: every `partner.*.transfer.>` message, file storage, a 10-minute
-/// de-duplication window (a partner may set `Nats-Msg-Id` to its transfer id).
+/// The `PARTNER` stream: every `partner.*.transfer.>` and `partner.*.joint.>` message,
+/// file storage, a 10-minute de-duplication window (a partner may set `Nats-Msg-Id` to its
+/// transfer id).
 pub fn partner_stream(ns: &crate::Namespace, replicas: usize) -> crate::subjects::StreamSpec {
     crate::subjects::StreamSpec {
         name: ns.stream(PARTNER_STREAM),
-        subjects: vec![ns.subject(subject::FROM_PARTNERS)],
+        subjects: vec![
+            ns.subject(subject::FROM_PARTNERS),
+            ns.subject(subject::JOINT_FROM_PARTNERS),
+        ],
         description:
             "partner hotlines' transfer messages (110/119/120/122, utilities, sub-centers)"
                 .to_owned(),
@@ -264,6 +311,121 @@ impl Event for InboundTransferRejected {
     }
 }
 
+/// `partner.<code>.transfer.status_requested`: a partner asks where an order stands (A8:
+/// results flow back to the partner that asks). It names the order by its own transfer id
+/// (a matter it handed us), by our order number (an order we sent it), or both; at least
+/// one is required. Answered on `hotline.transfer.<code>.status` or, when it cannot be
+/// answered, `hotline.transfer.<code>.message_rejected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerStatusRequested {
+    /// The partner's id of this request, quoted in the answer.
+    pub request_id: String,
+    pub partner_code: String,
+    #[serde(default)]
+    pub partner_transfer_id: Option<String>,
+    #[serde(default)]
+    pub order_number: Option<String>,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for PartnerStatusRequested {
+    const TYPE: &'static str = "cn.gov.12345.partner.status_requested.v1";
+    fn subject(&self) -> String {
+        subject::from_partner_status_requested(&self.partner_code)
+    }
+    fn aggregate_id(&self) -> String {
+        self.request_id.clone()
+    }
+}
+
+/// How the partner is linked to the order it asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerLink {
+    /// The partner handed the matter to us (`partner.<code>.transfer.requested`).
+    FromPartner,
+    /// We transferred the order to the partner (`hotline.transfer.<code>.requested`).
+    ToPartner,
+    /// We handle the order jointly with the partner (A8).
+    JointHandling,
+}
+
+/// The outcome of an order, once it is closed after the center's review (A16): what the
+/// handling unit answered. The unit's official reply, never anything about the requester
+/// beyond what the unit wrote to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderOutcome {
+    /// The handling unit (承办单位) that gave the result.
+    pub unit_name: Option<String>,
+    /// 答复内容: the unit's reply.
+    pub reply: String,
+    pub submitted_at: DateTime<Utc>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// `hotline.transfer.<code>.status`: where the order the partner asked about stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferStatus {
+    /// The partner's `request_id`.
+    pub request_id: String,
+    pub partner_code: String,
+    pub order_number: String,
+    /// The partner's transfer id, for a matter it handed us.
+    pub partner_transfer_id: Option<String>,
+    pub link: PartnerLink,
+    pub status: OrderStatus,
+    /// Chinese label of `status`.
+    pub status_label: String,
+    /// When the order reached `status`.
+    pub status_at: DateTime<Utc>,
+    /// Once the order is closed: the handling unit and its reply.
+    pub outcome: Option<OrderOutcome>,
+    pub answered_at: DateTime<Utc>,
+}
+
+impl Event for TransferStatus {
+    const TYPE: &'static str = "cn.gov.12345.transfer.status.v1";
+    fn subject(&self) -> String {
+        subject::to_partner_status(&self.partner_code)
+    }
+    fn aggregate_id(&self) -> String {
+        self.request_id.clone()
+    }
+}
+
+/// `hotline.transfer.<code>.message_rejected`: we could not act on a partner's status
+/// request or joint-handling step; `reason_code` and `reason` name the problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerMessageRejected {
+    /// The CloudEvents type of the message refused, as received.
+    pub message_type: String,
+    /// The partner's id of it (`request_id`, `step_id`), when readable.
+    pub message_id: Option<String>,
+    pub partner_code: String,
+    /// `invalid_message`, `invalid_fields`, `partner_mismatch`, `unknown_partner`,
+    /// `unknown_transfer` (no such transfer or order for this partner), `not_yours` (the
+    /// order is not linked to this partner), `not_joint` (no joint handling of the order
+    /// with this partner).
+    pub reason_code: String,
+    pub reason: String,
+    #[serde(default)]
+    pub fields: Vec<FieldError>,
+    pub rejected_at: DateTime<Utc>,
+}
+
+impl Event for PartnerMessageRejected {
+    const TYPE: &'static str = "cn.gov.12345.transfer.message_rejected.v1";
+    fn subject(&self) -> String {
+        subject::to_partner_message_rejected(&self.partner_code)
+    }
+    fn aggregate_id(&self) -> String {
+        self.message_id
+            .clone()
+            .unwrap_or_else(|| self.partner_code.clone())
+    }
+}
+
 /// `hotline.order.transfer_accepted`: the partner took the order (A10.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderTransferAccepted {
@@ -369,5 +531,11 @@ mod tests {
         );
         assert_eq!(parse_from_partner("hotline.transfer.110.requested"), None);
         assert_eq!(parse_from_partner("partner.110.transfer.a.b"), None);
+        assert_eq!(
+            parse_from_partner(&from_partner_status_requested("110")),
+            Some(("110", "status_requested"))
+        );
+        assert_eq!(partner_of(&from_partner_joint_step("12315")), Some("12315"));
+        assert_eq!(partner_of("hotline.transfer.110.status"), None);
     }
 }

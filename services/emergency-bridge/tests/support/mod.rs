@@ -25,9 +25,30 @@ pub struct Bridge {
 
 impl Bridge {
     pub async fn start(with_intake: bool) -> Self {
+        Self::start_with(with_intake, false).await
+    }
+
+    /// The bridge with intake and the router (orders are registered and dispatched).
+    pub async fn start_full() -> Self {
+        Self::start_with(true, true).await
+    }
+
+    async fn start_with(with_intake: bool, with_router: bool) -> Self {
         let env = TestEnv::new().await;
         let shutdown = CancellationToken::new();
         let mut running = Vec::new();
+        if with_router {
+            let router = hotline_router::start(
+                hotline_router::RouterConfig {
+                    common: env.common_config(),
+                    ..Default::default()
+                },
+                shutdown.clone(),
+            )
+            .await
+            .expect("router starts");
+            running.push(router);
+        }
         if with_intake {
             let intake = hotline_intake::start(
                 hotline_intake::IntakeConfig {

@@ -341,6 +341,19 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::CloseCase),
         desk_act!("closed_by"),
     ),
+    // Joint handling with a partner hotline (A8).
+    e(
+        "POST",
+        "/api/v1/orders/{number}/joint-handling",
+        Requires(P::JointHandling),
+        &[Actor("started_by")],
+    ),
+    e(
+        "GET",
+        "/api/v1/orders/{number}/joint-handling",
+        AnyOf(&[P::JointHandling, P::ReadAnyUnitOrders]),
+        &[],
+    ),
     // Hot-spot reports are published (A17.4).
     e("GET", "/api/v1/hotspots", Public, &[]),
     e("GET", "/api/v1/hotspots/{hotspot_id}", Public, &[]),

@@ -93,6 +93,7 @@ impl Role {
         match self {
             Role::Agent => &[
                 RegisterOrder,
+                JointHandling,
                 FlagHarassment,
                 FindRepeats,
                 SuggestCategory,
@@ -104,6 +105,7 @@ impl Role {
             ],
             Role::Dispatcher => &[
                 RegisterOrder,
+                JointHandling,
                 FindRepeats,
                 SuggestCategory,
                 SuggestKnowledge,
@@ -134,6 +136,7 @@ impl Role {
             ],
             Role::CenterHead => &[
                 Review,
+                JointHandling,
                 ApproveSendBack,
                 ReadArchive,
                 OpenCase,
@@ -233,6 +236,8 @@ pub enum Permission {
     ReadMonitor,
     ManageAccounts,
     ReadOwnAccount,
+    /// Mark an order for joint handling with a partner hotline and follow its log (A8).
+    JointHandling,
 }
 
 impl Permission {
@@ -282,6 +287,7 @@ impl Permission {
             ReadKpis => "查看考核指标",
             ReadMonitor => "查看动态监测",
             ManageAccounts => "管理账号与令牌",
+            JointHandling => "联动处置",
             ReadOwnAccount => "查看本人账号",
         }
     }

@@ -220,6 +220,30 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::transfer::subject::TO_PARTNER_REJECTED,
     ),
     (
+        crate::transfer::PartnerStatusRequested::TYPE,
+        crate::transfer::subject::FROM_PARTNER_STATUS_REQUESTED,
+    ),
+    (
+        crate::transfer::TransferStatus::TYPE,
+        crate::transfer::subject::TO_PARTNER_STATUS,
+    ),
+    (
+        crate::transfer::PartnerMessageRejected::TYPE,
+        crate::transfer::subject::TO_PARTNER_MESSAGE_REJECTED,
+    ),
+    (
+        crate::joint::JointHandlingRequested::TYPE,
+        crate::transfer::subject::TO_PARTNER_JOINT_REQUESTED,
+    ),
+    (
+        crate::joint::PartnerJointStep::TYPE,
+        crate::transfer::subject::FROM_PARTNER_JOINT_STEP,
+    ),
+    (
+        crate::joint::JointStep::TYPE,
+        crate::transfer::subject::TO_PARTNER_JOINT_STEP,
+    ),
+    (
         crate::transfer::OrderTransferAccepted::TYPE,
         crate::transfer::subject::ORDER_TRANSFER_ACCEPTED,
     ),
