@@ -132,6 +132,7 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(directory::routes())
         // Analytics' KPI report (issue 9).
         .merge(analytics::routes())
+        .merge(crate::bulletins::routes())
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
@@ -224,6 +225,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(hotspots::HotspotsDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
+    doc.merge(crate::bulletins::BulletinsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
     Json(doc)
 }

@@ -13,6 +13,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod bulletins;
 pub mod category;
 pub mod config;
 pub mod directory;
