@@ -441,7 +441,13 @@ impl Bulletins {
                 () = shutdown.cancelled() => return,
                 _ = ticker.tick() => {}
             }
-            if let Err(error) = self.take_scheduled(&schedule, Utc::now()).await {
+            // Shutdown does not wait for a bulletin in the making: its transaction rolls
+            // back and the next start makes it.
+            let taken = tokio::select! {
+                () = shutdown.cancelled() => return,
+                taken = self.take_scheduled(&schedule, Utc::now()) => taken,
+            };
+            if let Err(error) = taken {
                 // Transient (the database, most likely): the next look tries again.
                 tracing::warn!(%error, "scheduled bulletin failed");
             }
