@@ -98,6 +98,19 @@ pub async fn rows(
     slice: KpiSlice,
     prefix: &str,
 ) -> Result<Vec<KpiRow>, sqlx::Error> {
+    rows_keyed(pool, from, to, key_expression(slice), prefix).await
+}
+
+/// The KPI rows of the orders registered in `[from, to)` within `prefix`, one per value of
+/// `key`, an SQL expression over `analytics.order_facts f` (`$1` is `from`); `key` is
+/// always this crate's own text, never input. Also the bulletins' trend.
+pub(crate) async fn rows_keyed(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    key: &str,
+    prefix: &str,
+) -> Result<Vec<KpiRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {key} AS key, ARRAY[ \
            count(*), \
@@ -127,8 +140,7 @@ pub async fn rows(
                             FROM analytics.order_cases oc WHERE oc.order_id = f.order_id) c ON TRUE \
          WHERE f.registered_at >= $1 AND f.registered_at < $2 \
            AND ($3 = '' OR f.region_code LIKE $3 || '%') \
-         GROUP BY 1 ORDER BY 1",
-        key = key_expression(slice)
+         GROUP BY 1 ORDER BY 1"
     );
     let rows: Vec<CountsRow> = sqlx::query_as(&sql)
         .bind(from)

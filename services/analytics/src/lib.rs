@@ -9,19 +9,27 @@
 //! Dynamic monitoring (A20): [`monitor::Monitor`] serves `rpc.analytics.monitor` (orders
 //! at each stage now, stuck orders, today vs the same weekday last week; rules in
 //! [`domain::monitor`]) and [`snapshot::KpiSnapshots`] publishes the KPIs of the day and
-//! month every minute on `hotline.analytics.kpi.<slice>` through the outbox. Events carry
-//! no personal data, so neither does anything here.
+//! month every minute on `hotline.analytics.kpi.<slice>` through the outbox. Bulletins
+//! (A18): [`bulletins::Bulletins`] makes the weekly to yearly bulletins on schedule and on
+//! demand (`rpc.analytics.generate_bulletin`), renders them ([`render`]: HTML with inline
+//! SVG charts, CSV), stores them immutable, serves `rpc.analytics.bulletins` and
+//! `rpc.analytics.bulletin`, and publishes `hotline.analytics.bulletin.published`;
+//! [`bulletins::Hotspots`] (`analytics-hotspots`) keeps supervision's hot-spot reports for
+//! them. Events carry no personal data, so neither does anything here.
 
 pub mod api;
+pub mod bulletins;
 pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod kpis;
 pub mod monitor;
+pub mod render;
 pub mod snapshot;
 pub mod store;
 
 use anyhow::Context;
+use hotline_contract::rpc::verbs;
 use hotline_contract::subjects::event;
 use hotline_messaging::RpcServer;
 use hotline_service_kit::bootstrap;
@@ -77,6 +85,11 @@ pub async fn start(
         ),
         handlers::Signals,
     );
+    running.spawn_consumer(
+        &ctx,
+        ctx.consumer("hotspots", &[event::SUPERVISION_HOTSPOT_REPORTED]),
+        bulletins::Hotspots,
+    );
 
     let mut rpc = RpcServer::start(&ctx.nats, SERVICE, &ctx.namespace, shutdown.clone()).await?;
     let pool = ctx.db.clone();
@@ -113,7 +126,42 @@ pub async fn start(
         },
     )
     .await?;
+    let bulletins = bulletins::Bulletins {
+        pool: ctx.db.clone(),
+        outbox: ctx.outbox(),
+        nats: ctx.nats.clone(),
+        namespace: ctx.namespace.clone(),
+        directory_timeout: std::time::Duration::from_secs(
+            config.bulletins.directory_timeout_secs.max(1),
+        ),
+    };
+    let b = bulletins.clone();
+    rpc.endpoint(verbs::ANALYTICS_BULLETINS.1, 16, move |query, _trace| {
+        let b = b.clone();
+        async move { b.list(query).await }
+    })
+    .await?;
+    let b = bulletins.clone();
+    rpc.endpoint(verbs::ANALYTICS_BULLETIN.1, 16, move |query, _trace| {
+        let b = b.clone();
+        async move { b.document(query).await }
+    })
+    .await?;
+    let b = bulletins.clone();
+    rpc.endpoint(
+        verbs::ANALYTICS_GENERATE_BULLETIN.1,
+        4,
+        move |request, _trace| {
+            let b = b.clone();
+            async move { b.on_demand(request, chrono::Utc::now()).await }
+        },
+    )
+    .await?;
     running.spawn("rpc", rpc.wait());
+    running.spawn(
+        "bulletins",
+        bulletins.run(config.bulletins.schedule(), shutdown.clone()),
+    );
 
     running.spawn(
         "kpi-snapshots",

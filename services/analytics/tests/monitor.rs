@@ -172,6 +172,7 @@ async fn the_monitor_counts_stages_lists_stuck_orders_and_snapshots_the_kpis() {
                 kpi_snapshot_interval_secs: 1,
                 ..MonitorSection::default()
             },
+            ..Default::default()
         },
         shutdown.clone(),
     )

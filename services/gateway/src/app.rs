@@ -143,6 +143,7 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(directory::routes())
         // Analytics' KPI report (issue 9).
         .merge(analytics::routes())
+        .merge(crate::bulletins::routes())
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
@@ -239,6 +240,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(hotspots::HotspotsDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
+    doc.merge(crate::bulletins::BulletinsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
     doc.merge(auth::api::AccountsDoc::openapi());
     doc.merge(crate::joint_handling::JointHandlingDoc::openapi());

@@ -14,6 +14,7 @@
 pub mod analytics;
 pub mod app;
 pub mod auth;
+pub mod bulletins;
 pub mod category;
 pub mod config;
 pub mod directory;

@@ -224,6 +224,7 @@ fn concrete(path: &str) -> String {
         .replace("{case_id}", uuid)
         .replace("{request_id}", uuid)
         .replace("{hotspot_id}", uuid)
+        .replace("{bulletin_id}", uuid)
         .replace("{token_id}", uuid)
         .replace("{principal_id}", "nobody-here")
         .replace("{rule_id}", "520102:market.consumer")

@@ -8,6 +8,7 @@
 //! - [`headers`]: NATS header names.
 //! - [`category`]: category suggestion's request and reply bodies (A12).
 //! - [`analytics`]: analytics' KPI report (issue 9).
+//! - [`bulletin`]: analytics' bulletins (A18, issue 9).
 //! - [`dispatch_desk`]: the router's unit and center request bodies (issue 5).
 //! - [`directory`]: the unit directory, dispatch catalogue and rules (issue 5).
 //! - [`hotspot`]: the hot-spot reports' request bodies (A17.4).
@@ -21,6 +22,7 @@
 //! event version, never an edit of an old one.
 
 pub mod analytics;
+pub mod bulletin;
 pub mod category;
 pub mod directory;
 pub mod dispatch_desk;

@@ -73,6 +73,10 @@ pub mod verbs {
     // Analytics' KPI report (bodies in `crate::analytics`).
     pub const ANALYTICS_KPIS: (&str, &str) = ("analytics", "kpis");
     pub const ANALYTICS_MONITOR: (&str, &str) = ("analytics", "monitor");
+    // Analytics' bulletins (bodies in `crate::bulletin`).
+    pub const ANALYTICS_BULLETINS: (&str, &str) = ("analytics", "bulletins");
+    pub const ANALYTICS_BULLETIN: (&str, &str) = ("analytics", "bulletin");
+    pub const ANALYTICS_GENERATE_BULLETIN: (&str, &str) = ("analytics", "generate_bulletin");
     // Supervision's desks (bodies in `crate::supervision_desk`).
     pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
@@ -152,6 +156,9 @@ pub mod verbs {
         ROUTER_RULE_HISTORY,
         ANALYTICS_KPIS,
         ANALYTICS_MONITOR,
+        ANALYTICS_BULLETINS,
+        ANALYTICS_BULLETIN,
+        ANALYTICS_GENERATE_BULLETIN,
         SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,

@@ -145,6 +145,8 @@ pub mod event {
     /// Analytics' KPI snapshots (A20): `hotline.analytics.kpi.<slice>`, see
     /// [`kpi_snapshot`].
     pub const ANALYTICS_KPI_SNAPSHOT: &str = "hotline.analytics.kpi.{slice}";
+    /// Analytics' bulletins (A18): one published bulletin.
+    pub const ANALYTICS_BULLETIN_PUBLISHED: &str = "hotline.analytics.bulletin.published";
     /// Every KPI snapshot, whatever the slice.
     pub const ALL_ANALYTICS_KPI: &str = "hotline.analytics.kpi.>";
     /// Every order event.

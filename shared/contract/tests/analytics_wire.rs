@@ -118,3 +118,50 @@ fn monitor_bodies() {
         query
     );
 }
+
+#[test]
+fn bulletin_published_v1() {
+    use hotline_contract::bulletin::{
+        BulletinPublished, BulletinSummary, BulletinTrigger, PeriodKind,
+    };
+    let date = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let data = BulletinPublished {
+        summary: BulletinSummary {
+            bulletin_id: Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0b01),
+            kind: PeriodKind::Month,
+            period_start: date(11, 1),
+            period_end: date(12, 1),
+            edition: 1,
+            trigger: BulletinTrigger::Schedule,
+            generated_at: at(2, 4),
+            complete: true,
+            registered: 4,
+        },
+        totals: report(at(1, 16), at(2, 16)).rows.remove(0),
+    };
+    assert_eq!(data.subject(), "hotline.analytics.bulletin.published");
+    let mut env = Envelope::at("analytics", data.aggregate_id(), at(2, 4), data);
+    env.id = Uuid::from_u128(0x0193_6a1e_0000_7000_8000_0000_0000_0b02);
+    let bytes = env.to_bytes().unwrap();
+    assert_eq!(
+        RawEnvelope::parse(&bytes)
+            .unwrap()
+            .decode::<BulletinPublished>()
+            .unwrap(),
+        env
+    );
+    let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    insta::assert_json_snapshot!(json);
+}
+
+#[test]
+fn period_kinds_are_the_wire_words() {
+    use hotline_contract::bulletin::PeriodKind;
+    for kind in PeriodKind::ALL {
+        assert_eq!(
+            serde_json::to_value(kind).unwrap(),
+            serde_json::Value::from(kind.code())
+        );
+        assert_eq!(PeriodKind::from_code(kind.code()), Some(kind));
+    }
+}

@@ -140,7 +140,8 @@ pub fn rollup_key(region_code: &str, rollup: MonitorRollup) -> Option<String> {
     })
 }
 
-fn midnight(date: NaiveDate) -> DateTime<Utc> {
+/// A civil date's midnight in Asia/Shanghai.
+pub fn midnight(date: NaiveDate) -> DateTime<Utc> {
     Shanghai
         .from_local_datetime(&date.and_time(NaiveTime::MIN))
         .earliest()

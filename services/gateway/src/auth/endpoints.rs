@@ -341,6 +341,10 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::CloseCase),
         desk_act!("closed_by"),
     ),
+    // Bulletins are published (A18); analysts and the center make one on demand.
+    e("GET", "/api/v1/bulletins", Public, &[]),
+    e("GET", "/api/v1/bulletins/{bulletin_id}", Public, &[]),
+    e("POST", "/api/v1/bulletins", Requires(P::ReadKpis), &[]),
     // Joint handling with a partner hotline (A8).
     e(
         "POST",

@@ -259,6 +259,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         crate::analytics::AnalyticsKpiSnapshot::TYPE,
         crate::subjects::event::ANALYTICS_KPI_SNAPSHOT,
     ),
+    (
+        crate::bulletin::BulletinPublished::TYPE,
+        crate::subjects::event::ANALYTICS_BULLETIN_PUBLISHED,
+    ),
     (DeadLetterRecorded::TYPE, "hotline.deadletter.{service}"),
 ];
 
