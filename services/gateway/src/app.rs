@@ -135,6 +135,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(knowledge_routes(config))
         // A12: category suggestion for the dispatcher.
         .merge(category::routes())
+        // Issue 10: the Open311 GeoReport v2 facade (docs/open311.md).
+        .merge(crate::open311::routes(config))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -225,6 +227,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());
+    doc.merge(crate::open311::Open311Doc::openapi());
     Json(doc)
 }
 

@@ -56,6 +56,9 @@ pub struct GatewaySection {
     pub trusted_proxies: Vec<IpAddr>,
     /// Most clients each rate limit tracks at once (bounded memory; see `rate_limit`).
     pub rate_limit_clients: usize,
+    /// The one `jurisdiction_id` the Open311 facade answers for (docs/open311.md); a
+    /// request naming another is refused (`HOTLINE_GATEWAY__OPEN311_JURISDICTION`).
+    pub open311_jurisdiction: String,
 }
 
 impl Default for GatewaySection {
@@ -71,6 +74,7 @@ impl Default for GatewaySection {
             query_burst: 30,
             trusted_proxies: Vec::new(),
             rate_limit_clients: 100_000,
+            open311_jurisdiction: "guizhou.12345.gov.cn".to_owned(),
         }
     }
 }

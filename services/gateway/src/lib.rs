@@ -18,6 +18,7 @@ pub mod config;
 pub mod directory;
 pub mod hotspots;
 pub mod knowledge;
+pub mod open311;
 pub mod problem;
 pub mod rate_limit;
 pub mod review_desk;
