@@ -149,6 +149,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(category::routes())
         // A8: joint handling with a partner hotline (emergency bridge).
         .merge(crate::joint_handling::routes())
+        // Issue 10: the Open311 GeoReport v2 facade (docs/open311.md).
+        .merge(crate::open311::routes(config))
         // Every matched route passes the access guard (declared in auth::endpoints).
         .route_layer(middleware::from_fn_with_state(access, auth::guard::enforce))
         .fallback(not_found)
@@ -244,6 +246,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(category::CategoryDoc::openapi());
     doc.merge(auth::api::AccountsDoc::openapi());
     doc.merge(crate::joint_handling::JointHandlingDoc::openapi());
+    doc.merge(crate::open311::Open311Doc::openapi());
     Json(doc)
 }
 

@@ -71,6 +71,9 @@ pub struct GatewaySection {
     pub bootstrap_admin: String,
     /// Its password (`HOTLINE_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD`); unset: no bootstrap.
     pub bootstrap_admin_password: Option<secrecy::SecretString>,
+    /// The one `jurisdiction_id` the Open311 facade answers for (docs/open311.md); a
+    /// request naming another is refused (`HOTLINE_GATEWAY__OPEN311_JURISDICTION`).
+    pub open311_jurisdiction: String,
 }
 
 impl Default for GatewaySection {
@@ -92,6 +95,7 @@ impl Default for GatewaySection {
             cookie_secure: true,
             bootstrap_admin: "admin".to_owned(),
             bootstrap_admin_password: None,
+            open311_jurisdiction: "guizhou.12345.gov.cn".to_owned(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod directory;
 pub mod hotspots;
 pub mod joint_handling;
 pub mod knowledge;
+pub mod open311;
 pub mod problem;
 pub mod rate_limit;
 pub mod review_desk;

@@ -29,6 +29,40 @@ pub async fn progress(
     }
 }
 
+/// `rpc.intake.public_status`: the status of orders by number alone, for the Open311
+/// facade (issue 10). A21: the answer holds no personal data and not the matter; the
+/// progress query with the check code remains the way to the reply. Unknown numbers are
+/// left out of the answer.
+pub async fn public_status(
+    pool: &PgPool,
+    query: hotline_contract::rpc::PublicStatusQuery,
+) -> Result<hotline_contract::rpc::PublicStatuses, RpcError> {
+    use hotline_contract::rpc::{FieldError, PublicStatusQuery, PublicStatuses};
+    let numbers: Vec<String> = query
+        .numbers
+        .iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty() && n.len() <= 32)
+        .collect();
+    if numbers.is_empty() || query.numbers.len() > PublicStatusQuery::MAX_NUMBERS {
+        return Err(RpcError::invalid(vec![FieldError {
+            field: "numbers".to_owned(),
+            code: "invalid".to_owned(),
+            message: format!("须给出 1 至 {} 个工单编号", PublicStatusQuery::MAX_NUMBERS),
+        }]));
+    }
+    match store::public_status(pool, &numbers).await {
+        Ok(orders) => Ok(PublicStatuses { orders }),
+        Err(error) => {
+            tracing::error!(%error, "public status query failed");
+            Err(RpcError::new(
+                hotline_contract::rpc::RpcErrorCode::Unavailable,
+                "暂时无法查询，请稍后重试",
+            ))
+        }
+    }
+}
+
 /// `rpc.intake.repeat_candidates`: earlier orders the request may repeat, best first, for
 /// the agent to decide (A10.3). Answers with numbers and scores only, no personal data.
 pub async fn repeat_candidates(

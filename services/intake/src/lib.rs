@@ -136,6 +136,12 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         async move { api::progress(&pool, &hasher, query).await }
     })
     .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(verbs::INTAKE_PUBLIC_STATUS.1, 64, move |query, _trace| {
+        let pool = pool.clone();
+        async move { api::public_status(&pool, query).await }
+    })
+    .await?;
     let (pool, visit_outbox) = (ctx.db.clone(), ctx.outbox());
     rpc.endpoint(
         verbs::INTAKE_RECORD_SATISFACTION.1,

@@ -399,6 +399,46 @@ pub async fn progress(
     Ok(Lookup::Found(Box::new(view)))
 }
 
+/// The non-personal status of the orders with these numbers, in the order given; numbers
+/// not found are left out (issue 10, the Open311 facade).
+pub async fn public_status(
+    pool: &PgPool,
+    numbers: &[String],
+) -> Result<Vec<hotline_contract::rpc::PublicStatus>, sqlx::Error> {
+    type Row = (
+        String,
+        Option<String>,
+        DateTime<Utc>,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT o.number, o.category, o.requested_at, s.status, s.updated_at, s.handling_due_at \
+         FROM unnest($1::text[]) WITH ORDINALITY AS q(number, pos) \
+         JOIN intake.orders o ON o.number = q.number \
+         JOIN intake.order_status s USING (order_id) ORDER BY q.pos",
+    )
+    .bind(numbers)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(number, category, requested_at, status, updated_at, expected_completion_at)| {
+                hotline_contract::rpc::PublicStatus {
+                    number,
+                    status: OrderStatus::from_code(&status).unwrap_or(OrderStatus::Registered),
+                    category,
+                    requested_at,
+                    updated_at,
+                    expected_completion_at,
+                }
+            },
+        )
+        .collect())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

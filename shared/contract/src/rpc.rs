@@ -101,6 +101,8 @@ pub mod verbs {
         ("emergency-bridge", "start_joint_handling");
     pub const EMERGENCY_BRIDGE_JOINT_HANDLING: (&str, &str) =
         ("emergency-bridge", "joint_handling");
+    // The Open311 facade (issue 10): status by order number alone, no personal data.
+    pub const INTAKE_PUBLIC_STATUS: (&str, &str) = ("intake", "public_status");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -175,6 +177,7 @@ pub mod verbs {
         SUPERVISION_HOTSPOT,
         EMERGENCY_BRIDGE_START_JOINT_HANDLING,
         EMERGENCY_BRIDGE_JOINT_HANDLING,
+        INTAKE_PUBLIC_STATUS,
     ];
 }
 
@@ -317,6 +320,42 @@ pub struct ProgressQuery {
     /// The 6-digit check code from the receipt, or the last 4 digits of the requester's
     /// phone.
     pub check_code: String,
+}
+
+/// `rpc.intake.public_status`: what anyone may know of orders from their numbers alone
+/// (the Open311 facade, issue 10). Unlike [`ProgressQuery`] no check code is needed, so
+/// the answer carries nothing about the requester or the matter (A21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicStatusQuery {
+    /// 1 to [`PublicStatusQuery::MAX_NUMBERS`] order numbers.
+    pub numbers: Vec<String>,
+}
+
+impl PublicStatusQuery {
+    /// Most numbers one query may name.
+    pub const MAX_NUMBERS: usize = 50;
+}
+
+/// The non-personal status of one order: where it stands, its category as registered,
+/// and its dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatus {
+    pub number: String,
+    pub status: OrderStatus,
+    /// The category (service code) the order was registered with, if any.
+    pub category: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The handling deadline, once the unit signed (A15).
+    pub expected_completion_at: Option<DateTime<Utc>>,
+}
+
+/// Reply to [`PublicStatusQuery`]: the orders found, in the order asked; numbers not
+/// found are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatuses {
+    pub orders: Vec<PublicStatus>,
 }
 
 /// One step of an order's progress as the requester sees it.

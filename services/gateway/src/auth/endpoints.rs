@@ -341,6 +341,17 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::CloseCase),
         desk_act!("closed_by"),
     ),
+    // The Open311 GeoReport v2 facade: public, as the spec has it (docs/open311.md; the
+    // routes take `{file}` = `<id>.json`, documented in OpenAPI as `{id}.json`).
+    e("GET", "/open311/discovery.json", Public, &[]),
+    e("GET", "/open311/v2/services.json", Public, &[]),
+    e("GET", "/open311/v2/services.xml", Public, &[]),
+    e("GET", "/open311/v2/services/{file}", Public, &[]),
+    e("GET", "/open311/v2/requests.json", Public, &[]),
+    e("POST", "/open311/v2/requests.json", Public, &[]),
+    e("GET", "/open311/v2/requests.xml", Public, &[]),
+    e("POST", "/open311/v2/requests.xml", Public, &[]),
+    e("GET", "/open311/v2/requests/{file}", Public, &[]),
     // Bulletins are published (A18); analysts and the center make one on demand.
     e("GET", "/api/v1/bulletins", Public, &[]),
     e("GET", "/api/v1/bulletins/{bulletin_id}", Public, &[]),
