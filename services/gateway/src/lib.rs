@@ -16,6 +16,7 @@ pub mod app;
 pub mod auth;
 pub mod category;
 pub mod config;
+pub mod console;
 pub mod directory;
 pub mod hotspots;
 pub mod knowledge;
