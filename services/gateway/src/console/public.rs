@@ -70,6 +70,9 @@ pub struct RequestForm {
     pub region_code: String,
     #[serde(default)]
     pub address: String,
+    /// The catalogue code, when the requester or agent knows it (A12); optional.
+    #[serde(default)]
+    pub category: String,
 }
 
 impl RequestForm {
@@ -93,7 +96,7 @@ impl RequestForm {
                 id_number: None,
             },
             matter: self.matter.trim().to_owned(),
-            category: None,
+            category: some(&self.category),
             region_code: self.region_code.trim().to_owned(),
             address: some(&self.address),
             confidential: false,
@@ -117,7 +120,8 @@ impl RequestForm {
 <label>诉求类型<select name="kind">{kinds}</select></label>
 <label>诉求内容<textarea name="matter" required>{matter}</textarea></label>
 <label>所在区县（行政区划代码）<input name="region_code" inputmode="numeric" pattern="[0-9]{{6}}" value="{region}" required></label>
-<label>详细地址<input name="address" value="{address}"></label>"#,
+<label>详细地址<input name="address" value="{address}"></label>
+<label>诉求分类代码（可选，如 environment.noise）<input name="category" value="{category}"></label>"#,
             name = esc(&self.name),
             phone = esc(&self.phone),
             kinds = kind_options(if self.kind.is_empty() {
@@ -128,6 +132,7 @@ impl RequestForm {
             matter = esc(&self.matter),
             region = esc(region),
             address = esc(&self.address),
+            category = esc(&self.category),
         )
     }
 }
