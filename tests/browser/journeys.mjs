@@ -32,7 +32,9 @@ function expect(cond, message) {
 }
 
 async function text(page, selector) {
-  return (await page.locator(selector).first().textContent())?.trim() ?? "";
+  const found = page.locator(selector);
+  if ((await found.count()) === 0) return "";
+  return (await found.first().textContent())?.trim() ?? "";
 }
 
 /// Reload `url` until `check(page)` holds (the services work asynchronously).
@@ -75,6 +77,7 @@ async function orderLifecycle(browser) {
   await fillRequest(agent.page, "小区旁工地夜间施工，噪声扰民，希望有关部门处理。");
   await shot(agent.page, "agent-intake-filled");
   await agent.page.click("#register");
+  await agent.page.waitForSelector("#order-number");
   const number = await text(agent.page, "#order-number");
   const code = await text(agent.page, "#check-code");
   expect(/^\d{10,}$/.test(number), `a receipt with the order number, got ${number}`);
@@ -86,6 +89,7 @@ async function orderLifecycle(browser) {
   await until(unit.page, inbox, async (p) => (await p.content()).includes(number), "the order in the unit's inbox");
   await shot(unit.page, "unit-inbox");
   await unit.page.click(`a:has-text("${number}")`);
+  await unit.page.waitForSelector("#order-status");
   expect((await text(unit.page, "#order-status")) === "已派单", "the order is dispatched");
   await shot(unit.page, "unit-order-dispatched");
   await unit.page.click("#sign");
@@ -99,6 +103,7 @@ async function orderLifecycle(browser) {
   await unit.page.fill("textarea[name=findings]", "经现场核查，噪声来自夜间违规施工。");
   await unit.page.fill("textarea[name=reply]", "已责令施工单位停止夜间施工，并将加强巡查。");
   await unit.page.click("#submit-result");
+  await unit.page.waitForSelector("p.ok");
   expect((await text(unit.page, "#order-status")) === "已反馈办理结果", "the result is submitted");
   await shot(unit.page, "unit-result-submitted");
   await unit.context.close();
@@ -135,10 +140,12 @@ async function citizenMessage(browser) {
   await shot(page, "public-message-filled");
   const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/message")), page.click("button[type=submit]")]);
   expect(response.status() === 201, `the message is accepted, got ${response.status()}`);
+  await page.waitForSelector("#order-number");
   const number = await text(page, "#order-number");
   expect(/^\d{10,}$/.test(number), `a receipt with the order number, got ${number}`);
   await shot(page, "public-message-receipt");
   await page.click(`a:has-text("查询办理进度")`);
+  await page.waitForSelector("#order-status");
   const status = await text(page, "#order-status");
   expect(status.length > 0, "the tracking page shows a status");
   await shot(page, "public-track");
