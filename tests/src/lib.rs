@@ -186,6 +186,27 @@ impl Stack {
         client
     }
 
+    /// A person's account `id` with `role` (and, for unit staff, `unit`) who signs in with
+    /// `password` (the browser tests sign in through the console's login form).
+    pub async fn person(&self, id: &str, role: Role, unit: Option<&str>, password: &str) {
+        let r = reqwest::Client::new()
+            .post(self.url("/api/v1/accounts"))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({
+                "principal_id": id, "display_name": id, "role": role, "unit_id": unit,
+                "password": password,
+            }))
+            .send()
+            .await
+            .expect("create account");
+        assert_eq!(
+            r.status(),
+            201,
+            "account {id}: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+
     /// The client of whoever `body` says acts (see [`actor_of`]); anonymous when nobody.
     /// For tests that speak for one desk at a time in JSON bodies.
     pub async fn acting(&self, body: &serde_json::Value) -> reqwest::Client {

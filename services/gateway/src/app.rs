@@ -14,6 +14,7 @@ use crate::analytics;
 use crate::auth;
 use crate::category;
 use crate::config::GatewaySection;
+use crate::console;
 use crate::directory;
 use crate::hotspots;
 use crate::knowledge;
@@ -94,17 +95,17 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
     };
     // A3: anyone may write in; per-client limits keep one client from crowding out the
     // rest. A11: the progress query is keyed by a 6-digit code, so it is limited too.
-    let submit = limited(
-        post(routes::register_order),
-        guard("submit", config.submit_per_minute, config.submit_burst),
-    );
-    let query = limited(
-        get(routes::progress),
-        guard("query", config.query_per_minute, config.query_burst),
-    );
-    let login = limited(
-        post(auth::api::login),
-        guard("login", config.login_per_minute, config.login_burst),
+    // The console's public forms share the limits (and the buckets) of their API routes.
+    let submit_guard = guard("submit", config.submit_per_minute, config.submit_burst);
+    let query_guard = guard("query", config.query_per_minute, config.query_burst);
+    let login_guard = guard("login", config.login_per_minute, config.login_burst);
+    let submit = limited(post(routes::register_order), submit_guard.clone());
+    let query = limited(get(routes::progress), query_guard.clone());
+    let login = limited(post(auth::api::login), login_guard.clone());
+    let pages = console::routes(
+        limited(post(console::public::submit_message), submit_guard),
+        limited(get(console::public::track), query_guard),
+        limited(post(console::staff::login), login_guard),
     );
     let access = auth::guard::AuthState {
         pool: state.pool.clone(),
@@ -151,6 +152,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(crate::joint_handling::routes())
         // Issue 10: the Open311 GeoReport v2 facade (docs/open311.md).
         .merge(crate::open311::routes(config))
+        // The browser (issue 10): public pages and the staff console, HTML.
+        .merge(pages)
         // Every matched route passes the access guard (declared in auth::endpoints).
         .route_layer(middleware::from_fn_with_state(access, auth::guard::enforce))
         .fallback(not_found)

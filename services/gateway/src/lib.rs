@@ -17,6 +17,7 @@ pub mod auth;
 pub mod bulletins;
 pub mod category;
 pub mod config;
+pub mod console;
 pub mod directory;
 pub mod hotspots;
 pub mod joint_handling;

@@ -161,33 +161,47 @@ pub async fn register_order(
     let span = hotline_telemetry::event_span("gateway", "register_order", &trace, None);
     async move {
         let input: RegisterOrder = parse_json(body)?;
-        let url = format!("{}/internal/v1/orders", state.intake_url.trim_end_matches('/'));
-        let response = state
-            .http
-            .post(url)
-            .header(TRACEPARENT, trace.child().to_string())
-            .json(&input)
-            .timeout(state.timeout)
-            .send()
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "intake unreachable");
-                Problem::unavailable("暂时无法受理，请稍后重试")
-            })?;
-        let reply: RpcReply<RegistrationReceipt> = response.json().await.map_err(|error| {
-            tracing::error!(%error, "intake reply could not be decoded");
-            Problem::unavailable("暂时无法受理，请稍后重试")
-        })?;
-        match reply {
-            RpcReply::Ok(receipt) => {
-                tracing::info!(order_id = %receipt.order_id, number = %receipt.number, "order accepted");
-                Ok((StatusCode::CREATED, Json(receipt)))
-            }
-            RpcReply::Error(e) => Err(e.into()),
-        }
+        let receipt = intake_register(&state, &input, &trace).await?;
+        Ok((StatusCode::CREATED, Json(receipt)))
     }
     .instrument(span)
     .await
+}
+
+/// Register `input` with intake over its internal HTTP API (so the public can submit even
+/// while the bus is down); the API and the console's forms both come through here.
+pub(crate) async fn intake_register(
+    state: &AppState,
+    input: &RegisterOrder,
+    trace: &TraceContext,
+) -> Result<RegistrationReceipt, Problem> {
+    let url = format!(
+        "{}/internal/v1/orders",
+        state.intake_url.trim_end_matches('/')
+    );
+    let response = state
+        .http
+        .post(url)
+        .header(TRACEPARENT, trace.child().to_string())
+        .json(input)
+        .timeout(state.timeout)
+        .send()
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "intake unreachable");
+            Problem::unavailable("暂时无法受理，请稍后重试")
+        })?;
+    let reply: RpcReply<RegistrationReceipt> = response.json().await.map_err(|error| {
+        tracing::error!(%error, "intake reply could not be decoded");
+        Problem::unavailable("暂时无法受理，请稍后重试")
+    })?;
+    match reply {
+        RpcReply::Ok(receipt) => {
+            tracing::info!(order_id = %receipt.order_id, number = %receipt.number, "order accepted");
+            Ok(receipt)
+        }
+        RpcReply::Error(e) => Err(e.into()),
+    }
 }
 
 /// Public progress query: order number plus check code (A11).

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use hotline_gateway::auth::endpoints::ENDPOINTS;
+use hotline_gateway::auth::endpoints::{Access, ENDPOINTS, PAGES};
 use hotline_gateway::auth::roles::Role;
 use hotline_gateway::{GatewayConfig, start};
 use hotline_service_kit::running::Running;
@@ -549,5 +549,172 @@ async fn sessions_need_the_csrf_token_and_end_at_logout_or_deactivation() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, BTreeSet::from(["password", "unit_id"]));
+    gw.stop().await;
+}
+
+/// The HTML pages (`PAGES`) are not API endpoints: none is in the OpenAPI document, every
+/// one is served, public pages answer anonymous visitors with HTML under the pages' CSP,
+/// staff pages send them to the login page, a unit's staff get a refusal page for another
+/// unit's paths, and staff forms need the session's CSRF token.
+#[tokio::test]
+async fn pages_are_declared_and_guarded_like_the_api() {
+    let gw = Gateway::start().await;
+    let (_, doc) = gw.send(Method::GET, "/api/openapi.json", None, None).await;
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for page in PAGES {
+        assert!(
+            doc["paths"].get(page.path).is_none(),
+            "{} is a page, not an API endpoint",
+            page.path
+        );
+        let method = Method::from_bytes(page.method.as_bytes()).unwrap();
+        let r = no_redirect
+            .request(method, gw.url(&concrete(page.path)))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let csp = r
+            .headers()
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = r.text().await.unwrap();
+        assert!(
+            !text.contains("endpoint_not_declared") && status != StatusCode::NOT_FOUND,
+            "{} {} is routed and declared: {status}",
+            page.method,
+            page.path
+        );
+        if page.access == Access::Public {
+            assert_ne!(status, StatusCode::SEE_OTHER, "{} is public", page.path);
+            if page.method == "GET" && !page.path.starts_with("/static") {
+                assert_eq!(status, 200, "{}", page.path);
+                assert!(text.contains("<!doctype html>"), "{}", page.path);
+                assert!(
+                    csp.as_deref()
+                        .unwrap_or_default()
+                        .contains("form-action 'self'"),
+                    "{}: {csp:?}",
+                    page.path
+                );
+            }
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::SEE_OTHER,
+                "{} {}",
+                page.method,
+                page.path
+            );
+            assert_eq!(location.as_deref(), Some("/console/login"), "{}", page.path);
+        }
+    }
+
+    // A unit's staff member signs in through the login form.
+    gw.account(
+        "page-unit",
+        Role::UnitHandler,
+        Some(OWN_UNIT),
+        Some("Unit-Handler-Passw0rd"),
+    )
+    .await;
+    let r = no_redirect
+        .post(gw.url("/console/login"))
+        .form(&[
+            ("principal_id", "page-unit"),
+            ("password", "wrong-Passw0rd!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("账号或密码错误"));
+    let r = no_redirect
+        .post(gw.url("/console/login"))
+        .form(&[
+            ("principal_id", "page-unit"),
+            ("password", "Unit-Handler-Passw0rd"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let cookie = cookies.join("; ");
+    let csrf = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("hotline_csrf="))
+        .unwrap()
+        .to_owned();
+    let get = |path: &str| {
+        no_redirect
+            .get(gw.url(path))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let r = get("/console").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let landing = r.text().await.unwrap();
+    assert!(landing.contains(&format!("/console/units/{OWN_UNIT}/orders")));
+    assert!(
+        !landing.contains("/console/review"),
+        "no review desk for a unit"
+    );
+    // Another unit's inbox and order: a refusal page, not the data.
+    for path in [
+        "/console/units/520103-env/orders",
+        "/console/units/520103-env/orders/52010320261201000001",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        assert!(r.text().await.unwrap().contains("无权查看其他单位的工单"));
+    }
+    // A desk the role does not have: a refusal naming the permission.
+    let r = get("/console/review").await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("没有权限"));
+    // A staff form without the CSRF token is refused; with it, it reaches the handler
+    // (the router is not running here: 503).
+    let sign = format!("/console/units/{OWN_UNIT}/orders/52010220261201000001/sign");
+    let post = |body: String| {
+        no_redirect
+            .post(gw.url(&sign))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = post(String::new()).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("防伪令牌"));
+    let r = post("csrf_token=wrong".to_owned()).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(format!("csrf_token={csrf}")).await.unwrap();
+    assert_eq!(r.status(), 503);
+    // Signing out ends the session: staff pages redirect again.
+    let r = no_redirect
+        .post(gw.url("/console/logout"))
+        .header("cookie", cookie.clone())
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = get("/console").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     gw.stop().await;
 }

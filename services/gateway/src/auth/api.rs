@@ -83,6 +83,19 @@ pub async fn login(
             .await
             .map_err(unavailable)?;
     tracing::info!(role = principal.role.code(), "signed in");
+    let view = SessionView {
+        principal,
+        csrf_token: Some(csrf.clone()),
+        expires_at: Some(expires_at),
+    };
+    let mut response = Json(view).into_response();
+    set_session_cookies(&state, &mut response, &secret, &csrf);
+    Ok(response)
+}
+
+/// Set the session cookie (`HttpOnly`) and the readable CSRF cookie on `response`; the API
+/// login and the console's login form both sign in through here.
+pub fn set_session_cookies(state: &AppState, response: &mut Response, secret: &str, csrf: &str) {
     let max_age = state.auth.session_ttl.num_seconds().max(0);
     let secure = if state.auth.cookie_secure {
         "; Secure"
@@ -94,18 +107,11 @@ pub async fn login(
     );
     let csrf_cookie =
         format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}");
-    let view = SessionView {
-        principal,
-        csrf_token: Some(csrf),
-        expires_at: Some(expires_at),
-    };
-    let mut response = Json(view).into_response();
     for c in [session_cookie, csrf_cookie] {
         if let Ok(v) = HeaderValue::from_str(&c) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    Ok(response)
 }
 
 #[utoipa::path(
@@ -139,12 +145,17 @@ pub async fn logout(
             .map_err(unavailable)?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
+    clear_session_cookies(&mut response);
+    Ok(response)
+}
+
+/// Expire the session and CSRF cookies (after the session was closed).
+pub fn clear_session_cookies(response: &mut Response) {
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
         if let Ok(v) = HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0")) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    Ok(response)
 }
 
 /// A new account. Without a password it is a system account (API tokens only).

@@ -509,14 +509,78 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ),
 ];
 
+/// The page `method path` (the matched route) of the console or the public site, if
+/// declared.
+pub fn lookup_page(method: &Method, path: &str) -> Option<&'static Endpoint> {
+    PAGES
+        .iter()
+        .find(|e| e.path == path && e.method == method.as_str())
+}
+
+/// Every HTML page of the public site and the staff console (`crate::console`), with the
+/// same access rules as the API. Pages are not API endpoints (not in the OpenAPI document),
+/// so they have their own list; the guard treats them alike except that a staff page
+/// without a session redirects to `/console/login`, a refusal is an HTML page, and forms
+/// carry the CSRF token in the `csrf_token` field. Page handlers build the service
+/// requests from the signed-in principal themselves, so pages bind only path units.
+pub static PAGES: &[Endpoint] = &[
+    // Public site (A3, A11, A22): anyone.
+    e("GET", "/", Public, &[]),
+    e("GET", "/static/console.css", Public, &[]),
+    e("GET", "/static/console.js", Public, &[]),
+    e("GET", "/message", Public, &[]),
+    e("POST", "/message", Public, &[]),
+    e("GET", "/track", Public, &[]),
+    e("GET", "/knowledge", Public, &[]),
+    e("GET", "/console/login", Public, &[]),
+    e("POST", "/console/login", Public, &[]),
+    // Staff console.
+    e("GET", "/console", Requires(P::ReadOwnAccount), &[]),
+    e("POST", "/console/logout", Requires(P::ReadOwnAccount), &[]),
+    e("GET", "/console/intake", Requires(P::RegisterOrder), &[]),
+    e("POST", "/console/intake", Requires(P::RegisterOrder), &[]),
+    e(
+        "GET",
+        "/console/units/{unit_id}/orders",
+        OWN_OR_ANY_UNIT,
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "GET",
+        "/console/units/{unit_id}/orders/{number}",
+        OWN_OR_ANY_UNIT,
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/sign",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/result",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e("GET", "/console/review", Requires(P::Review), &[]),
+    e(
+        "POST",
+        "/console/review/{order_id}/acceptance",
+        Requires(P::Review),
+        &[],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn no_endpoint_is_declared_twice() {
-        for (i, a) in ENDPOINTS.iter().enumerate() {
-            for b in &ENDPOINTS[i + 1..] {
+        let all: Vec<&Endpoint> = ENDPOINTS.iter().chain(PAGES).collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
                 assert!(
                     !(a.method == b.method && a.path == b.path),
                     "{} {} declared twice",
@@ -529,7 +593,7 @@ mod tests {
 
     #[test]
     fn methods_are_valid() {
-        for e in ENDPOINTS {
+        for e in ENDPOINTS.iter().chain(PAGES) {
             assert!(
                 ["GET", "POST", "PUT", "DELETE"].contains(&e.method),
                 "{}",
@@ -540,7 +604,7 @@ mod tests {
 
     #[test]
     fn path_bindings_name_path_parameters() {
-        for e in ENDPOINTS {
+        for e in ENDPOINTS.iter().chain(PAGES) {
             for b in e.bindings {
                 if let Binding::PathUnit(name) = b {
                     assert!(e.path.contains(&format!("{{{name}}}")), "{}", e.path);
@@ -557,5 +621,22 @@ mod tests {
             Some(Access::Requires(Permission::HandleOwnOrders))
         ));
         assert!(lookup(&Method::GET, "/api/v1/orders/{number}/sign").is_none());
+    }
+
+    #[test]
+    fn pages_bind_nothing_but_path_units() {
+        for e in PAGES {
+            assert!(
+                e.bindings.iter().all(|b| matches!(b, Binding::PathUnit(_))),
+                "{} {}",
+                e.method,
+                e.path
+            );
+            assert!(
+                e.path.starts_with("/console") || e.access == Access::Public,
+                "{}",
+                e.path
+            );
+        }
     }
 }

@@ -46,6 +46,9 @@ pub async fn enforce(State(auth): State<AuthState>, request: Request, next: Next
         .map(|m| m.as_str().to_owned())
         .unwrap_or_default();
     let Some(endpoint) = endpoints::lookup(&method, &route) else {
+        if let Some(page) = endpoints::lookup_page(&method, &route) {
+            return enforce_page(&auth, page, request, next).await;
+        }
         tracing::error!(%method, %route, "endpoint without an access declaration: refused");
         return Problem::new(
             StatusCode::FORBIDDEN,
@@ -112,6 +115,88 @@ pub async fn enforce(State(auth): State<AuthState>, request: Request, next: Next
         request.extensions_mut().insert(p);
     }
     next.run(request).await
+}
+
+/// The guard for the HTML pages (`endpoints::PAGES`): the same decision as for the API,
+/// by session cookie only. Anonymous on a staff page → redirect to the login page; a
+/// refusal → an HTML page naming the missing permission or the unit scope. Unsafe
+/// requests to staff pages carry the session's CSRF token in the form field `csrf_token`
+/// (or the `X-CSRF-Token` header). Public pages read no credential.
+async fn enforce_page(
+    auth: &AuthState,
+    endpoint: &'static endpoints::Endpoint,
+    request: Request,
+    next: Next,
+) -> Response {
+    if endpoint.access == Access::Public {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let found = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(secret) => match store::session(&auth.pool, secret).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "account store unavailable");
+                return crate::console::unavailable();
+            }
+        },
+        None => None,
+    };
+    let (principal, csrf) = match found {
+        Some((p, c)) => (Some(p), c),
+        None => (None, String::new()),
+    };
+    if let Err(refusal) = decide::authorize(endpoint, principal.as_ref()) {
+        return crate::console::refused(&refusal);
+    }
+    let params: Vec<(String, String)> = {
+        use axum::extract::FromRequestParts;
+        match RawPathParams::from_request_parts(&mut parts, &()).await {
+            Ok(raw) => raw
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    if let Err(refusal) = decide::check_path(endpoint, principal.as_ref(), &params) {
+        return crate::console::refused(&refusal);
+    }
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if safe {
+        body
+    } else {
+        let Ok(bytes) = to_bytes(body, auth.max_body_bytes).await else {
+            return crate::console::too_large();
+        };
+        let from_header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        let sent = from_header.or_else(|| form_field(&bytes, "csrf_token"));
+        if !super::secrets::same(sent.unwrap_or_default(), &csrf) {
+            return crate::console::csrf_refused();
+        }
+        Body::from(bytes)
+    };
+    let mut request = Request::from_parts(parts, body);
+    if let Some(p) = principal {
+        request.extensions_mut().insert(p);
+    }
+    request.extensions_mut().insert(PageCsrf(csrf));
+    next.run(request).await
+}
+
+/// The session's CSRF token, for the forms a staff page renders.
+#[derive(Debug, Clone)]
+pub struct PageCsrf(pub String);
+
+/// The raw value of `name` in an `application/x-www-form-urlencoded` body (the CSRF token
+/// is base64url, which form encoding leaves as it is).
+fn form_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
+    std::str::from_utf8(body)
+        .ok()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// The caller, from a bearer token or the session cookie (with its CSRF check).

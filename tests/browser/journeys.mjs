@@ -1,0 +1,178 @@
+// The browser journeys of issue 10, in headless Chromium (Debian's) driven by
+// playwright-core. Run by tests/e2e/browser.rs against a running stack; reads:
+//   HOTLINE_URL                       the gateway, e.g. http://127.0.0.1:12345
+//   HOTLINE_AGENT / HOTLINE_UNIT / HOTLINE_OTHER_UNIT   "login:password"
+//   HOTLINE_UNIT_ID                   the unit the registered order is dispatched to
+//   HOTLINE_ARTIFACTS                 where screenshots go
+//   HOTLINE_CHROMIUM                  the browser (default /usr/bin/chromium)
+// Exits non-zero, naming the failed step, when a journey fails.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const base = process.env.HOTLINE_URL;
+const artifacts = process.env.HOTLINE_ARTIFACTS || "target/test-artifacts/browser";
+const unitId = process.env.HOTLINE_UNIT_ID;
+const cred = (name) => {
+  const [login, password] = (process.env[name] || "").split(":");
+  if (!login || !password) throw new Error(`${name} must be login:password`);
+  return { login, password };
+};
+mkdirSync(artifacts, { recursive: true });
+
+let shots = 0;
+async function shot(page, name) {
+  shots += 1;
+  const file = join(artifacts, `${String(shots).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function text(page, selector) {
+  const found = page.locator(selector);
+  if ((await found.count()) === 0) return "";
+  return (await found.first().textContent())?.trim() ?? "";
+}
+
+/// Reload `url` until `check(page)` holds (the services work asynchronously).
+async function until(page, url, check, what, seconds = 60) {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    await page.goto(url);
+    if (await check(page)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(500);
+  }
+}
+
+async function login(browser, who, name) {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await page.goto(`${base}/console/login`);
+  await shot(page, `${name}-login`);
+  await page.fill("input[name=principal_id]", who.login);
+  await page.fill("input[name=password]", who.password);
+  await Promise.all([page.waitForURL(`${base}/console`), page.click("button[type=submit]")]);
+  await shot(page, `${name}-console`);
+  return { context, page };
+}
+
+async function fillRequest(page, matter) {
+  await page.fill("input[name=name]", "李四");
+  await page.fill("input[name=phone]", "13912345678");
+  await page.selectOption("select[name=kind]", "complaint");
+  await page.fill("textarea[name=matter]", matter);
+  await page.fill("input[name=region_code]", "520102");
+  await page.fill("input[name=address]", "南明区某街道");
+  await page.fill("input[name=category]", "environment.noise");
+}
+
+// (a) register → dispatch → sign → result → review → closed → public tracking shows closed.
+async function orderLifecycle(browser) {
+  const agent = await login(browser, cred("HOTLINE_AGENT"), "agent");
+  await agent.page.click(`a[href="/console/intake"]`);
+  await fillRequest(agent.page, "小区旁工地夜间施工，噪声扰民，希望有关部门处理。");
+  await shot(agent.page, "agent-intake-filled");
+  await agent.page.click("#register");
+  await agent.page.waitForSelector("#order-number");
+  const number = await text(agent.page, "#order-number");
+  const code = await text(agent.page, "#check-code");
+  expect(/^\d{10,}$/.test(number), `a receipt with the order number, got ${number}`);
+  await shot(agent.page, "agent-receipt");
+  await agent.context.close();
+
+  const unit = await login(browser, cred("HOTLINE_UNIT"), "unit");
+  const inbox = `${base}/console/units/${unitId}/orders`;
+  await until(unit.page, inbox, async (p) => (await p.content()).includes(number), "the order in the unit's inbox");
+  await shot(unit.page, "unit-inbox");
+  await unit.page.click(`a:has-text("${number}")`);
+  await unit.page.waitForSelector("#order-status");
+  expect((await text(unit.page, "#order-status")) === "已派单", "the order is dispatched");
+  await shot(unit.page, "unit-order-dispatched");
+  await unit.page.click("#sign");
+  await unit.page.waitForSelector("#submit-result", { timeout: 30000 }).catch(async () => {
+    // The router's record may lag the sign command by a moment.
+    await until(unit.page, unit.page.url(), async (p) => (await p.locator("#submit-result").count()) > 0, "the result form");
+  });
+  expect((await text(unit.page, "#order-status")) === "已签收", "the order is signed");
+  await shot(unit.page, "unit-order-signed");
+  await unit.page.fill("textarea[name=basis]", "《中华人民共和国噪声污染防治法》第四十三条");
+  await unit.page.fill("textarea[name=findings]", "经现场核查，噪声来自夜间违规施工。");
+  await unit.page.fill("textarea[name=reply]", "已责令施工单位停止夜间施工，并将加强巡查。");
+  await unit.page.click("#submit-result");
+  await unit.page.waitForSelector("p.ok");
+  expect((await text(unit.page, "#order-status")) === "已反馈办理结果", "the result is submitted");
+  await shot(unit.page, "unit-result-submitted");
+  await unit.context.close();
+
+  // Supervision accepts a complete result on its own (the harness's default); the public
+  // tracking page shows the order closed with the unit's reply.
+  const citizen = await browser.newPage({ locale: "zh-CN" });
+  const track = `${base}/track?number=${number}&check_code=${code}`;
+  await until(citizen, track, async (p) => (await text(p, "#order-status")) === "已办结", "the order to be closed (已办结)");
+  expect((await text(citizen, "#order-reply")).includes("停止夜间施工"), "the reply is shown once closed");
+  await shot(citizen, "public-track-closed");
+  await citizen.close();
+  return number;
+}
+
+// (b) a unit user cannot open another unit's order.
+async function otherUnitRefused(browser, number) {
+  const other = await login(browser, cred("HOTLINE_OTHER_UNIT"), "other-unit");
+  const response = await other.page.goto(`${base}/console/units/${unitId}/orders/${number}`);
+  expect(response.status() === 403, `another unit's order is refused, got ${response.status()}`);
+  expect((await other.page.content()).includes("无权查看其他单位的工单"), "the refusal page says why");
+  expect(!(await other.page.content()).includes("已办结"), "nothing of the order is shown");
+  await shot(other.page, "other-unit-refused");
+  await other.context.close();
+}
+
+// (c) a citizen writes a web message and tracks it.
+async function citizenMessage(browser) {
+  const page = await browser.newPage({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
+  await page.goto(`${base}/`);
+  await shot(page, "public-home");
+  await page.click(`a[href="/message"]`);
+  await fillRequest(page, "我家楼下商铺噪声很大，晚上十一点后还在营业，请帮忙处理。");
+  await shot(page, "public-message-filled");
+  const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/message")), page.click("button[type=submit]")]);
+  expect(response.status() === 201, `the message is accepted, got ${response.status()}`);
+  await page.waitForSelector("#order-number");
+  const number = await text(page, "#order-number");
+  expect(/^\d{10,}$/.test(number), `a receipt with the order number, got ${number}`);
+  await shot(page, "public-message-receipt");
+  await page.click(`a:has-text("查询办理进度")`);
+  await page.waitForSelector("#order-status");
+  const status = await text(page, "#order-status");
+  expect(status.length > 0, "the tracking page shows a status");
+  await shot(page, "public-track");
+  // A wrong check code reveals nothing.
+  const wrong = await page.goto(`${base}/track?number=${number}&check_code=000000`);
+  expect(wrong.status() === 404, "a wrong check code is not found");
+  await shot(page, "public-track-wrong-code");
+  await page.close();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.HOTLINE_CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
+let failed = false;
+try {
+  const number = await orderLifecycle(browser);
+  console.log(`journey a: order ${number} registered, handled and closed`);
+  await otherUnitRefused(browser, number);
+  console.log("journey b: another unit's order refused");
+  await citizenMessage(browser);
+  console.log("journey c: web message submitted and tracked");
+} catch (error) {
+  failed = true;
+  console.error(`browser journey failed: ${error.stack || error}`);
+} finally {
+  await browser.close();
+}
+console.log(`${shots} screenshots in ${artifacts}`);
+process.exit(failed ? 1 : 0);
