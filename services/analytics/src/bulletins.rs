@@ -305,6 +305,12 @@ impl Bulletins {
         }
         let gathered = self.gather(kind, start, end).await?;
         let directory = self.directory().await;
+        if waits_for_directory(trigger, directory.is_some(), !gathered.units.is_empty()) {
+            // A published bulletin is immutable: rather than tier a scheduled one by volume
+            // because the router is not up yet (a fresh start), try again next interval.
+            tracing::info!(?kind, %start, "scheduled bulletin waits for the unit directory");
+            return Ok(None);
+        }
         let (tiering, tiers) = rank_in_tiers(gathered.units, directory.as_ref());
 
         let mut tx = self.pool.begin().await?;
@@ -612,11 +618,27 @@ impl EventHandler for Hotspots {
     }
 }
 
+/// Whether a bulletin must wait for the unit directory: a scheduled one with units to tier
+/// waits (it is retried next interval); one made on demand is tiered by volume instead and
+/// says so; one with no units needs no tiers.
+fn waits_for_directory(trigger: BulletinTrigger, directory: bool, has_units: bool) -> bool {
+    trigger == BulletinTrigger::Schedule && !directory && has_units
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn only_a_scheduled_bulletin_with_units_waits_for_the_directory() {
+        use BulletinTrigger::{Demand, Schedule};
+        assert!(waits_for_directory(Schedule, false, true));
+        assert!(!waits_for_directory(Schedule, true, true));
+        assert!(!waits_for_directory(Schedule, false, false));
+        assert!(!waits_for_directory(Demand, false, true));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
