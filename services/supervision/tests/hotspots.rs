@@ -240,14 +240,17 @@ async fn a_hot_spot_is_reported_to_its_government_and_again_when_a_unit_disputes
         ]
     );
 
-    // A23: each report is on the trail, and the chain verifies.
-    let on_trail: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM supervision.trail WHERE kind = 'hotspot_reported'",
+    // A23: each report is on the trail, and the chain verifies. Both counts in one
+    // statement (one snapshot): a report still being made commits both rows at once.
+    let (on_trail, published): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM supervision.trail WHERE kind = 'hotspot_reported'), \
+                (SELECT count(*) FROM supervision.outbox WHERE subject = $1)",
     )
+    .bind(s.env.ns.subject(event::SUPERVISION_HOTSPOT_REPORTED))
     .fetch_one(&s.pool)
     .await
     .unwrap();
-    assert_eq!(on_trail, reports_published(&s).await);
+    assert_eq!(on_trail, published);
     assert!(on_trail >= 3);
     hotline_supervision::trail::verify(&s.pool).await.unwrap();
     s.stop().await;
