@@ -29,7 +29,8 @@
 //!
 //! It prints a report to stdout; the database and the nats-server store are discarded.
 
-#[allow(dead_code)]
+// The generator of the KPI test, which panics on its own broken steps like a test.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[path = "../tests/month/mod.rs"]
 mod month;
 
