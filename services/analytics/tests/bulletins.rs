@@ -333,18 +333,13 @@ async fn a_month_bulletin_renders_with_its_charts_in_a_real_browser() {
     )
     .await;
     wait_applied(&env, &pool, facts, signals).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while env
-        .inbox_count(&pool, "analytics", "analytics-hotspots")
-        .await
-        < 2
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "hot spots not applied"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    hotline_test_support::wait_for("the hot-spot reports applied", PATIENCE, || async {
+        (env.inbox_count(&pool, "analytics", "analytics-hotspots")
+            .await
+            >= 2)
+            .then_some(())
+    })
+    .await;
 
     // On demand: the March bulletin.
     let march = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();

@@ -362,8 +362,8 @@ async fn status_requests_that_cannot_be_answered_are_refused_naming_the_problem(
         .unwrap();
     expect::<TransferStatus>(&mut inbox_12315, |s| s.request_id == "R-5").await;
     expect::<TransferStatus>(&mut inbox_12315, |s| s.request_id == "R-5").await;
-    // Same request id → same lane, in order: both copies and the new one are handled.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Same request id → same lane, in order: the duplicate copy was handled before the new
+    // message whose answer just arrived, so every answer there is to count is in the outbox.
     let pool = bridge.env.pool().await;
     let answers: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM emergency_bridge.outbox WHERE subject LIKE '%hotline.transfer.12315.status' \
@@ -499,7 +499,20 @@ async fn joint_handling_with_110_records_both_sides_in_order_and_a_resent_step_o
         (log.steps.len() >= 3).then_some(log)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every partner message is applied (inbox: 110's step, its re-send under a new envelope,
+    // 119's stray one; the copy of the first envelope is the same inbox row) before the
+    // steps are counted.
+    let pool = bridge.env.pool().await;
+    let durable = hotline_contract::subjects::durable_name("emergency-bridge", "joint-steps");
+    wait_for("every partner step message applied", WAIT, || async {
+        (bridge
+            .env
+            .inbox_count(&pool, "emergency_bridge", &durable)
+            .await
+            >= 3)
+            .then_some(())
+    })
+    .await;
     let steps: Vec<(JointSide, &str)> = log
         .steps
         .iter()
@@ -515,7 +528,6 @@ async fn joint_handling_with_110_records_both_sides_in_order_and_a_resent_step_o
     );
     assert_eq!(log.partners.len(), 1);
     assert_eq!(log.partners[0].partner_code, "110");
-    let pool = bridge.env.pool().await;
     let partner_steps: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM emergency_bridge.joint_steps WHERE side = 'partner'",
     )
