@@ -40,29 +40,16 @@ async fn call<Req: Serialize, Resp: DeserializeOwned>(
     verb: (&str, &str),
     request: &Req,
 ) -> Resp {
-    // "No responders" has been seen in CI on the first call right after `start` returned,
-    // although the endpoints are subscribed and flushed by then (cause not found yet; see
-    // the session note): retry that one answer for a few seconds, nothing else.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let reply = hotline_messaging::call(
-            &env.client,
-            &env.ns,
-            verb,
-            request,
-            &TraceContext::new_root(),
-            Duration::from_secs(10),
-        )
-        .await;
-        match reply {
-            Err(hotline_messaging::CallError::Unavailable(reason))
-                if reason.contains("no responders") && tokio::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            other => return other.unwrap(),
-        }
-    }
+    hotline_messaging::call(
+        &env.client,
+        &env.ns,
+        verb,
+        request,
+        &TraceContext::new_root(),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap()
 }
 
 fn actor(user: &str, unit: &str) -> Actor {

@@ -8,6 +8,7 @@
 //!   transaction, ack after commit, dead letters for what cannot be applied.
 //! - [`rpc`]: typed request/reply on the NATS service API.
 
+pub mod barrier;
 pub mod connect;
 pub mod consumer;
 pub mod handler;
@@ -16,6 +17,7 @@ pub mod provision;
 pub mod relay;
 pub mod rpc;
 
+pub use barrier::{BarrierError, server_barrier};
 pub use connect::{NatsConfig, connect};
 pub use consumer::{ConsumerConfig, FaultInjection, run_consumer};
 pub use handler::{EventHandler, HandlerError, IncomingEvent};

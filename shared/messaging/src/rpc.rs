@@ -93,13 +93,15 @@ impl RpcServer {
                     service: self.service_name.to_owned(),
                     reason: format!("endpoint {subject}: {e}"),
                 })?;
-        // The subscription is only buffered so far: wait for the server's PONG, so that a
-        // request sent (from any connection) once this returns finds the endpoint there
-        // instead of "no responders".
-        self.client.flush().await.map_err(|e| RpcServeError {
-            service: self.service_name.to_owned(),
-            reason: format!("endpoint {subject}: {e}"),
-        })?;
+        // The subscription may still be in the client's buffer: wait for a round trip, so
+        // that a request sent (from any connection) once this returns finds the endpoint
+        // there instead of "no responders" (`flush` alone does not wait for the server).
+        crate::server_barrier(&self.client)
+            .await
+            .map_err(|e| RpcServeError {
+                service: self.service_name.to_owned(),
+                reason: format!("endpoint {subject}: {e}"),
+            })?;
         let handler = Arc::new(handler);
         let limit = Arc::new(Semaphore::new(concurrency.max(1)));
         let shutdown = self.shutdown.clone();
