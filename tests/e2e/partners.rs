@@ -50,7 +50,7 @@ async fn listen<E: hotline_contract::Event + Send + 'static>(
     subject: &str,
 ) -> mpsc::UnboundedReceiver<E> {
     let mut sub = client.subscribe(ns.subject(subject)).await.unwrap();
-    client.flush().await.unwrap();
+    hotline_messaging::server_barrier(client).await.unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(m) = sub.next().await {

@@ -190,7 +190,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let subject = env.ns.subject(event::DEADLINE_OVERDUE);
     let mut subscription = observer.subscribe(subject.clone()).await?;
-    observer.flush().await?;
+    hotline_messaging::server_barrier(&observer).await?;
     let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<Seen>();
     let collector = tokio::spawn(async move {
         while let Some(message) = subscription.next().await {

@@ -150,7 +150,7 @@ async fn partner(
         .client
         .subscribe(env.ns.subject(&subject::to_partner_requested(code)))
         .await?;
-    env.client.flush().await?;
+    hotline_messaging::server_barrier(&env.client).await?;
     let seen = received.clone();
     tokio::spawn(async move {
         while let Some(message) = sub.next().await {

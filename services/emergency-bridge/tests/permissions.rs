@@ -95,7 +95,7 @@ async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_na
     let (hotline, _) = connect(server.1, "hotline", "hotline-test").await;
     let mut watch = hotline.subscribe("partner.>").await.unwrap();
     let mut orders = hotline.subscribe("hotline.order.>").await.unwrap();
-    hotline.flush().await.unwrap();
+    hotline_messaging::server_barrier(&hotline).await.unwrap();
 
     let (partner, mut events) = connect(server.1, "partner-110", "pw-110").await;
     // Its own subject goes through…
@@ -156,7 +156,7 @@ async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_na
         .publish("hotline.transfer.110.requested", "x".into())
         .await
         .unwrap();
-    hotline.flush().await.unwrap();
+    hotline_messaging::server_barrier(&hotline).await.unwrap();
     let got = tokio::time::timeout(Duration::from_secs(5), mine.next())
         .await
         .unwrap()

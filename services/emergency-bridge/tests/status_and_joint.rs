@@ -63,7 +63,7 @@ async fn partner_inbox(
         .subscribe(bridge.env.ns.subject(&subject::for_partner(code)))
         .await
         .unwrap();
-    client.flush().await.unwrap();
+    hotline_messaging::server_barrier(&client).await.unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let _keep = client;
@@ -336,7 +336,7 @@ async fn status_requests_that_cannot_be_answered_are_refused_naming_the_problem(
         )
         .await
         .unwrap();
-    client.flush().await.unwrap();
+    hotline_messaging::server_barrier(&client).await.unwrap();
     let (r, _) = expect::<PartnerMessageRejected>(&mut inbox_110, |r| {
         r.message_id.as_deref() == Some("R-4")
     })

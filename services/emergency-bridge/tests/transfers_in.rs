@@ -150,7 +150,7 @@ async fn malformed_inbound_transfers_are_refused_naming_the_problem() {
         )
         .await
         .unwrap();
-    client.flush().await.unwrap();
+    hotline_messaging::server_barrier(&client).await.unwrap();
     let refused = bridge
         .env
         .wait_for_event::<InboundTransferRejected>(&subject::to_partner_rejected("110"), |e| {

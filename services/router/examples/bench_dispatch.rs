@@ -357,7 +357,7 @@ async fn main() -> anyhow::Result<()> {
         .client
         .subscribe(env.ns.subject(event::ORDER_DISPATCHED))
         .await?;
-    env.client.flush().await?;
+    hotline_messaging::server_barrier(&env.client).await?;
     let seen = dispatched.clone();
     tokio::spawn(async move {
         while futures::StreamExt::next(&mut subscription).await.is_some() {

@@ -463,7 +463,7 @@ mod tests {
         let server = AuthServer::start();
         // The connect loop also waits for the freshly spawned server to listen.
         let client = connect("intake", &server.config("hunter2")).await.unwrap();
-        client.flush().await.unwrap();
+        crate::server_barrier(&client).await.unwrap();
         let connz = server.connz().await;
         assert!(connz.contains(r#""name": "intake""#), "{connz}");
     }

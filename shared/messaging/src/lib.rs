@@ -17,7 +17,7 @@ pub mod provision;
 pub mod relay;
 pub mod rpc;
 
-pub use barrier::{BarrierError, server_barrier};
+pub use barrier::{BarrierError, server_barrier, server_barrier_within};
 pub use connect::{NatsConfig, connect};
 pub use consumer::{ConsumerConfig, FaultInjection, run_consumer};
 pub use handler::{EventHandler, HandlerError, IncomingEvent};
