@@ -23,6 +23,9 @@ pub struct Stack {
     pub nats: NatsServer,
     pub db: TestDatabase,
     pub namespace: String,
+    /// The user and password the harness itself uses on the bus (`ops`) when the server
+    /// runs the deployment's permissions (see [`Adjust::secured`]).
+    pub bus_user: Option<(String, String)>,
     pub logs: LogCapture,
     pub gateway: SocketAddr,
     pub services: Vec<(&'static str, SocketAddr)>,
@@ -68,6 +71,7 @@ impl Stack {
             gateway: adjust_gateway,
             supervision: adjust_supervision,
             intake: adjust_intake,
+            secured,
         } = adjust;
         let logs = LogCapture::new();
         let telemetry = TelemetryConfig {
@@ -76,15 +80,32 @@ impl Stack {
         };
         // One subscriber for the whole process (services share it, as in one pod each).
         let _ = hotline_telemetry::init_with_writer("e2e", &telemetry, logs.clone());
-        let nats = NatsServer::start().await;
+        let (nats, namespace, bus_user) = if secured {
+            // The deployment's accounts and permissions; subjects as in production (no
+            // namespace), since the permissions name them.
+            let nats =
+                NatsServer::start_with_config(&secured::server_config(), secured::env()).await;
+            let bus_user = Some(("ops".to_owned(), secured::password("ops")));
+            (nats, String::new(), bus_user)
+        } else {
+            (NatsServer::start().await, unique_namespace(), None)
+        };
         let db = TestDatabase::create().await;
-        let namespace = unique_namespace();
         let mut common = CommonConfig {
             namespace: namespace.clone(),
             telemetry,
             ..CommonConfig::default()
         };
         common.nats.url = nats.url();
+        // Each service connects as its own user when the server enforces permissions.
+        let as_service = |common: &CommonConfig, service: &str| {
+            let mut common = common.clone();
+            if secured {
+                common.nats.user = Some(service.to_owned());
+                common.nats.password = Some(SecretString::from(secured::password(service)));
+            }
+            common
+        };
         common.database.url = SecretString::from(db.url());
         common.database.max_connections = 5;
         common.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -94,7 +115,7 @@ impl Stack {
         let mut services = Vec::new();
 
         let mut intake_config = hotline_intake::IntakeConfig {
-            common: common.clone(),
+            common: as_service(&common, hotline_intake::SERVICE),
             http: hotline_intake::config::HttpConfig { listen: any_port },
             ..Default::default()
         };
@@ -111,7 +132,7 @@ impl Stack {
         macro_rules! start {
             ($krate:ident, $config:ident) => {{
                 let mut config = $krate::$config::default();
-                config.common = common.clone();
+                config.common = as_service(&common, $krate::SERVICE);
                 let r = $krate::start(config, shutdown.clone())
                     .await
                     .expect(concat!(stringify!($krate), " starts"));
@@ -123,7 +144,7 @@ impl Stack {
         start!(hotline_deadline_watcher, DeadlineWatcherConfig);
         {
             let mut config = hotline_supervision::SupervisionConfig {
-                common: common.clone(),
+                common: as_service(&common, hotline_supervision::SERVICE),
                 ..Default::default()
             };
             if let Some(adjust) = adjust_supervision {
@@ -140,7 +161,7 @@ impl Stack {
         start!(hotline_emergency_bridge, EmergencyBridgeConfig);
 
         let mut gateway_config = hotline_gateway::GatewayConfig {
-            common: common.clone(),
+            common: as_service(&common, hotline_gateway::SERVICE),
             ..Default::default()
         };
         gateway_config.http.listen = any_port;
@@ -162,6 +183,7 @@ impl Stack {
             nats,
             db,
             namespace,
+            bus_user,
             logs,
             gateway: gateway_addr,
             services,
@@ -289,7 +311,7 @@ impl Stack {
         producer: &str,
         data: E,
     ) -> uuid::Uuid {
-        let client = async_nats::connect(self.nats.url()).await.expect("connect");
+        let client = self.bus().await;
         let js = async_nats::jetstream::new(client);
         let ns = hotline_contract::Namespace::new(self.namespace.clone()).expect("namespace");
         let subject = ns.subject(&data.subject());
@@ -315,7 +337,7 @@ impl Stack {
     /// Every message in the `HOTLINE` stream so far, as (subject, payload text).
     pub async fn all_events(&self) -> Vec<(String, String)> {
         use futures::StreamExt;
-        let client = async_nats::connect(self.nats.url()).await.expect("connect");
+        let client = self.bus().await;
         let js = async_nats::jetstream::new(client);
         let ns = hotline_contract::Namespace::new(self.namespace.clone()).expect("namespace");
         let stream = js
@@ -373,6 +395,17 @@ impl Stack {
                 );
             }
         }
+    }
+
+    /// A NATS client for the harness (as `ops` on a secured server).
+    pub async fn bus(&self) -> async_nats::Client {
+        let options = match &self.bus_user {
+            Some((user, password)) => {
+                async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+            }
+            None => async_nats::ConnectOptions::new(),
+        };
+        options.connect(self.nats.url()).await.expect("connect")
     }
 
     /// Graceful shutdown of every service, after checking that no personal data leaked.
@@ -479,6 +512,7 @@ pub struct Adjust<'a> {
     gateway: Adjustment<'a, hotline_gateway::GatewayConfig>,
     supervision: Adjustment<'a, hotline_supervision::SupervisionConfig>,
     intake: Adjustment<'a, hotline_intake::IntakeConfig>,
+    secured: bool,
 }
 
 impl<'a> Adjust<'a> {
@@ -505,6 +539,13 @@ impl<'a> Adjust<'a> {
         self.intake = Some(Box::new(f));
         self
     }
+
+    /// Run NATS with the deployment's accounts and permissions (`deploy/nats/server.conf`),
+    /// each service connected as its own user, subjects un-namespaced as in production.
+    pub fn secured(mut self) -> Self {
+        self.secured = true;
+        self
+    }
 }
 
 impl std::fmt::Debug for Adjust<'_> {
@@ -513,7 +554,55 @@ impl std::fmt::Debug for Adjust<'_> {
             .field("gateway", &self.gateway.is_some())
             .field("supervision", &self.supervision.is_some())
             .field("intake", &self.intake.is_some())
+            .field("secured", &self.secured)
             .finish()
+    }
+}
+
+/// The deployment's NATS configuration, as the secured stack runs it.
+pub mod secured {
+    use std::path::PathBuf;
+
+    /// Every user of `deploy/nats/auth.conf` (services, partners, analyst, ops).
+    pub const USERS: &[&str] = &[
+        "intake",
+        "router",
+        "deadline-watcher",
+        "supervision",
+        "analytics",
+        "knowledge",
+        "emergency-bridge",
+        "gateway",
+        "partner-110",
+        "partner-119",
+        "partner-120",
+        "partner-122",
+        "partner-95598",
+        "partner-12315",
+        "partner-12366",
+        "analyst",
+        "ops",
+    ];
+
+    /// `deploy/nats/server.conf` (it includes `auth.conf`).
+    pub fn server_config() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats/server.conf")
+    }
+
+    /// The test password of `user`.
+    pub fn password(user: &str) -> String {
+        format!("test-{user}")
+    }
+
+    /// The password variables the config reads: `NATS_<USER>_PASSWORD`, upper case, `-`
+    /// as `_` (`NATS_DEADLINE_WATCHER_PASSWORD`, `NATS_PARTNER_110_PASSWORD`).
+    pub fn variable(user: &str) -> String {
+        format!("NATS_{}_PASSWORD", user.to_uppercase().replace('-', "_"))
+    }
+
+    /// The environment for the server: one password per user.
+    pub fn env() -> Vec<(String, String)> {
+        USERS.iter().map(|u| (variable(u), password(u))).collect()
     }
 }
 

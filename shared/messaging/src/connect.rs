@@ -262,12 +262,28 @@ fn options(
     let service = service_name.to_owned();
     Ok(options
         .name(service_name)
+        // Replies come to `_INBOX.<service>.…`: the deployment's NATS permissions let each
+        // service subscribe to its own inboxes only, so no service reads another's replies
+        // (deploy/nats/auth.conf).
+        .custom_inbox_prefix(inbox_prefix(service_name))
         .require_tls(config.require_tls)
         .max_reconnects(None)
         .event_callback(move |event| {
             let service = service.clone();
             async move { log_event(&service, &event) }
         }))
+}
+
+/// `_INBOX.<service>`, the service name made a single subject token.
+pub fn inbox_prefix(service_name: &str) -> String {
+    let token: String = service_name
+        .chars()
+        .map(|c| match c {
+            '.' | '*' | '>' | ' ' => '_',
+            c => c,
+        })
+        .collect();
+    format!("_INBOX.{token}")
 }
 
 fn log_event(service: &str, event: &Event) {

@@ -143,6 +143,9 @@ pub struct NatsServer {
     /// Holds `store/` (the JetStream store dir) and `nats-server.log`.
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// A server config file (`-c`) and the environment its `$VARIABLES` come from; the
+    /// command-line address, port, JetStream store and log still apply on top of it.
+    config: Option<(PathBuf, Vec<(String, String)>)>,
 }
 
 impl NatsServer {
@@ -152,6 +155,25 @@ impl NatsServer {
     /// The binary is taken from `HOTLINE_NATS_SERVER_BIN`, else
     /// `<workspace>/.tools/bin/nats-server` (installed by `scripts/install-tools`).
     pub async fn start() -> NatsServer {
+        Self::launch(None).await
+    }
+
+    /// As [`start`](Self::start), with the server reading `config` (e.g. the deployment's
+    /// accounts and permissions, `deploy/nats/`) and `env` set for its `$VARIABLES`
+    /// (passwords). Clients must then authenticate as the config says.
+    pub async fn start_with_config<K, V>(
+        config: &Path,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> NatsServer
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let env = env.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self::launch(Some((config.to_path_buf(), env))).await
+    }
+
+    async fn launch(config: Option<(PathBuf, Vec<(String, String)>)>) -> NatsServer {
         let binary = nats_server_binary();
         let dir = tempfile::Builder::new()
             .prefix("hotline-nats-")
@@ -167,6 +189,7 @@ impl NatsServer {
             name: String::new(),
             dir,
             child: None,
+            config,
         };
         let mut last_error = String::new();
         for _ in 0..NATS_START_ATTEMPTS {
@@ -261,7 +284,12 @@ impl NatsServer {
         let console_err = console
             .try_clone()
             .map_err(|e| format!("cannot clone console log handle: {e}"))?;
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        if let Some((config, env)) = &self.config {
+            command.arg("-c").arg(config);
+            command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        let child = command
             .arg("-a")
             .arg("127.0.0.1")
             .arg("-p")
@@ -381,6 +409,10 @@ async fn probe_nats(port: u16) -> Result<(), String> {
                 return Err("connection closed before PONG".to_owned());
             }
             if line.starts_with("PONG") {
+                return Ok(());
+            }
+            // A server configured with accounts refuses this anonymous probe: it is up.
+            if line.starts_with("-ERR 'Authorization Violation'") {
                 return Ok(());
             }
             if line.starts_with("-ERR") {
