@@ -9,6 +9,10 @@
 //! lists are shown to be narrow: a service publishing another's event, a partner publishing
 //! as another partner, an analyst publishing anything, or subscribing to requests, are
 //! refused by the server.
+//!
+//! The same stack runs PostgreSQL with the deployment's roles (`deploy/postgres/roles.sql`):
+//! each service connects as the role owning its schema, and one service's role is shown
+//! unable to read another's tables.
 
 use std::time::Duration;
 
@@ -94,7 +98,7 @@ impl Drop for ReportViolations {
 }
 
 #[tokio::test]
-async fn every_service_works_as_its_own_user_and_nothing_else_is_allowed() {
+async fn every_service_works_as_its_own_nats_user_and_db_role_and_nothing_else_is_allowed() {
     let stack = Stack::start_adjusted(Adjust::default().secured()).await;
     let _report = ReportViolations(stack.nats.log_file());
     stack.wait_ready().await;
@@ -263,5 +267,40 @@ async fn every_service_works_as_its_own_user_and_nothing_else_is_allowed() {
             .contains("hotline.transfer.>")
     );
 
+    // PostgreSQL: every service ran as the role owning its schema; the router's role
+    // cannot read intake's tables, nor write its own into intake's schema.
+    let prefix = stack
+        .db_roles
+        .clone()
+        .expect("the secured stack has per-service roles");
+    let router_db = sqlx::PgPool::connect(&secured::role_url(&stack.db.url(), &prefix, "router"))
+        .await
+        .unwrap();
+    let read = sqlx::query("SELECT count(*) FROM intake.orders")
+        .execute(&router_db)
+        .await
+        .unwrap_err();
+    assert_eq!(sqlx_code(&read).as_deref(), Some("42501"), "{read}");
+    let created = sqlx::query("CREATE TABLE intake.forged (id int)")
+        .execute(&router_db)
+        .await
+        .unwrap_err();
+    assert_eq!(sqlx_code(&created).as_deref(), Some("42501"), "{created}");
+    let own: i64 = sqlx::query_scalar("SELECT count(*) FROM router.units")
+        .fetch_one(&router_db)
+        .await
+        .unwrap();
+    assert!(own > 0, "the router reads its own tables");
+    router_db.close().await;
+
+    let admin_url = stack.db.url();
     stack.stop().await;
+    secured::drop_roles(&admin_url, &prefix).await;
+}
+
+fn sqlx_code(error: &sqlx::Error) -> Option<String> {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned())
 }

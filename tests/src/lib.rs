@@ -26,6 +26,9 @@ pub struct Stack {
     /// The user and password the harness itself uses on the bus (`ops`) when the server
     /// runs the deployment's permissions (see [`Adjust::secured`]).
     pub bus_user: Option<(String, String)>,
+    /// The prefix of the services' PostgreSQL roles when each has its own
+    /// (`deploy/postgres/roles.sql`, [`Adjust::secured`]).
+    pub db_roles: Option<String>,
     pub logs: LogCapture,
     pub gateway: SocketAddr,
     pub services: Vec<(&'static str, SocketAddr)>,
@@ -91,6 +94,12 @@ impl Stack {
             (NatsServer::start().await, unique_namespace(), None)
         };
         let db = TestDatabase::create().await;
+        // Each service gets its own PostgreSQL role, owning its schema only.
+        let db_roles = if secured {
+            Some(secured::create_roles(&db).await)
+        } else {
+            None
+        };
         let mut common = CommonConfig {
             namespace: namespace.clone(),
             telemetry,
@@ -103,6 +112,10 @@ impl Stack {
             if secured {
                 common.nats.user = Some(service.to_owned());
                 common.nats.password = Some(SecretString::from(secured::password(service)));
+            }
+            if let Some(prefix) = &db_roles {
+                common.database.url =
+                    SecretString::from(secured::role_url(&db.url(), prefix, service));
             }
             common
         };
@@ -184,6 +197,7 @@ impl Stack {
             db,
             namespace,
             bus_user,
+            db_roles,
             logs,
             gateway: gateway_addr,
             services,
@@ -541,7 +555,9 @@ impl<'a> Adjust<'a> {
     }
 
     /// Run NATS with the deployment's accounts and permissions (`deploy/nats/server.conf`),
-    /// each service connected as its own user, subjects un-namespaced as in production.
+    /// each service connected as its own user, subjects un-namespaced as in production; and
+    /// PostgreSQL with the deployment's roles (`deploy/postgres/roles.sql`), each service
+    /// connected as the role owning its schema.
     pub fn secured(mut self) -> Self {
         self.secured = true;
         self
@@ -562,6 +578,8 @@ impl std::fmt::Debug for Adjust<'_> {
 /// The deployment's NATS configuration, as the secured stack runs it.
 pub mod secured {
     use std::path::PathBuf;
+
+    use hotline_test_support::TestDatabase;
 
     /// Every user of `deploy/nats/auth.conf` (services, partners, analyst, ops).
     pub const USERS: &[&str] = &[
@@ -587,6 +605,56 @@ pub mod secured {
     /// `deploy/nats/server.conf` (it includes `auth.conf`).
     pub fn server_config() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats/server.conf")
+    }
+
+    /// Applies `deploy/postgres/roles.sql` to `db` with a fresh role-name prefix (roles are
+    /// cluster-wide; tests must not share them) and returns the prefix.
+    pub async fn create_roles(db: &TestDatabase) -> String {
+        let prefix = format!("t{}_", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/postgres/roles.sql");
+        let script = std::fs::read_to_string(&path).expect("deploy/postgres/roles.sql");
+        let default = "prefix CONSTANT text := 'hotline_';";
+        assert!(script.contains(default), "roles.sql declares its prefix");
+        let script = script.replace(default, &format!("prefix CONSTANT text := '{prefix}';"));
+        let pool = db.pool().await;
+        sqlx::raw_sql(&script)
+            .execute(&pool)
+            .await
+            .expect("roles.sql applies");
+        pool.close().await;
+        prefix
+    }
+
+    /// Drops the roles [`create_roles`] made, and everything they own in the database at
+    /// `db_url` (a superuser's URL): roles outlive databases, so tests clean up after them.
+    pub async fn drop_roles(db_url: &str, prefix: &str) {
+        let pool = sqlx::PgPool::connect(db_url)
+            .await
+            .expect("connect as admin");
+        let roles: Vec<String> =
+            sqlx::query_scalar("SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1)")
+                .bind(prefix)
+                .fetch_all(&pool)
+                .await
+                .expect("list the test's roles");
+        for role in roles {
+            sqlx::raw_sql(&format!(
+                "DROP OWNED BY \"{role}\" CASCADE; DROP ROLE \"{role}\""
+            ))
+            .execute(&pool)
+            .await
+            .expect("drop a test role");
+        }
+        pool.close().await;
+    }
+
+    /// `db_url` as the role of `service` (trust authentication in tests: no password).
+    pub fn role_url(db_url: &str, prefix: &str, service: &str) -> String {
+        let mut url = reqwest::Url::parse(db_url).expect("database URL");
+        url.set_username(&format!("{prefix}{}", service.replace('-', "_")))
+            .expect("a URL with a user");
+        url.set_password(None).expect("a URL with a password");
+        url.to_string()
     }
 
     /// The test password of `user`.

@@ -218,14 +218,26 @@ async fn migrate_locked(
     migrators: &[&Migrator],
 ) -> Result<(), DbError> {
     // Must exist before the first migrator creates `_sqlx_migrations`: with the schema
-    // missing, Postgres would create that table in `public`, the next path entry.
-    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-        .execute(&mut *conn)
-        .await
-        .map_err(|source| DbError::Prepare {
-            schema: schema.to_owned(),
-            source,
-        })?;
+    // missing, Postgres would create that table in `public`, the next path entry. Created
+    // only when missing: in production the DBA creates it, owned by the service's role
+    // (deploy/postgres/roles.sql), and that role may not create schemas: Postgres checks
+    // the privilege even for `CREATE SCHEMA IF NOT EXISTS`.
+    let prepare = |source| DbError::Prepare {
+        schema: schema.to_owned(),
+        source,
+    };
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(prepare)?;
+    if !exists {
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .execute(&mut *conn)
+            .await
+            .map_err(prepare)?;
+    }
     for migrator in migrators {
         let migrate_error = |source| DbError::Migrate {
             schema: schema.to_owned(),
