@@ -95,15 +95,26 @@ def test_network_policies_deny_by_default_and_allow_only_nats_postgres_otel_dns(
     assert egress["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "hotline"}
     ports = sorted(p["port"] for rule in egress["egress"] for p in rule["ports"])
     assert ports == [53, 53, 4222, 4318, 5432]
+    service_names = set(of_kind(objects, "Deployment"))
     for name, policy in policies.items():
         for rule in policy["spec"].get("egress", []):
             assert rule.get("to"), f"{name}: an egress rule without `to` opens every destination"
-            if name not in ("hotline-egress",):
-                assert [p["port"] for p in rule["ports"]] == [8081], name  # gateway -> intake
+            if name in service_names:  # beyond the shared egress, only gateway -> intake
+                assert name == "gateway" and [p["port"] for p in rule["ports"]] == [8081], name
         for rule in policy["spec"].get("ingress", []):
             if "from" not in rule:  # from anywhere: only the gateway's public port
                 assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "gateway"
                 assert [p["port"] for p in rule["ports"]] == [8080]
+
+
+def test_nats_servers_take_the_services_and_their_peers_only(rendered):
+    _, objects = rendered
+    nats = of_kind(objects, "NetworkPolicy")["nats"]["spec"]
+    assert nats["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "nats"}
+    clients = nats["ingress"][0]
+    assert [p["port"] for p in clients["ports"]] == [4222]
+    assert {"app.kubernetes.io/part-of": "hotline"} in [f["podSelector"]["matchLabels"] for f in clients["from"]]
+    assert all("from" in rule for rule in nats["ingress"])
 
 
 def test_autoscalers_target_deployments_that_exist_and_only_those_that_scale_out(rendered):
