@@ -1,6 +1,9 @@
 """docker-compose.yml parses and wires every service the way its code reads its config."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +123,27 @@ def test_postgres_init_sets_a_password_for_every_role(services):
     script = (REPO / "deploy/compose/postgres-init.sh").read_text()
     listed = re.search(r"for service in ([\w ]+); do", script).group(1).split()
     assert sorted(listed) == sorted(s.replace("-", "_") for s in services)
+
+
+def check_compose_schema(path):
+    """check-jsonschema with its bundled compose-spec schema (no network)."""
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run(
+        [str(tool), "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_compose_file_follows_the_compose_specification():
+    result = check_compose_schema(REPO / "docker-compose.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_compose_schema_check_can_fail(tmp_path):
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  nats:\n    image: nats:2.14.6\n    restart_policy: always\n")
+    result = check_compose_schema(broken)
+    assert result.returncode != 0
+    assert "restart_policy" in result.stdout + result.stderr
