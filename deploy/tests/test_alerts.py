@@ -89,3 +89,17 @@ def test_the_alerts_that_matter_are_there():
         "HotlineDeadLetters",
         "HotlineOverdueSpike",
     } <= names
+
+
+@pytest.mark.parametrize("config", ["deploy/prometheus/prometheus.yml", "deploy/prometheus/kubernetes.yml"])
+def test_scrape_configs_give_the_job_and_service_labels_the_alerts_use(config):
+    jobs = {job["job_name"]: job for job in load_yaml(config)["scrape_configs"]}
+    assert {"hotline", "readyz"} <= set(jobs)
+    for name in ("hotline", "readyz"):
+        job = jobs[name]
+        labelled = [c.get("labels", {}).get("service") for c in job.get("static_configs", [])]
+        relabelled = [r for r in job.get("relabel_configs", []) if r.get("target_label") == "service"]
+        assert (labelled and all(labelled)) or relabelled, (config, name)
+    for rule in RULES:
+        for job in re.findall(r'job="(\w+)"', rule["expr"]):
+            assert job in jobs, (config, rule["alert"], job)
