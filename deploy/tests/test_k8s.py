@@ -11,7 +11,8 @@ from conftest import REPO
 from kustomize import KustomizeError, render
 
 K8S = REPO / "deploy/k8s"
-KUBERNETES_VERSION = "1.35.0"
+# The oldest Kubernetes still supported by the big providers and the newest bundled.
+KUBERNETES_VERSIONS = ["1.33.0", "1.37.0"]
 LAYERS = ["base", "overlays/dev", "overlays/prod"]
 # Decided in docs/operations.md "Scaling": these scale out, the others run a fixed 2.
 SCALE_OUT = {"intake", "router", "supervision", "knowledge", "gateway"}
@@ -30,14 +31,22 @@ def selects(selector, labels):
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def test_every_object_validates_against_the_kubernetes_schema(rendered):
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_object_validates_against_the_kubernetes_schema(rendered, version):
     layer, objects = rendered
     assert objects
     for obj in objects:
         try:
-            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+            kubernetes_validate.validate(obj, version, strict=True)
         except kubernetes_validate.ValidationError as error:
-            pytest.fail(f"{layer}: {obj['kind']}/{obj['metadata']['name']}: {error.message}")
+            pytest.fail(f"{layer}: {obj['kind']}/{obj['metadata']['name']} ({version}): {error.message}")
+
+
+def test_the_schema_validation_can_fail():
+    deployment = next(o for o in render(K8S / "base") if o["kind"] == "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limit"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
 
 
 def test_one_deployment_per_service(rendered, services):
