@@ -2,6 +2,10 @@
 //!
 //! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
 //! again (after a lost JetStream store; docs/operations.md) and exits.
+//!
+//! `rebuild` empties the projection and deletes its consumers, so the next start projects
+//! the whole stream again (run with the service scaled to zero; see
+//! [`hotline_analytics::rebuild`]).
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,6 +23,15 @@ async fn main() -> anyhow::Result<()> {
     {
         telemetry.shutdown();
         return Ok(replayed?);
+    }
+    if all_args.first().map(String::as_str) == Some("rebuild") {
+        let report = hotline_analytics::rebuild::rebuild(&config).await?;
+        println!(
+            "analytics projection emptied: {} events to apply again, {} consumers deleted; start the service to rebuild",
+            report.inbox_rows, report.consumers_deleted
+        );
+        telemetry.shutdown();
+        return Ok(());
     }
     let shutdown = hotline_service_kit::shutdown::on_signals();
     let running = hotline_analytics::start(config, shutdown).await?;
