@@ -24,6 +24,7 @@ pub mod domain;
 pub mod handlers;
 pub mod kpis;
 pub mod monitor;
+pub mod rebuild;
 pub mod render;
 pub mod snapshot;
 pub mod store;

@@ -274,3 +274,62 @@ async fn the_running_service_reports_the_calendar_warning_by_its_own_clock() {
     }
     service.stop().await;
 }
+
+/// The runbook's "add next year's holiday calendar" (docs/operations.md): the operator
+/// appends the State Council's schedule to a copy of the calendar file, points
+/// `deadline_watcher.calendar_file` at it and restarts the service. The rows for 2027 here
+/// are test data, not the official schedule (which is not published yet): New Year's Day
+/// off and an invented adjusted working Saturday, enough to see the file is what counts.
+#[tokio::test]
+async fn a_calendar_file_with_next_year_is_used_after_a_restart() {
+    let official = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/workday/data/cn-public-holidays.csv"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("holidays.csv");
+    std::fs::write(
+        &file,
+        format!("{official}2027-01-01,off,元旦\n2027-01-09,workday,测试调休\n"),
+    )
+    .unwrap();
+    let service = Watcher::start_with(hotline_deadline_watcher::config::WatcherSection {
+        calendar_file: Some(file),
+        ..Default::default()
+    })
+    .await;
+
+    let year: CalendarYear = wait_for("the 2027 calendar", PATIENCE, || async {
+        service
+            .call(
+                verbs::DEADLINE_WATCHER_CALENDAR,
+                &CalendarQuery { year: 2027 },
+            )
+            .await
+            .ok()
+    })
+    .await;
+    let day = |d: &str| {
+        let date: NaiveDate = d.parse().unwrap();
+        year.days.iter().find(|x| x.date == date).unwrap().clone()
+    };
+    assert!(!day("2027-01-01").working, "New Year's Day is off");
+    assert!(day("2027-01-09").working && day("2027-01-09").adjusted_working_day);
+    assert!(!day("2027-01-10").working, "an ordinary Sunday");
+    // The years already covered still answer as before.
+    let earlier: CalendarYear = service
+        .ask(
+            verbs::DEADLINE_WATCHER_CALENDAR,
+            &CalendarQuery { year: 2026 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(earlier.days.len(), 365);
+    // Whatever today is, the service does not warn about 2027 any more.
+    let (status, body) = readyz(service.ops_addr()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(body["warnings"]["calendar"], "calendar year 2027 missing");
+
+    service.stop().await;
+}

@@ -8,6 +8,9 @@
 //! asks where an order stands as that partner and prints the answer;
 //! `hotline-emergency-bridge partner-joint-step --code 110 --order-number <n> --text <t> [--actor <a>]`
 //! reports a joint-handling step as that partner (A8).
+//!
+//! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
+//! again (after a lost JetStream store; docs/operations.md) and exits.
 
 use anyhow::Context;
 
@@ -17,6 +20,22 @@ async fn main() -> anyhow::Result<()> {
         hotline_service_kit::config::load()?;
     let telemetry =
         hotline_telemetry::init(hotline_emergency_bridge::SERVICE, &config.common.telemetry)?;
+    // The runbook's `replay-outbox [--since T]` (docs/operations.md): mark published events
+    // for publishing again after a lost JetStream store, and exit.
+    let all_args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(replayed) = hotline_service_kit::replay::command(
+        &all_args,
+        &[
+            hotline_emergency_bridge::SCHEMA,
+            hotline_emergency_bridge::LANE_SCHEMA,
+        ],
+        &config.common,
+    )
+    .await
+    {
+        telemetry.shutdown();
+        return Ok(replayed?);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let shutdown = hotline_service_kit::shutdown::on_signals();
     match args.first().map(String::as_str) {

@@ -7,7 +7,7 @@
 //! ([`send_joint_step`]) on demand (`partner-ask-status`, `partner-joint-step` commands).
 //!
 //! It speaks plain NATS (publish/subscribe), which is all a partner's NATS user may do
-//! under deploy/nats/partners.conf; the bridge's `PARTNER` stream captures what it sends.
+//! under deploy/nats/auth.conf; the bridge's `PARTNER` stream captures what it sends.
 
 use std::str::FromStr;
 use std::time::Duration;

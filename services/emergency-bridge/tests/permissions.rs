@@ -1,47 +1,49 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! deploy/nats/partners.conf loaded into the pinned nats-server: a partner may publish
-//! under its own `partner.<code>.>` only and subscribe to its own
-//! `hotline.transfer.<code>.>` only; the server refuses the rest.
+//! The deployment's NATS config (deploy/nats/server.conf with auth.conf) loaded into the
+//! pinned nats-server: a partner may publish under its own `partner.<code>.>` only and
+//! subscribe to its own `hotline.transfer.<code>.>` only; the server refuses the rest.
+//! (`ops` stands in for the hotline side; tests/e2e/nats_permissions.rs runs the services
+//! under their own users.)
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures::StreamExt;
+use hotline_test_support::NatsServer;
 use tokio::sync::mpsc;
 
 const CODES: &[&str] = &["110", "119", "120", "122", "95598", "12315", "12366"];
 
-struct Server(Child, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server() -> Server {
-    let binary = std::env::var("HOTLINE_NATS_SERVER_BIN").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools/bin/nats-server").to_owned()
-    });
-    let config = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../deploy/nats/partners.conf"
-    );
-    let port = hotline_test_support::free_port();
-    let mut command = Command::new(binary);
-    command
-        .args(["-c", config, "-a", "127.0.0.1", "-p", &port.to_string()])
-        .env("NATS_HOTLINE_PASSWORD", "hotline-test")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+/// Every user of deploy/nats/auth.conf, with a test password each.
+fn passwords() -> Vec<(String, String)> {
+    let services = [
+        "INTAKE",
+        "ROUTER",
+        "DEADLINE_WATCHER",
+        "SUPERVISION",
+        "ANALYTICS",
+        "KNOWLEDGE",
+        "EMERGENCY_BRIDGE",
+        "GATEWAY",
+        "ANALYST",
+    ];
+    let mut env: Vec<(String, String)> = services
+        .iter()
+        .map(|u| (format!("NATS_{u}_PASSWORD"), format!("pw-{u}")))
+        .collect();
+    env.push(("NATS_OPS_PASSWORD".to_owned(), "hotline-test".to_owned()));
     for code in CODES {
-        command.env(
+        env.push((
             format!("NATS_PARTNER_{code}_PASSWORD"),
             format!("pw-{code}"),
-        );
+        ));
     }
-    Server(command.spawn().expect("nats-server starts"), port)
+    env
+}
+
+async fn start_server() -> NatsServer {
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nats/server.conf");
+    NatsServer::start_with_config(&config, passwords()).await
 }
 
 async fn connect(
@@ -91,13 +93,13 @@ async fn violation(events: &mut mpsc::UnboundedReceiver<String>) -> String {
 
 #[tokio::test]
 async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_nats() {
-    let server = start_server();
-    let (hotline, _) = connect(server.1, "hotline", "hotline-test").await;
+    let server = start_server().await;
+    let (hotline, _) = connect(server.port(), "ops", "hotline-test").await;
     let mut watch = hotline.subscribe("partner.>").await.unwrap();
     let mut orders = hotline.subscribe("hotline.order.>").await.unwrap();
     hotline_messaging::server_barrier(&hotline).await.unwrap();
 
-    let (partner, mut events) = connect(server.1, "partner-110", "pw-110").await;
+    let (partner, mut events) = connect(server.port(), "partner-110", "pw-110").await;
     // Its own subject goes through…
     partner
         .publish("partner.110.transfer.accepted", "ok".into())

@@ -2,11 +2,24 @@
 //!
 //! `hotline-intake rotate-keys [BATCH]` instead re-encrypts the personal data under the
 //! active vault key and exits (A21; see [`hotline_intake::rotate_keys`]).
+//!
+//! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
+//! again (after a lost JetStream store; docs/operations.md) and exits.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config: hotline_intake::IntakeConfig = hotline_service_kit::config::load()?;
     let telemetry = hotline_telemetry::init(hotline_intake::SERVICE, &config.common.telemetry)?;
+    // The runbook's `replay-outbox [--since T]` (docs/operations.md): mark published events
+    // for publishing again after a lost JetStream store, and exit.
+    let all_args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(replayed) =
+        hotline_service_kit::replay::command(&all_args, &[hotline_intake::SCHEMA], &config.common)
+            .await
+    {
+        telemetry.shutdown();
+        return Ok(replayed?);
+    }
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         None => {

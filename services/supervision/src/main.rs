@@ -3,12 +3,28 @@
 //! `hotline-supervision verify-trail` instead recomputes the trail's hash chain and exits,
 //! non-zero naming the first broken row if it was tampered with (A23; see
 //! [`hotline_supervision::verify_trail`]).
+//!
+//! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
+//! again (after a lost JetStream store; docs/operations.md) and exits.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config: hotline_supervision::SupervisionConfig = hotline_service_kit::config::load()?;
     let telemetry =
         hotline_telemetry::init(hotline_supervision::SERVICE, &config.common.telemetry)?;
+    // The runbook's `replay-outbox [--since T]` (docs/operations.md): mark published events
+    // for publishing again after a lost JetStream store, and exit.
+    let all_args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(replayed) = hotline_service_kit::replay::command(
+        &all_args,
+        &[hotline_supervision::SCHEMA],
+        &config.common,
+    )
+    .await
+    {
+        telemetry.shutdown();
+        return Ok(replayed?);
+    }
     match std::env::args().nth(1).as_deref() {
         None => {
             let shutdown = hotline_service_kit::shutdown::on_signals();

@@ -5,7 +5,7 @@
 //! Two directions, one naming rule: what *we* say to partner `<code>` is under
 //! `hotline.transfer.<code>.>` (in the `HOTLINE` stream, published through the bridge's
 //! outbox); what partner `<code>` says to us is under `partner.<code>.>` (captured by the
-//! `PARTNER` stream). NATS permissions (deploy/nats/partners.conf) let a partner publish
+//! `PARTNER` stream). NATS permissions (deploy/nats/auth.conf) let a partner publish
 //! only under its own `partner.<code>.>` and read only its own `hotline.transfer.<code>.>`,
 //! so the subject, not the payload, proves who sent a message.
 //!

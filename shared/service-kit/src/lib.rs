@@ -20,6 +20,7 @@
 //! * [`bootstrap`]: all of the above in the right order.
 //! * [`http`]: serving a service's own axum API with graceful shutdown.
 //! * [`running`]: a started service's tasks and addresses, awaited on shutdown.
+//! * [`replay`]: the `replay-outbox` command (publish again what a lost JetStream store lost).
 //! * [`hash_chain`]: SHA-256 link hashes for tamper-evident append-only records.
 
 pub mod bootstrap;
@@ -29,6 +30,7 @@ pub mod hash_chain;
 pub mod http;
 pub mod json_body;
 pub mod ops;
+pub mod replay;
 pub mod running;
 pub mod shutdown;
 pub mod wiring;

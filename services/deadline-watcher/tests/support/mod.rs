@@ -84,13 +84,19 @@ impl Replica {
 
 impl Watcher {
     pub async fn start(scan_interval_secs: u64) -> Self {
+        Self::start_with(hotline_deadline_watcher::config::WatcherSection {
+            scan_interval_secs,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Starts the service with `section` as its own settings.
+    pub async fn start_with(section: hotline_deadline_watcher::config::WatcherSection) -> Self {
         let env = TestEnv::new().await;
         let config = DeadlineWatcherConfig {
             common: env.common_config(),
-            deadline_watcher: hotline_deadline_watcher::config::WatcherSection {
-                scan_interval_secs,
-                ..Default::default()
-            },
+            deadline_watcher: section,
         };
         let shutdown = CancellationToken::new();
         let running = hotline_deadline_watcher::start(config, shutdown.clone())
