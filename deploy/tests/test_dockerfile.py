@@ -22,6 +22,10 @@ def test_each_service_package_and_binary_is_hotline_dash_name(services):
         assert all(b.get("name") == f"hotline-{service}" for b in bins), bins
         assert (REPO / "services" / service / "src/main.rs").is_file()
     assert 'cargo build --release --locked -p "hotline-${SERVICE}"' in DOCKERFILE
+    # installed under its own name, with the entrypoint's fixed name a symlink to it
+    assert '"target/release/hotline-${SERVICE}" "/out/hotline-${SERVICE}"' in DOCKERFILE
+    assert 'ln -s "hotline-${SERVICE}" /out/hotline-service' in DOCKERFILE
+    assert "COPY --from=builder /out/ /usr/local/bin/" in DOCKERFILE
 
 
 def test_builder_matches_the_workspace_toolchain():
