@@ -4,6 +4,8 @@
 //! database (one schema per service), under a random namespace. Logs of all services are
 //! captured so tests can follow one order's trace through them.
 
+pub mod load;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -253,31 +255,7 @@ impl Stack {
     }
 
     async fn create_user(&self, id: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
-        let http = reqwest::Client::new();
-        let r = http
-            .post(self.url("/api/v1/accounts"))
-            .bearer_auth(&self.admin_token)
-            .json(&serde_json::json!({
-                "principal_id": id, "display_name": id, "role": role, "unit_id": unit,
-            }))
-            .send()
-            .await
-            .expect("create account");
-        assert!(
-            r.status() == 201 || r.status() == 409,
-            "account {id}: {}",
-            r.text().await.unwrap_or_default()
-        );
-        let r = http
-            .post(self.url("/api/v1/tokens"))
-            .bearer_auth(&self.admin_token)
-            .json(&serde_json::json!({"principal_id": id, "name": "e2e"}))
-            .send()
-            .await
-            .expect("issue token");
-        assert_eq!(r.status(), 201, "token for {id}");
-        let token: serde_json::Value = r.json().await.expect("token json");
-        bearer_client(token["token"].as_str().expect("token"))
+        make_user(&self.url(""), &self.admin_token, id, role, unit).await
     }
 
     /// `http://<gateway>/<path>`
@@ -672,6 +650,42 @@ pub mod secured {
     pub fn env() -> Vec<(String, String)> {
         USERS.iter().map(|u| (variable(u), password(u))).collect()
     }
+}
+
+/// Creates (or reuses) the account `id` through the gateway at `base` with the
+/// administrator's token and returns a client signed in with a fresh API token of it.
+pub async fn make_user(
+    base: &str,
+    admin_token: &str,
+    id: &str,
+    role: Role,
+    unit: Option<&str>,
+) -> reqwest::Client {
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/api/v1/accounts"))
+        .bearer_auth(admin_token)
+        .json(&serde_json::json!({
+            "principal_id": id, "display_name": id, "role": role, "unit_id": unit,
+        }))
+        .send()
+        .await
+        .expect("create account");
+    assert!(
+        r.status() == 201 || r.status() == 409,
+        "account {id}: {}",
+        r.text().await.unwrap_or_default()
+    );
+    let r = http
+        .post(format!("{base}/api/v1/tokens"))
+        .bearer_auth(admin_token)
+        .json(&serde_json::json!({"principal_id": id, "name": "e2e"}))
+        .send()
+        .await
+        .expect("issue token");
+    assert_eq!(r.status(), 201, "token for {id}");
+    let token: serde_json::Value = r.json().await.expect("token json");
+    bearer_client(token["token"].as_str().expect("token"))
 }
 
 /// Requester names the end-to-end tests use; none may appear in logs or events.
