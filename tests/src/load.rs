@@ -22,8 +22,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use hotline_contract::events::{OrderClosed, OrderDispatched, OrderSigned};
+use hotline_contract::events::{OrderClosed, OrderDispatched, OrderRegistered, OrderSigned};
 use hotline_contract::{Namespace, RawEnvelope, subjects::event};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -113,21 +114,80 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-/// One accepted order as the tool follows it.
-#[derive(Debug, Clone)]
+/// One order as the tool follows it. The HTTP answer and the events arrive in any order
+/// (the dispatch is often seen before the 201), so every field is filled by whoever sees it.
+#[derive(Debug, Clone, Default)]
 struct Tracked {
-    sent: Instant,
-    accepted: Instant,
-    work: bool,
-    dispatched: Vec<Instant>,
-    signed: Option<Instant>,
+    /// When the request was sent (tool clock); `None` until the answer is in.
+    sent: Option<Instant>,
+    /// Whether this order is to be worked to closed; `None` until the answer is in.
+    work: Option<bool>,
+    /// Server times of registration and of each dispatch / the first sign.
+    registered_at: Option<DateTime<Utc>>,
+    dispatched_at: Vec<DateTime<Utc>>,
+    signed_at: Option<DateTime<Utc>>,
+    /// When each close was seen (tool clock).
     closed: Vec<Instant>,
+    /// Number and unit, from the dispatch.
+    number: Option<String>,
+    unit: Option<String>,
+    /// The unit's work was started.
+    working: bool,
+}
+
+impl Tracked {
+    /// The order number and unit, once, when it is both to be worked and dispatched.
+    fn start_work(&mut self) -> Option<(String, String)> {
+        if self.working || self.work != Some(true) || self.dispatched_at.is_empty() {
+            return None;
+        }
+        self.working = true;
+        Some((self.number.clone()?, self.unit.clone()?))
+    }
 }
 
 type Book = Arc<Mutex<HashMap<uuid::Uuid, Tracked>>>;
 
+/// What the HTTP tasks and the event listener share.
+struct Driver {
+    book: Book,
+    base: String,
+    admin_token: String,
+    /// The agent who registers phone and online-chat requests.
+    agent: reqwest::Client,
+    anonymous: reqwest::Client,
+    units: Mutex<HashMap<String, reqwest::Client>>,
+}
+
+impl Driver {
+    /// Starts the unit's work on an order (sign, then a complete result) in the background.
+    async fn work(self: &Arc<Self>, number: String, unit: String) {
+        let client = {
+            let mut units = self.units.lock().await;
+            match units.get(&unit) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = crate::make_user(
+                        &self.base,
+                        &self.admin_token,
+                        &format!("load-{unit}"),
+                        Role::UnitHandler,
+                        Some(&unit),
+                    )
+                    .await;
+                    units.insert(unit.clone(), c.clone());
+                    c
+                }
+            }
+        };
+        tokio::spawn(work_order(client, self.base.clone(), number, unit));
+    }
+}
+
 const KINDS: &[&str] = &["complaint", "help", "suggestion", "report", "complaint"];
-const CHANNELS: &[&str] = &["web_message", "phone", "web_message", "app"];
+/// Citizens write web messages themselves; calls and chats are registered by an agent.
+const CHANNELS: &[&str] = &["web_message", "phone", "web_message", "online_chat"];
+const AGENT: &str = "load-agent";
 /// Guiyang's districts and two counties elsewhere (real division codes).
 const REGIONS: &[&str] = &[
     "520102", "520103", "520111", "520112", "520113", "520115", "520302", "520402",
@@ -153,31 +213,42 @@ const CATEGORIES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The body of the `i`-th request of the mix.
-pub fn request_body(i: usize) -> Value {
+/// The body of the `i`-th request of the mix, and whether an agent registers it.
+pub fn request_body(i: usize) -> (Value, bool) {
     let (category, matter) = CATEGORIES[i % CATEGORIES.len()];
-    json!({
-        "channel": CHANNELS[i % CHANNELS.len()],
+    let channel = CHANNELS[i % CHANNELS.len()];
+    let by_agent = channel != "web_message";
+    let mut body = json!({
+        "channel": channel,
         "kind": KINDS[i % KINDS.len()],
         "requester": {"type": "person", "phone": format!("13{:09}", 100_000_000 + i % 800_000_000)},
         "matter": format!("{matter}（编号{i}）"),
         "category": category,
         "region_code": REGIONS[(i / CATEGORIES.len()) % REGIONS.len()],
-    })
+    });
+    if by_agent {
+        body["agent_id"] = json!(AGENT);
+    }
+    (body, by_agent)
 }
 
 /// Runs the load against `stack` (started with per-client rate limits off).
 pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
     let ns = Namespace::new(stack.namespace.clone()).expect("namespace");
-    let book: Book = Arc::default();
-    let units: Arc<Mutex<HashMap<String, reqwest::Client>>> = Arc::default();
+    let driver = Arc::new(Driver {
+        book: Arc::default(),
+        base: stack.url(""),
+        admin_token: stack.admin_token.clone(),
+        agent: stack.user(AGENT, Role::Agent, None).await,
+        anonymous: reqwest::Client::builder()
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .build()
+            .expect("HTTP client"),
+        units: Mutex::default(),
+    });
     let bus = stack.bus().await;
-    listen(&bus, &ns, book.clone(), stack, units.clone()).await;
+    listen(&bus, &ns, driver.clone()).await;
 
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(config.concurrency.max(1))
-        .build()
-        .expect("HTTP client");
     let url = stack.url("/api/v1/orders");
     let statuses: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
     let permits = Arc::new(tokio::sync::Semaphore::new(config.concurrency.max(1)));
@@ -195,40 +266,42 @@ pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
             t.tick().await;
         }
         let permit = permits.clone().acquire_owned().await.expect("semaphore");
-        let (http, url, statuses, book) =
-            (http.clone(), url.clone(), statuses.clone(), book.clone());
+        let (url, statuses, driver) = (url.clone(), statuses.clone(), driver.clone());
+        // Every 1/lifecycle-th order is worked, spread evenly.
         let work =
             (i as f64 * config.lifecycle).floor() != ((i + 1) as f64 * config.lifecycle).floor();
         tasks.spawn(async move {
+            let (body, by_agent) = request_body(i);
+            let client = if by_agent {
+                &driver.agent
+            } else {
+                &driver.anonymous
+            };
             let sent = Instant::now();
-            let answer = http.post(&url).json(&request_body(i)).send().await;
-            let accepted = Instant::now();
+            let answer = client.post(&url).json(&body).send().await;
+            let latency = sent.elapsed();
             let status = match answer {
                 Ok(r) if r.status().as_u16() == 201 => {
                     let receipt: Value = r.json().await.unwrap_or_default();
                     let id = receipt["order_id"].as_str().and_then(|s| s.parse().ok());
-                    let dispatch = receipt["disposition"] == "dispatch";
-                    if let (Some(id), true) = (id, dispatch) {
-                        let mut book = book.lock().await;
-                        let entry = book.entry(id).or_insert(Tracked {
-                            sent,
-                            accepted,
-                            work,
-                            dispatched: Vec::new(),
-                            signed: None,
-                            closed: Vec::new(),
-                        });
-                        // The dispatch may have been seen before the answer arrived.
-                        entry.sent = sent;
-                        entry.accepted = accepted;
-                        entry.work = work;
+                    if let (Some(id), true) = (id, receipt["disposition"] == "dispatched") {
+                        let start = {
+                            let mut book = driver.book.lock().await;
+                            let t = book.entry(id).or_default();
+                            t.sent = Some(sent);
+                            t.work = Some(work);
+                            t.start_work()
+                        };
+                        if let Some((number, unit)) = start {
+                            driver.work(number, unit).await;
+                        }
                     }
                     201
                 }
                 Ok(r) => r.status().as_u16(),
                 Err(_) => 0,
             };
-            statuses.lock().await.push((status, accepted - sent));
+            statuses.lock().await.push((status, latency));
             drop(permit);
         });
         i += 1;
@@ -236,13 +309,16 @@ pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
     while tasks.join_next().await.is_some() {}
     let send_seconds = started.elapsed().as_secs_f64();
 
-    // Drain: wait until every tracked order reached its end state, or the drain time.
+    // Drain: wait until every answered order reached its end state, or the drain time.
     let drain_start = Instant::now();
     loop {
         let pending = {
-            let book = book.lock().await;
+            let book = driver.book.lock().await;
             book.values()
-                .filter(|t| t.dispatched.is_empty() || (t.work && t.closed.is_empty()))
+                .filter(|t| t.sent.is_some())
+                .filter(|t| {
+                    t.dispatched_at.is_empty() || (t.work == Some(true) && t.closed.is_empty())
+                })
                 .count()
         };
         if pending == 0 || drain_start.elapsed() > config.drain {
@@ -253,7 +329,7 @@ pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
     // Late duplicates would arrive now, if any.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let mut report = summarize(&book, &statuses, send_seconds).await;
+    let mut report = summarize(&driver.book, &statuses, send_seconds).await;
     if !config.raw_limits.is_zero() {
         report.pg_commits_per_sec = pg_commit_rate(stack, config.raw_limits).await;
         report.js_publishes_per_sec = js_publish_rate(stack, config.raw_limits).await;
@@ -280,31 +356,38 @@ async fn summarize(
     }
     let (mut to_dispatch, mut to_sign, mut whole) = (Vec::new(), Vec::new(), Vec::new());
     let (mut dispatched, mut closed) = (0usize, 0usize);
-    for (id, t) in book.iter() {
-        match t.dispatched.as_slice() {
+    let server = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).to_std().unwrap_or_default();
+    // Orders answered with 201 and a dispatch disposition (events of other orders, e.g. a
+    // test's own, are ignored).
+    for (id, t) in book.iter().filter(|(_, t)| t.sent.is_some()) {
+        match t.dispatched_at.as_slice() {
             [] => report
                 .violations
                 .push(format!("order {id} accepted but never dispatched")),
             [at, rest @ ..] => {
                 dispatched += 1;
-                to_dispatch.push(at.saturating_duration_since(t.accepted));
+                if let Some(registered) = t.registered_at {
+                    to_dispatch.push(server(registered, *at));
+                }
                 if !rest.is_empty() {
                     report
                         .violations
                         .push(format!("order {id} dispatched {} times", rest.len() + 1));
                 }
-                if let Some(signed) = t.signed {
-                    to_sign.push(signed.saturating_duration_since(*at));
+                if let Some(signed) = t.signed_at {
+                    to_sign.push(server(*at, signed));
                 }
             }
         }
-        match (t.work, t.closed.as_slice()) {
+        match (t.work == Some(true), t.closed.as_slice()) {
             (true, []) => report
                 .violations
                 .push(format!("order {id} worked but never closed")),
             (_, [at, rest @ ..]) => {
                 closed += 1;
-                whole.push(at.saturating_duration_since(t.sent));
+                if let Some(sent) = t.sent {
+                    whole.push(at.saturating_duration_since(sent));
+                }
                 if !rest.is_empty() {
                     report
                         .violations
@@ -322,14 +405,8 @@ async fn summarize(
     report
 }
 
-/// Follows the order events; works the orders the run chose (sign, then a complete result).
-async fn listen(
-    bus: &async_nats::Client,
-    ns: &Namespace,
-    book: Book,
-    stack: &Stack,
-    units: Arc<Mutex<HashMap<String, reqwest::Client>>>,
-) {
+/// Follows the order events; starts the units' work on the orders the run chose.
+async fn listen(bus: &async_nats::Client, ns: &Namespace, driver: Arc<Driver>) {
     let mut sub = bus
         .subscribe(ns.subject("hotline.order.*"))
         .await
@@ -337,62 +414,55 @@ async fn listen(
     hotline_messaging::server_barrier(bus)
         .await
         .expect("barrier");
+    let registered = ns.subject(event::ORDER_REGISTERED);
     let dispatched = ns.subject(event::ORDER_DISPATCHED);
     let signed = ns.subject(event::ORDER_SIGNED);
     let closed = ns.subject(event::ORDER_CLOSED);
-    let base = stack.url("");
-    // Accounts are created through the stack's admin; the listener only needs the clients.
-    let accounts = AccountMaker::new(stack).await;
     tokio::spawn(async move {
         while let Some(m) = sub.next().await {
             let now = Instant::now();
             let Ok(raw) = RawEnvelope::parse(&m.payload) else {
                 continue;
             };
-            if m.subject.as_str() == dispatched {
-                let Ok(e) = raw.decode::<OrderDispatched>() else {
-                    continue;
-                };
-                let work = {
-                    let mut book = book.lock().await;
-                    let t = book.entry(e.data.order_id).or_insert(Tracked {
-                        sent: now,
-                        accepted: now,
-                        work: false,
-                        dispatched: Vec::new(),
-                        signed: None,
-                        closed: Vec::new(),
-                    });
-                    t.dispatched.push(now);
-                    t.work && t.dispatched.len() == 1
-                };
-                if work {
-                    let unit = e.data.unit_id.clone();
-                    let client = {
-                        let mut units = units.lock().await;
-                        match units.get(&unit) {
-                            Some(c) => c.clone(),
-                            None => {
-                                let c = accounts.unit_handler(&unit).await;
-                                units.insert(unit.clone(), c.clone());
-                                c
-                            }
+            let subject = m.subject.as_str();
+            let start = {
+                let mut book = driver.book.lock().await;
+                if subject == registered {
+                    if let Ok(e) = raw.decode::<OrderRegistered>() {
+                        book.entry(e.data.order_id).or_default().registered_at =
+                            Some(e.data.registered_at);
+                    }
+                    None
+                } else if subject == dispatched {
+                    match raw.decode::<OrderDispatched>() {
+                        Ok(e) => {
+                            let t = book.entry(e.data.order_id).or_default();
+                            t.dispatched_at.push(e.data.dispatched_at);
+                            t.number.get_or_insert(e.data.number);
+                            t.unit.get_or_insert(e.data.unit_id);
+                            t.start_work()
                         }
-                    };
-                    tokio::spawn(work_order(client, base.clone(), e.data.number, unit));
-                }
-            } else if m.subject.as_str() == signed {
-                if let Ok(e) = raw.decode::<OrderSigned>() {
-                    if let Some(t) = book.lock().await.get_mut(&e.data.order_id) {
-                        t.signed.get_or_insert(now);
+                        Err(_) => None,
                     }
-                }
-            } else if m.subject.as_str() == closed {
-                if let Ok(e) = raw.decode::<OrderClosed>() {
-                    if let Some(t) = book.lock().await.get_mut(&e.data.order_id) {
-                        t.closed.push(now);
+                } else if subject == signed {
+                    if let Ok(e) = raw.decode::<OrderSigned>() {
+                        book.entry(e.data.order_id)
+                            .or_default()
+                            .signed_at
+                            .get_or_insert(e.data.signed_at);
                     }
+                    None
+                } else if subject == closed {
+                    if let Ok(e) = raw.decode::<OrderClosed>() {
+                        book.entry(e.data.order_id).or_default().closed.push(now);
+                    }
+                    None
+                } else {
+                    None
                 }
+            };
+            if let Some((number, unit)) = start {
+                driver.work(number, unit).await;
             }
         }
     });
@@ -416,32 +486,6 @@ async fn work_order(client: reqwest::Client, base: String, number: String, unit:
         }))
         .send()
         .await;
-}
-
-/// Makes a unit handler's account (and API token) per unit, through the gateway.
-struct AccountMaker {
-    stack_url: String,
-    admin_token: String,
-}
-
-impl AccountMaker {
-    async fn new(stack: &Stack) -> Self {
-        Self {
-            stack_url: stack.url(""),
-            admin_token: stack.admin_token.clone(),
-        }
-    }
-
-    async fn unit_handler(&self, unit: &str) -> reqwest::Client {
-        crate::make_user(
-            &self.stack_url,
-            &self.admin_token,
-            &format!("load-{unit}"),
-            Role::UnitHandler,
-            Some(unit),
-        )
-        .await
-    }
 }
 
 /// Single-row INSERT commits per second on as many connections as the services use.
@@ -504,10 +548,10 @@ async fn js_publish_rate(stack: &Stack, duration: Duration) -> f64 {
         tasks.spawn(async move {
             let mut n = 0u64;
             while started.elapsed() < duration {
-                if let Ok(ack) = js.publish(subject.clone(), "x".into()).await {
-                    if ack.await.is_ok() {
-                        n += 1;
-                    }
+                if let Ok(ack) = js.publish(subject.clone(), "x".into()).await
+                    && ack.await.is_ok()
+                {
+                    n += 1;
                 }
             }
             n
