@@ -227,13 +227,15 @@ pub async fn raise_flag(
     .map(|_| ())
 }
 
-/// A send-back (redo, A16), once per result sent back.
+/// A send-back (redo, A16), once per result sent back; the fact row's `send_backs` is
+/// recounted from the rows (see [`lock_fact_row`]).
 pub async fn record_send_back(
     tx: &mut PgConnection,
     result_id: Uuid,
     order_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    lock_fact_row(tx, order_id).await?;
     sqlx::query(
         "INSERT INTO analytics.order_send_backs (result_id, order_id, sent_back_at) \
          VALUES ($1, $2, $3) ON CONFLICT (result_id) DO NOTHING",
@@ -241,12 +243,36 @@ pub async fn record_send_back(
     .bind(result_id)
     .bind(order_id)
     .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE analytics.order_facts SET send_backs = \
+         (SELECT count(*) FROM analytics.order_send_backs WHERE order_id = $1), updated_at = now() \
+         WHERE order_id = $1",
+    )
+    .bind(order_id)
     .execute(tx)
     .await
     .map(|_| ())
 }
 
-/// A supervision case opened or closed (either may arrive first).
+/// Create the order's fact row if missing and lock it until the transaction ends. Two
+/// transactions adding a send-back (or a case) to the same order then run one after the
+/// other, and the second one's recount (a new snapshot per statement) sees the first one's
+/// row: the count on the fact row always equals the rows in the side table.
+async fn lock_fact_row(tx: &mut PgConnection, order_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.order_facts (order_id, updated_at) VALUES ($1, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET updated_at = now()",
+    )
+    .bind(order_id)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A supervision case opened or closed (either may arrive first); the fact row's `cases`
+/// and `cases_closed` are recounted from the rows (see [`lock_fact_row`]).
 pub async fn record_case(
     tx: &mut PgConnection,
     case_id: Uuid,
@@ -254,6 +280,7 @@ pub async fn record_case(
     opened_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
+    lock_fact_row(tx, order_id).await?;
     sqlx::query(
         "INSERT INTO analytics.order_cases (case_id, order_id, opened_at, closed_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET \
@@ -264,6 +291,15 @@ pub async fn record_case(
     .bind(order_id)
     .bind(opened_at)
     .bind(closed_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE analytics.order_facts f SET cases = c.n, cases_closed = c.closed, updated_at = now() \
+         FROM (SELECT count(*) AS n, count(closed_at) AS closed \
+               FROM analytics.order_cases WHERE order_id = $1) c \
+         WHERE f.order_id = $1",
+    )
+    .bind(order_id)
     .execute(tx)
     .await
     .map(|_| ())
