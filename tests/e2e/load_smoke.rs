@@ -25,7 +25,7 @@ async fn a_short_load_run_loses_and_doubles_nothing() {
         drain: Duration::from_secs(60),
         raw_limits: Duration::from_millis(500),
     };
-    let report = run(&stack, &config).await;
+    let report = run(&stack.target().await, &config).await;
     println!("{}", report.render(&config));
     assert!(report.accepted >= 30, "{report:?}");
     assert_eq!(report.accepted, report.sent, "{:?}", report.errors);

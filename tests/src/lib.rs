@@ -5,6 +5,7 @@
 //! captured so tests can follow one order's trace through them.
 
 pub mod load;
+pub mod processes;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -448,11 +449,16 @@ pub use hotline_gateway::auth::roles::Role;
 /// Sign in as the bootstrap administrator (session + CSRF, as the console does) and
 /// issue the administrator an API token for the harness.
 async fn admin_token(gateway: SocketAddr) -> String {
+    admin_token_with(gateway, ADMIN_PASSWORD).await
+}
+
+/// Signs in as the bootstrap administrator (`password`) and issues an API token.
+pub async fn admin_token_with(gateway: SocketAddr, password: &str) -> String {
     let http = reqwest::Client::new();
     let base = format!("http://{gateway}");
     let r = http
         .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"principal_id": "admin", "password": ADMIN_PASSWORD}))
+        .json(&serde_json::json!({"principal_id": "admin", "password": password}))
         .send()
         .await
         .expect("login");

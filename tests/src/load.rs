@@ -25,11 +25,40 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use hotline_contract::events::{OrderClosed, OrderDispatched, OrderRegistered, OrderSigned};
-use hotline_contract::{Namespace, RawEnvelope, subjects::event};
+use hotline_contract::subjects::{HOTLINE_STREAM, event};
+use hotline_contract::{Namespace, RawEnvelope};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::{Role, Stack};
+
+/// The running system the load goes to: the in-process [`Stack`] or the services run as
+/// processes ([`crate::processes::ProcessStack`]).
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `http://<gateway>`
+    pub base: String,
+    /// The bootstrap administrator's API token (to make the agent's and units' accounts).
+    pub admin_token: String,
+    pub namespace: String,
+    /// A client on the bus with the right to read the `HOTLINE` stream.
+    pub bus: async_nats::Client,
+    /// A superuser's URL of the system's database (for the raw commit rate).
+    pub db_url: String,
+}
+
+impl Stack {
+    /// This stack as a load target.
+    pub async fn target(&self) -> Target {
+        Target {
+            base: self.url(""),
+            admin_token: self.admin_token.clone(),
+            namespace: self.namespace.clone(),
+            bus: self.bus().await,
+            db_url: self.db.url(),
+        }
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -233,23 +262,22 @@ pub fn request_body(i: usize) -> (Value, bool) {
 }
 
 /// Runs the load against `stack` (started with per-client rate limits off).
-pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
-    let ns = Namespace::new(stack.namespace.clone()).expect("namespace");
+pub async fn run(target: &Target, config: &LoadConfig) -> Report {
+    let ns = Namespace::new(target.namespace.clone()).expect("namespace");
     let driver = Arc::new(Driver {
         book: Arc::default(),
-        base: stack.url(""),
-        admin_token: stack.admin_token.clone(),
-        agent: stack.user(AGENT, Role::Agent, None).await,
+        base: target.base.clone(),
+        admin_token: target.admin_token.clone(),
+        agent: crate::make_user(&target.base, &target.admin_token, AGENT, Role::Agent, None).await,
         anonymous: reqwest::Client::builder()
             .pool_max_idle_per_host(config.concurrency.max(1))
             .build()
             .expect("HTTP client"),
         units: Mutex::default(),
     });
-    let bus = stack.bus().await;
-    listen(&bus, &ns, driver.clone()).await;
+    listen(&target.bus, &ns, driver.clone()).await;
 
-    let url = stack.url("/api/v1/orders");
+    let url = format!("{}/api/v1/orders", target.base);
     let statuses: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
     let permits = Arc::new(tokio::sync::Semaphore::new(config.concurrency.max(1)));
     let mut tick = (config.rate > 0).then(|| {
@@ -331,8 +359,8 @@ pub async fn run(stack: &Stack, config: &LoadConfig) -> Report {
 
     let mut report = summarize(&driver.book, &statuses, send_seconds).await;
     if !config.raw_limits.is_zero() {
-        report.pg_commits_per_sec = pg_commit_rate(stack, config.raw_limits).await;
-        report.js_publishes_per_sec = js_publish_rate(stack, config.raw_limits).await;
+        report.pg_commits_per_sec = pg_commit_rate(&target.db_url, config.raw_limits).await;
+        report.js_publishes_per_sec = js_publish_rate(&target.bus, config.raw_limits).await;
     }
     report
 }
@@ -407,19 +435,30 @@ async fn summarize(
 
 /// Follows the order events; starts the units' work on the orders the run chose.
 async fn listen(bus: &async_nats::Client, ns: &Namespace, driver: Arc<Driver>) {
-    let mut sub = bus
-        .subscribe(ns.subject("hotline.order.*"))
+    // Read from the stream, not a plain subscription: an ordered consumer survives a
+    // nats-server restart without missing what was published meanwhile (the fault
+    // harness restarts it under load).
+    let consumer = async_nats::jetstream::new(bus.clone())
+        .get_stream(ns.stream(HOTLINE_STREAM))
         .await
-        .expect("subscribe to order events");
-    hotline_messaging::server_barrier(bus)
+        .expect("the HOTLINE stream")
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            filter_subject: ns.subject("hotline.order.>"),
+            deliver_policy: async_nats::jetstream::consumer::DeliverPolicy::New,
+            ..Default::default()
+        })
         .await
-        .expect("barrier");
+        .expect("an ordered consumer of the order events");
+    let mut sub = consumer.messages().await.expect("order events");
     let registered = ns.subject(event::ORDER_REGISTERED);
     let dispatched = ns.subject(event::ORDER_DISPATCHED);
     let signed = ns.subject(event::ORDER_SIGNED);
     let closed = ns.subject(event::ORDER_CLOSED);
     tokio::spawn(async move {
         while let Some(m) = sub.next().await {
+            let Ok(m) = m else {
+                continue;
+            };
             let now = Instant::now();
             let Ok(raw) = RawEnvelope::parse(&m.payload) else {
                 continue;
@@ -469,30 +508,49 @@ async fn listen(bus: &async_nats::Client, ns: &Namespace, driver: Arc<Driver>) {
 }
 
 /// The unit's staff: sign, then a complete result (supervision accepts complete results).
+/// Each step is retried while the system answers 5xx or cannot be reached (a fault being
+/// injected), as staff would try again; a 409 means the step was already done.
 async fn work_order(client: reqwest::Client, base: String, number: String, unit: String) {
     let staff = format!("load-{unit}");
-    let _ = client
-        .post(format!("{base}/api/v1/orders/{number}/sign"))
-        .json(&json!({"unit_id": unit, "signed_by": staff}))
-        .send()
-        .await;
-    let _ = client
-        .post(format!("{base}/api/v1/orders/{number}/result"))
-        .json(&json!({
-            "unit_id": unit, "submitted_by": staff,
-            "basis": "相关法律法规及政策规定",
-            "findings": "经核查，情况属实，已安排处理。",
-            "reply": "您反映的问题已处理，感谢您的监督。",
-        }))
-        .send()
-        .await;
+    let steps = [
+        (
+            format!("{base}/api/v1/orders/{number}/sign"),
+            json!({"unit_id": unit, "signed_by": staff}),
+        ),
+        (
+            format!("{base}/api/v1/orders/{number}/result"),
+            json!({
+                "unit_id": unit, "submitted_by": staff,
+                "basis": "相关法律法规及政策规定",
+                "findings": "经核查，情况属实，已安排处理。",
+                "reply": "您反映的问题已处理，感谢您的监督。",
+            }),
+        ),
+    ];
+    for (url, body) in steps {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let status = client
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            let retry = status == 0 || status >= 500 || status == 429;
+            if !retry || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
 }
 
 /// Single-row INSERT commits per second on as many connections as the services use.
-async fn pg_commit_rate(stack: &Stack, duration: Duration) -> f64 {
+async fn pg_commit_rate(db_url: &str, duration: Duration) -> f64 {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(8)
-        .connect(&stack.db.url())
+        .connect(db_url)
         .await
         .expect("connect");
     sqlx::query("CREATE TABLE IF NOT EXISTS public.load_probe (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), body text)")
@@ -530,8 +588,8 @@ async fn pg_commit_rate(stack: &Stack, duration: Duration) -> f64 {
 }
 
 /// JetStream publishes per second, each awaiting its acknowledgement, 64 in flight.
-async fn js_publish_rate(stack: &Stack, duration: Duration) -> f64 {
-    let js = async_nats::jetstream::new(stack.bus().await);
+async fn js_publish_rate(bus: &async_nats::Client, duration: Duration) -> f64 {
+    let js = async_nats::jetstream::new(bus.clone());
     let name = format!("LOADPROBE{}", uuid::Uuid::new_v4().simple());
     let subject = format!("loadprobe.{name}");
     js.create_stream(async_nats::jetstream::stream::Config {

@@ -11,6 +11,10 @@
 //! doubled). Options: `--rate N` (per second; 0 = as fast as `--concurrency` allows),
 //! `--duration SECS`, `--concurrency N`, `--lifecycle SHARE` (0..1 of dispatched orders the
 //! units sign and answer), `--drain SECS`, `--raw-limits SECS` (0 skips the raw measurements).
+//!
+//! `serve <service>` runs one service from its `HOTLINE_*` environment, as its own binary
+//! would: the fault harness (tests/e2e/faults.rs) starts each service this way as a child
+//! process it can kill -9.
 
 #![allow(clippy::expect_used)]
 
@@ -20,7 +24,7 @@ use hotline_e2e::Stack;
 use hotline_e2e::load::{LoadConfig, run};
 
 const USAGE: &str = "usage: hotlinectl load [--rate N] [--duration SECS] [--concurrency N] \
-                     [--lifecycle SHARE] [--drain SECS] [--raw-limits SECS]";
+                     [--lifecycle SHARE] [--drain SECS] [--raw-limits SECS]\n       hotlinectl serve <service>";
 
 fn parse(args: &[String]) -> Result<LoadConfig, String> {
     let mut config = LoadConfig::default();
@@ -55,9 +59,52 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
     Ok(config)
 }
 
+/// Runs one service until SIGTERM/SIGINT, configured from the environment.
+async fn serve(service: &str) -> anyhow::Result<()> {
+    macro_rules! run {
+        ($krate:ident, $config:ty) => {{
+            let config: $config = hotline_service_kit::config::load()?;
+            let telemetry = hotline_telemetry::init($krate::SERVICE, &config.common.telemetry)?;
+            let running =
+                $krate::start(config, hotline_service_kit::shutdown::on_signals()).await?;
+            running.wait().await;
+            telemetry.shutdown();
+            Ok(())
+        }};
+    }
+    match service {
+        "intake" => run!(hotline_intake, hotline_intake::IntakeConfig),
+        "router" => run!(hotline_router, hotline_router::RouterConfig),
+        "deadline-watcher" => run!(
+            hotline_deadline_watcher,
+            hotline_deadline_watcher::DeadlineWatcherConfig
+        ),
+        "supervision" => run!(hotline_supervision, hotline_supervision::SupervisionConfig),
+        "analytics" => run!(hotline_analytics, hotline_analytics::AnalyticsConfig),
+        "knowledge" => run!(hotline_knowledge, hotline_knowledge::KnowledgeConfig),
+        "emergency-bridge" => run!(
+            hotline_emergency_bridge,
+            hotline_emergency_bridge::EmergencyBridgeConfig
+        ),
+        "gateway" => run!(hotline_gateway, hotline_gateway::GatewayConfig),
+        other => anyhow::bail!("unknown service {other:?}"),
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, service] = args.as_slice()
+        && command == "serve"
+    {
+        return match serve(service).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{service}: {error:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let config = match args.split_first() {
         Some((command, rest)) if command == "load" => match parse(rest) {
             Ok(config) => config,
@@ -77,7 +124,7 @@ async fn main() -> std::process::ExitCode {
     })
     .await;
     stack.wait_ready().await;
-    let report = run(&stack, &config).await;
+    let report = run(&stack.target().await, &config).await;
     print!("{}", report.render(&config));
     stack.stop().await;
     if report.violations.is_empty() {
