@@ -21,6 +21,9 @@ pub struct BridgeSection {
     pub intake_timeout_ms: u64,
     /// The emergency relay's fallback poll (it is woken by NOTIFY at commit anyway).
     pub emergency_poll_ms: u64,
+    /// How long an emergency transfer waits for intake to reveal the caller's contact
+    /// (`HOTLINE_BRIDGE__REVEAL_TIMEOUT_MS`); past it, the transfer goes out without it.
+    pub reveal_timeout_ms: u64,
 }
 
 impl Default for BridgeSection {
@@ -29,6 +32,7 @@ impl Default for BridgeSection {
             timer_interval_ms: 250,
             intake_timeout_ms: 5_000,
             emergency_poll_ms: 100,
+            reveal_timeout_ms: 300,
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Partner {
     pub ack_timeout_secs: i32,
     pub retry_count: i32,
     pub fallback_phone: String,
+    /// The partner's X25519 public key (base64), for sealed contacts (A21).
+    pub public_key: Option<String>,
 }
 
 /// What to do with a transfer whose answer time has passed.
@@ -297,6 +299,7 @@ mod tests {
             ack_timeout_secs: 30,
             retry_count: 2,
             fallback_phone: "110".into(),
+            public_key: None,
         }
     }
 

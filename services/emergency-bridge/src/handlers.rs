@@ -20,8 +20,8 @@ use hotline_contract::Namespace;
 use hotline_contract::events::OrderTransferRequested;
 use hotline_contract::rpc::{RegisterOrder, RequesterInput, RpcErrorCode, verbs};
 use hotline_contract::transfer::{
-    CallerContact, InboundTransferAccepted, InboundTransferRejected, OrderTransferAccepted,
-    OrderTransferRejected, PartnerAccepted, PartnerRejected, RegisterTransfer, TransferRegistered,
+    InboundTransferAccepted, InboundTransferRejected, OrderTransferAccepted, OrderTransferRejected,
+    PartnerAccepted, PartnerRejected, RegisterTransfer, TransferRegistered,
     TransferToPartnerRequested, subject,
 };
 use hotline_contract::vocabulary::{Channel, OrderStatus, RequesterType};
@@ -30,6 +30,7 @@ use hotline_telemetry::TraceContext;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::disclosure::{self, ForTransfer, Revealer};
 use crate::domain::{self, Refusal};
 use crate::store::{self, NewStage, NewTransfer};
 
@@ -57,14 +58,13 @@ pub enum Lane {
     Ordinary,
 }
 
-/// A21: what an emergency transfer discloses about the caller, recorded per attempt.
-pub const EMERGENCY_DISCLOSURE: &[&str] = &["caller.phone_masked", "region_code"];
-
 /// Intake's `order.transfer_requested` → the partner (A10.1).
 #[derive(Debug, Clone)]
 pub struct TransferRequests {
     pub lane: Lane,
     pub outboxes: Outboxes,
+    /// Asks intake for an emergency caller's contact ([`disclosure`]).
+    pub revealer: Revealer,
 }
 
 impl EventHandler for TransferRequests {
@@ -104,6 +104,21 @@ impl EventHandler for TransferRequests {
         let transfer_id = Uuid::now_v7();
         let answer_by = now + chrono::Duration::seconds(partner.ack_timeout_secs.into());
         let reg = &e.registration;
+        // A10.1, A21: only emergencies share how to reach the caller: the masked phone,
+        // and the full contact sealed to the partner's key when intake reveals it in
+        // time (never waiting longer than the reveal timeout).
+        let caller = if e.emergency {
+            let transfer = ForTransfer {
+                order_id,
+                transfer_id,
+                partner_code: &partner.code,
+                public_key: partner.public_key.as_deref(),
+            };
+            let masked = reg.requester.phone_masked.clone();
+            Some(disclosure::contact_for(&self.revealer, transfer, masked, &event.trace).await)
+        } else {
+            None
+        };
         let request = TransferToPartnerRequested {
             transfer_id,
             partner_code: partner.code.clone(),
@@ -114,11 +129,7 @@ impl EventHandler for TransferRequests {
             category: reg.category.clone(),
             region_code: reg.region_code.clone(),
             urgency: reg.urgency,
-            // A10.1, A21: only emergencies share how to reach the caller; intake's event
-            // holds the masked phone only (docs/partners.md: what a full disclosure needs).
-            caller: e.emergency.then(|| CallerContact {
-                phone_masked: reg.requester.phone_masked.clone(),
-            }),
+            caller,
             requested_at: reg.requested_at,
             answer_by,
         };
@@ -157,7 +168,8 @@ impl EventHandler for TransferRequests {
             let row = store::lock_transfer(tx, transfer_id)
                 .await?
                 .ok_or_else(|| HandlerError::transient("transfer row vanished"))?;
-            store::record_disclosure(tx, &row, 1, EMERGENCY_DISCLOSURE, "A10.1 紧急转警").await?;
+            let fields = disclosure::fields(row.request.0.caller.as_ref());
+            store::record_disclosure(tx, &row, 1, &fields, "A10.1 紧急转警").await?;
         }
         outbox.append(tx, &event.trace, request).await?;
         metrics::counter!("hotline_transfers_sent_total", "lane" => lane_label(e.emergency))

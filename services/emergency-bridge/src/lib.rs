@@ -23,10 +23,14 @@
 //!   outbox (schema `emergency_bridge_lane`) with its own relay, so neither ordinary
 //!   transfers nor anything else the bridge publishes can queue in front of them
 //!   (docs/partners.md, "Emergency lane").
+//! - Disclosure (A10.1, A21): an emergency carries the caller's contact sealed to the
+//!   partner's key, revealed by intake's audited `rpc.intake.reveal_for_transfer`, or a
+//!   `withheld` reason ([`disclosure`]); every attempt is in `emergency_bridge.disclosures`.
 //!
 //! [`simulator`] is a partner for tests and demos.
 
 pub mod config;
+pub mod disclosure;
 pub mod domain;
 pub mod handlers;
 pub mod joint;
@@ -146,6 +150,11 @@ pub async fn start(
         main: ctx.outbox(),
         emergency: Outbox::new(SERVICE, LANE_SCHEMA, ctx.namespace.clone()),
     };
+    let revealer = disclosure::Revealer {
+        nats: ctx.nats.clone(),
+        namespace: ctx.namespace.clone(),
+        timeout: Duration::from_millis(config.bridge.reveal_timeout_ms.max(1)),
+    };
     // Each lane reads its own subject: the emergency consumer never sees (nor skips) an
     // ordinary transfer, so a backlog of them cannot delay an emergency (A10.1).
     for (purpose, lane, subject) in [
@@ -162,6 +171,7 @@ pub async fn start(
             TransferRequests {
                 lane,
                 outboxes: outboxes.clone(),
+                revealer: revealer.clone(),
             },
         );
     }

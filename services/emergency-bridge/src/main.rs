@@ -9,6 +9,11 @@
 //! `hotline-emergency-bridge partner-joint-step --code 110 --order-number <n> --text <t> [--actor <a>]`
 //! reports a joint-handling step as that partner (A8).
 //!
+//! `hotline-emergency-bridge partner-keygen` prints a new key pair for a partner (the
+//! secret goes to the partner only); `partner-set-key <code> <public-key-base64>` stores a
+//! partner's public key in the registry, to which emergencies' caller contacts are sealed
+//! (A21). `simulate-partner --key-file <path>` (or `HOTLINE_PARTNER_SECRET_KEY`) opens them.
+//!
 //! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
 //! again (after a lost JetStream store; docs/operations.md) and exits.
 
@@ -43,22 +48,58 @@ async fn main() -> anyhow::Result<()> {
             let running = hotline_emergency_bridge::start(config, shutdown).await?;
             running.wait().await;
         }
+        Some("partner-keygen") => {
+            let (secret, public) = hotline_emergency_bridge::disclosure::keygen();
+            println!("public_key={public}\nsecret_key={secret}");
+            eprintln!(
+                "Register the public key with `partner-set-key <code> <public_key>`; give the secret key to the partner only."
+            );
+        }
+        Some("partner-set-key") => {
+            let (Some(code), Some(key)) = (args.get(1), args.get(2)) else {
+                anyhow::bail!("usage: partner-set-key <code> <public-key-base64>");
+            };
+            hotline_emergency_bridge::disclosure::parse_public_key(key)?;
+            let pool = hotline_service_kit::db::connect(
+                &config.common.database,
+                hotline_emergency_bridge::SCHEMA,
+            )
+            .await
+            .context("connect to the database")?;
+            if !hotline_emergency_bridge::store::set_partner_key(&pool, code, key.trim()).await? {
+                anyhow::bail!("no partner {code:?} in the registry");
+            }
+            println!("public key of partner {code} set");
+        }
         Some("simulate-partner") => {
             let flag = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].clone());
             let code = flag("--code").context("--code <partner code> is required")?;
             let mode: hotline_emergency_bridge::simulator::Mode = flag("--mode")
                 .unwrap_or_else(|| "accept".to_owned())
                 .parse()?;
+            let secret_key = match flag("--key-file") {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("read the key file {path}"))?,
+                ),
+                None => std::env::var("HOTLINE_PARTNER_SECRET_KEY").ok(),
+            }
+            .map(|k| hotline_emergency_bridge::disclosure::parse_secret_key(&k))
+            .transpose()?;
             let ns = hotline_contract::Namespace::new(config.common.namespace.clone())?;
             let client = async_nats::connect(&config.common.nats.url)
                 .await
                 .context("connect to NATS")?;
-            let task = hotline_emergency_bridge::simulator::start(
+            let options = hotline_emergency_bridge::simulator::Options {
+                mode,
+                secret_key,
+                ..Default::default()
+            };
+            let task = hotline_emergency_bridge::simulator::start_with(
                 client,
                 ns,
                 code.clone(),
-                mode,
-                None,
+                options,
                 shutdown.clone(),
             )
             .await
@@ -107,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Some(other) => anyhow::bail!(
-            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
+            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent [--key-file <path>] | partner-keygen | partner-set-key <code> <public-key-base64> | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
         ),
     }
     telemetry.shutdown();

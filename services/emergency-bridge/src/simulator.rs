@@ -6,6 +6,10 @@
 //! It also asks where an order stands ([`ask_status`]) and reports a joint-handling step
 //! ([`send_joint_step`]) on demand (`partner-ask-status`, `partner-joint-step` commands).
 //!
+//! Given the partner's secret key (`--key-file <path>` or `HOTLINE_PARTNER_SECRET_KEY`,
+//! base64), it opens the sealed caller contact of each emergency (A21) and logs only
+//! that it did.
+//!
 //! It speaks plain NATS (publish/subscribe), which is all a partner's NATS user may do
 //! under deploy/nats/auth.conf; the bridge's `PARTNER` stream captures what it sends.
 
@@ -18,15 +22,16 @@ use hotline_contract::envelope::Envelope;
 use hotline_contract::joint::PartnerJointStep;
 use hotline_contract::transfer::{
     PartnerAccepted, PartnerMessageRejected, PartnerRejected, PartnerStatusRequested,
-    PartnerTransferRequested, TransferStatus, TransferToPartnerRequested, subject,
+    PartnerTransferRequested, SealedContact, TransferStatus, TransferToPartnerRequested, subject,
 };
 use hotline_contract::{Event, Namespace, RawEnvelope};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// How the simulated partner answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
+    #[default]
     Accept,
     Reject,
     /// Accept after this long.
@@ -141,6 +146,72 @@ pub async fn start(
     seen: Option<mpsc::UnboundedSender<TransferToPartnerRequested>>,
     shutdown: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>, async_nats::Error> {
+    let options = Options {
+        mode,
+        seen,
+        ..Options::default()
+    };
+    start_with(client, ns, code, options, shutdown).await
+}
+
+/// How the simulated partner behaves beyond answering.
+#[derive(Default)]
+pub struct Options {
+    pub mode: Mode,
+    /// Every transfer received, for tests.
+    pub seen: Option<mpsc::UnboundedSender<TransferToPartnerRequested>>,
+    /// The partner's secret key: sealed contacts are opened with it (A21).
+    pub secret_key: Option<crypto_box::SecretKey>,
+    /// Every contact opened, with its transfer id, for tests. Never logged.
+    pub opened: Option<mpsc::UnboundedSender<(uuid::Uuid, SealedContact)>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("mode", &self.mode)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<secret>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Open the sealed contact of `request` with `key`, as the partner does; logs only
+/// whether it opened (never the contact).
+fn open_contact(
+    key: &crypto_box::SecretKey,
+    request: &TransferToPartnerRequested,
+) -> Option<SealedContact> {
+    let caller = request.caller.as_ref()?;
+    let Some(sealed) = caller.sealed.as_deref() else {
+        tracing::info!(transfer_id = %request.transfer_id, withheld = ?caller.withheld, "simulator: no sealed contact");
+        return None;
+    };
+    match crate::disclosure::open(key, sealed) {
+        Ok(contact) => {
+            tracing::info!(transfer_id = %request.transfer_id, "simulator: sealed contact opened");
+            Some(contact)
+        }
+        Err(error) => {
+            tracing::warn!(transfer_id = %request.transfer_id, %error, "simulator: sealed contact not opened");
+            None
+        }
+    }
+}
+
+/// [`start`] with all the [`Options`].
+pub async fn start_with(
+    client: async_nats::Client,
+    ns: Namespace,
+    code: String,
+    options: Options,
+    shutdown: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, async_nats::Error> {
+    let Options {
+        mode,
+        seen,
+        secret_key,
+        opened,
+    } = options;
     let mut sub = client
         .subscribe(ns.subject(&subject::to_partner_requested(&code)))
         .await?;
@@ -159,6 +230,12 @@ pub async fn start(
                 continue;
             };
             tracing::info!(transfer_id = %request.transfer_id, attempt = request.attempt, ?mode, "simulator: transfer received");
+            if let Some(key) = &secret_key
+                && let Some(contact) = open_contact(key, &request)
+                && let Some(opened) = &opened
+            {
+                let _ = opened.send((request.transfer_id, contact));
+            }
             if let Some(seen) = &seen {
                 let _ = seen.send(request.clone());
             }

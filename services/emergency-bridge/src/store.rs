@@ -13,7 +13,7 @@ use crate::domain::Partner;
 
 pub async fn partner(tx: &mut PgConnection, code: &str) -> Result<Option<Partner>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT code, kind, name, ack_timeout_secs, retry_count, fallback_phone \
+        "SELECT code, kind, name, ack_timeout_secs, retry_count, fallback_phone, public_key \
          FROM emergency_bridge.partners WHERE code = $1",
     )
     .bind(code)
@@ -151,10 +151,17 @@ pub async fn record_disclosure(
     fields: &[&str],
     purpose: &str,
 ) -> Result<(), sqlx::Error> {
+    let withheld = transfer
+        .request
+        .0
+        .caller
+        .as_ref()
+        .and_then(|c| c.withheld)
+        .map(|w| w.code());
     sqlx::query(
         "INSERT INTO emergency_bridge.disclosures \
-         (transfer_id, order_id, partner_code, attempt, fields, purpose) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         (transfer_id, order_id, partner_code, attempt, fields, purpose, withheld) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(transfer.transfer_id)
     .bind(transfer.order_id)
@@ -162,9 +169,25 @@ pub async fn record_disclosure(
     .bind(attempt)
     .bind(fields)
     .bind(purpose)
+    .bind(withheld)
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// Register (or replace) partner `code`'s public key; false when no such partner.
+pub async fn set_partner_key(
+    pool: &sqlx::PgPool,
+    code: &str,
+    public_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated =
+        sqlx::query("UPDATE emergency_bridge.partners SET public_key = $2 WHERE code = $1")
+            .bind(code)
+            .bind(public_key)
+            .execute(pool)
+            .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// The order a partner's transfer already became, if any.

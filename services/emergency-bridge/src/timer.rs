@@ -11,8 +11,9 @@ use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::disclosure;
 use crate::domain::{self, Overdue};
-use crate::handlers::{EMERGENCY_DISCLOSURE, Outboxes};
+use crate::handlers::Outboxes;
 use crate::store;
 
 /// Run until shutdown.
@@ -61,11 +62,12 @@ pub async fn scan(pool: &PgPool, outboxes: &Outboxes) -> Result<usize, TimerErro
                 let attempt_i32 = i32::try_from(attempt).unwrap_or(i32::MAX);
                 store::set_retry(&mut tx, transfer.transfer_id, attempt_i32, answer_by).await?;
                 if transfer.emergency {
+                    let fields = disclosure::fields(transfer.request.0.caller.as_ref());
                     store::record_disclosure(
                         &mut tx,
                         transfer,
                         attempt_i32,
-                        EMERGENCY_DISCLOSURE,
+                        &fields,
                         "A10.1 紧急转警（重发）",
                     )
                     .await?;

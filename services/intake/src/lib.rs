@@ -25,6 +25,7 @@ pub mod http;
 pub mod knowledge;
 pub mod registration;
 pub mod repeats;
+pub mod reveal;
 pub mod store;
 pub mod triage;
 pub mod vault;
@@ -205,6 +206,17 @@ pub async fn start(config: IntakeConfig, shutdown: CancellationToken) -> anyhow:
         move |input, trace| {
             let registrar = transfer_registrar.clone();
             async move { api::register_transfer(&registrar, input, &trace).await }
+        },
+    )
+    .await?;
+    // A10.1, A21: the caller's contact for the emergency partner, audited in the vault.
+    let (pool, reveal_vault) = (ctx.db.clone(), registrar.vault.clone());
+    rpc.endpoint(
+        verbs::INTAKE_REVEAL_FOR_TRANSFER.1,
+        16,
+        move |input, _trace| {
+            let (pool, vault) = (pool.clone(), reveal_vault.clone());
+            async move { reveal::reveal_for_transfer(&pool, &vault, input).await }
         },
     )
     .await?;

@@ -93,6 +93,8 @@ pub mod verbs {
     pub const SUPERVISION_ARCHIVE: (&str, &str) = ("supervision", "archive");
     // Issue 8: a matter handed over by a partner hotline (A8).
     pub const INTAKE_REGISTER_TRANSFER: (&str, &str) = ("intake", "register_transfer");
+    // Issue 8: the caller's contact for an emergency partner (A10.1, A21 audited).
+    pub const INTAKE_REVEAL_FOR_TRANSFER: (&str, &str) = ("intake", "reveal_for_transfer");
     // Hot-spot reports (A17.4).
     pub const SUPERVISION_HOTSPOTS: (&str, &str) = ("supervision", "hotspots");
     pub const SUPERVISION_HOTSPOT: (&str, &str) = ("supervision", "hotspot");
@@ -173,6 +175,7 @@ pub mod verbs {
         SUPERVISION_RECORD_CALL_BACK,
         SUPERVISION_ARCHIVE,
         INTAKE_REGISTER_TRANSFER,
+        INTAKE_REVEAL_FOR_TRANSFER,
         SUPERVISION_HOTSPOTS,
         SUPERVISION_HOTSPOT,
         EMERGENCY_BRIDGE_START_JOINT_HANDLING,

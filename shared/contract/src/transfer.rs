@@ -144,13 +144,86 @@ pub fn partner_stream(ns: &crate::Namespace, replicas: usize) -> crate::subjects
 }
 
 /// What the caller shared, for emergencies only (A10.1: transfer at once). Never in the
-/// clear: the bridge only gets the masked phone from intake's event; what a real
-/// deployment needs for a full disclosure is described in docs/partners.md.
+/// clear on the bus: the full contact travels as a sealed box that only the partner's
+/// secret key opens (A21; docs/partners.md "What is disclosed").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallerContact {
     /// `138****1234`: enough for the partner to match the three-way call.
     pub phone_masked: Option<String>,
+    /// A [`SealedContact`] as JSON, sealed (X25519 + XSalsa20-Poly1305 sealed box) to the
+    /// partner's registered public key, base64 (standard alphabet, padded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+    /// Why the full contact is not in this message (the transfer is never delayed for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Withheld>,
 }
+
+/// Why an emergency transfer went out without the sealed contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Withheld {
+    /// The partner has no public key in the registry.
+    NoKey,
+    /// Intake did not answer the reveal in time.
+    IntakeTimeout,
+    /// Intake could not be reached or failed.
+    IntakeUnavailable,
+    /// Intake refused the reveal (unknown order, not an emergency transfer, wrong partner).
+    IntakeRefused,
+}
+
+impl Withheld {
+    /// The reason's wire code (`no_key` ...), as recorded in the disclosure audit.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoKey => "no_key",
+            Self::IntakeTimeout => "intake_timeout",
+            Self::IntakeUnavailable => "intake_unavailable",
+            Self::IntakeRefused => "intake_refused",
+        }
+    }
+}
+
+/// The plain text inside [`CallerContact::sealed`]: how to reach the caller. Its `Debug`
+/// prints nothing personal.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedContact {
+    /// The caller's phone number, digits.
+    pub phone: String,
+    /// The address the caller gave, if any.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for SealedContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedContact(<redacted>)")
+    }
+}
+
+/// `rpc.intake.reveal_for_transfer` (A21, audited): the caller's contact of an order whose
+/// transfer to `partner_code` was requested as an emergency (A10.1). Called by the
+/// emergency bridge only; intake records the reveal in the vault's audit chain as
+/// `partner:<code>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealForTransfer {
+    pub order_id: Uuid,
+    pub partner_code: String,
+    /// The bridge's transfer id, quoted in the audit record's purpose.
+    pub transfer_id: Uuid,
+}
+
+/// Reply to [`RevealForTransfer`]. Typed refusals: `not_found` (unknown order), or
+/// `forbidden` with one field error whose code is [`REVEAL_NOT_EMERGENCY`] or
+/// [`REVEAL_WRONG_PARTNER`].
+pub type RevealedContact = SealedContact;
+
+/// Field-error code: the order was not transferred to a partner as an emergency.
+pub const REVEAL_NOT_EMERGENCY: &str = "not_emergency_transfer";
+/// Field-error code: the order was transferred as an emergency, to another partner.
+pub const REVEAL_WRONG_PARTNER: &str = "wrong_partner";
 
 /// `hotline.transfer.<code>.requested`: please take this order (A10.1, A8). Sent again
 /// (same `transfer_id`, next `attempt`) when the partner does not answer in time.

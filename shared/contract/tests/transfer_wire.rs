@@ -42,6 +42,8 @@ fn outbound_transfer_v1() {
         urgency: Urgency::Critical,
         caller: Some(CallerContact {
             phone_masked: Some("138****5678".to_owned()),
+            sealed: None,
+            withheld: None,
         }),
         requested_at: at(11, 59),
         answer_by: at(12, 1),

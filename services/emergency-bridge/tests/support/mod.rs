@@ -80,6 +80,27 @@ impl Bridge {
         }
     }
 
+    /// Intake's internal registration URL (started `with_intake`, without the router).
+    pub fn intake_orders_url(&self) -> String {
+        let addr = self
+            .running
+            .iter()
+            .find_map(|r| r.http_addr())
+            .expect("intake runs");
+        format!("http://{addr}/internal/v1/orders")
+    }
+
+    /// Register partner `code`'s public key (as `partner-set-key` does).
+    pub async fn set_key(&self, code: &str, public_key: &str) {
+        let pool = self.env.pool().await;
+        assert!(
+            hotline_emergency_bridge::store::set_partner_key(&pool, code, public_key)
+                .await
+                .unwrap()
+        );
+        pool.close().await;
+    }
+
     /// Make partner `code` answer within `secs` seconds and retry `retries` times.
     pub async fn set_limits(&self, code: &str, secs: i32, retries: i32) {
         let pool = self.env.pool().await;

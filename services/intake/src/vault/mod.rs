@@ -106,6 +106,9 @@ pub enum Actor {
     Supervisor(String),
     /// An internal process, by name.
     System(String),
+    /// A partner hotline (110/119/120/122), by partner code: an emergency transfer's
+    /// contact sealed to that partner (A10.1, issue 8).
+    Partner(String),
 }
 
 impl Actor {
@@ -116,13 +119,18 @@ impl Actor {
             Actor::Unit(id) => ("unit", id),
             Actor::Supervisor(id) => ("supervisor", id),
             Actor::System(id) => ("system", id),
+            Actor::Partner(code) => ("partner", code),
         };
         format!("{kind}:{id}")
     }
 
     fn id(&self) -> &str {
         match self {
-            Actor::Agent(id) | Actor::Unit(id) | Actor::Supervisor(id) | Actor::System(id) => id,
+            Actor::Agent(id)
+            | Actor::Unit(id)
+            | Actor::Supervisor(id)
+            | Actor::System(id)
+            | Actor::Partner(id) => id,
         }
     }
 }
@@ -348,6 +356,7 @@ mod tests {
     fn actors_are_recorded_with_their_kind() {
         assert_eq!(Actor::Unit("u-17".into()).audit_name(), "unit:u-17");
         assert_eq!(Actor::Agent("a-3".into()).audit_name(), "agent:a-3");
+        assert_eq!(Actor::Partner("110".into()).audit_name(), "partner:110");
     }
 
     #[test]
