@@ -7,9 +7,9 @@
 use hotline_contract::Event;
 use hotline_contract::events::{
     Closure, DeadlineClock, DeadlineOverdue, OrderAnswered, OrderClosed, OrderDispatched,
-    OrderDisputed, OrderRedirected, OrderRedispatched, OrderRegistered, OrderRepeatLinked,
-    OrderResultSubmitted, OrderSatisfactionRecorded, OrderSentBack, OrderSigned,
-    OrderTransferRequested, SupervisionCaseClosed, SupervisionCaseOpened,
+    OrderDisputed, OrderExtensionGranted, OrderRedirected, OrderRedispatched, OrderRegistered,
+    OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSentBack, OrderSigned,
+    OrderSuspended, OrderTransferRequested, SupervisionCaseClosed, SupervisionCaseOpened,
 };
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
 use hotline_workday::Calendar;
@@ -47,6 +47,10 @@ impl EventHandler for Facts {
                 let e = env.decode::<OrderResultSubmitted>()?.data;
                 store::record_result_submitted(tx, &e).await?;
                 store::refresh_handling_time(tx, &self.calendar, e.order_id).await?;
+                // A19: where a review's time starts.
+                let (at, by) = (e.submitted_at, &e.submitted_by);
+                store::record_staff_act(tx, "result_submitted", e.result_id, at, by, e.order_id)
+                    .await?;
             }
             // A13: a dispute, and a dispatch changed by one (A12 accuracy).
             OrderDisputed::TYPE => {
@@ -61,9 +65,16 @@ impl EventHandler for Facts {
             OrderSentBack::TYPE => {
                 let e = env.decode::<OrderSentBack>()?.data;
                 store::record_send_back(tx, e.result_id, e.order_id, e.sent_back_at).await?;
+                let (at, by) = (e.sent_back_at, &e.sent_back_by);
+                store::record_staff_act(tx, "sent_back", e.result_id, at, by, e.order_id).await?;
             }
             OrderClosed::TYPE => {
                 let e = env.decode::<OrderClosed>()?.data;
+                if e.closure == Closure::ResultAccepted {
+                    // A19: the reviewer's acceptance.
+                    let (at, by) = (e.closed_at, &e.closed_by);
+                    store::record_staff_act(tx, "accepted", e.order_id, at, by, e.order_id).await?;
+                }
                 if store::record_closed(tx, e.order_id, e.closed_at).await? {
                     // Counted at the first close seen for the order, so a re-published
                     // close is not counted twice.
@@ -76,6 +87,10 @@ impl EventHandler for Facts {
                 let e = env.decode::<OrderAnswered>()?.data;
                 let r = &e.registration;
                 store::record_disposition(tx, r, "answered_directly", None, e.answered_at, true)
+                    .await?;
+                // A19: the agent's direct answer.
+                let (at, by) = (e.answered_at, &e.answered_by);
+                store::record_staff_act(tx, "answered_directly", r.order_id, at, by, r.order_id)
                     .await?;
             }
             OrderRedirected::TYPE => {
@@ -102,6 +117,7 @@ impl EventHandler for Facts {
                     true,
                 )
                 .await?;
+                store::record_repeat_of(tx, e.registration.order_id, e.earlier_order_id).await?;
             }
             OrderTransferRequested::TYPE => {
                 let e = env.decode::<OrderTransferRequested>()?.data;
@@ -115,6 +131,26 @@ impl EventHandler for Facts {
                     false,
                 )
                 .await?;
+            }
+            // A19: the center's approvals.
+            OrderExtensionGranted::TYPE => {
+                let e = env.decode::<OrderExtensionGranted>()?.data;
+                let (at, by) = (e.granted_at, &e.approved_by);
+                store::record_staff_act(
+                    tx,
+                    "extension_approved",
+                    e.extension_id,
+                    at,
+                    by,
+                    e.order_id,
+                )
+                .await?;
+            }
+            OrderSuspended::TYPE => {
+                let e = env.decode::<OrderSuspended>()?.data;
+                let (at, by) = (e.suspended_at, &e.approved_by);
+                store::record_staff_act(tx, "suspension_approved", e.order_id, at, by, e.order_id)
+                    .await?;
             }
             OrderSatisfactionRecorded::TYPE => {
                 let e = env.decode::<OrderSatisfactionRecorded>()?.data;

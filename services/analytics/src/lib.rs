@@ -15,7 +15,9 @@
 //! SVG charts, CSV), stores them immutable, serves `rpc.analytics.bulletins` and
 //! `rpc.analytics.bulletin`, and publishes `hotline.analytics.bulletin.published`;
 //! [`bulletins::Hotspots`] (`analytics-hotspots`) keeps supervision's hot-spot reports for
-//! them. Events carry no personal data, so neither does anything here.
+//! them. Staff assessment (A19): [`staff::assessment`] serves
+//! `rpc.analytics.staff_assessment` per agent and reviewer id ([`domain::staff`]). Events
+//! carry no personal data, so neither does anything here.
 
 pub mod api;
 pub mod bulletins;
@@ -27,6 +29,7 @@ pub mod monitor;
 pub mod rebuild;
 pub mod render;
 pub mod snapshot;
+pub mod staff;
 pub mod store;
 
 use anyhow::Context;
@@ -110,6 +113,16 @@ pub async fn start(
         move |query, _trace| {
             let pool = pool.clone();
             async move { kpis::report(&pool, query).await }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::ANALYTICS_STAFF_ASSESSMENT.1,
+        8,
+        move |query, _trace| {
+            let pool = pool.clone();
+            async move { staff::assessment(&pool, query).await }
         },
     )
     .await?;

@@ -21,8 +21,13 @@ use hotline_contract::subjects::{self, HOTLINE_STREAM};
 use crate::{AnalyticsConfig, SCHEMA, SERVICE};
 
 /// Tables that hold what the events say, emptied by a rebuild.
-pub const PROJECTION_TABLES: &[&str] =
-    &["order_facts", "order_send_backs", "order_cases", "hotspots"];
+pub const PROJECTION_TABLES: &[&str] = &[
+    "order_facts",
+    "order_send_backs",
+    "order_cases",
+    "hotspots",
+    "staff_acts",
+];
 
 /// Tables a rebuild keeps: documents of record, delivery bookkeeping, migrations.
 pub const KEPT_TABLES: &[&str] = &[

@@ -24,9 +24,12 @@ pub async fn record_registered(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO analytics.order_facts \
-         (order_id, number, kind, channel, region_code, category, registered_at, follow_up_of, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) \
+         (order_id, number, kind, channel, region_code, category, registered_at, follow_up_of, \
+          registered_by, requested_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) \
          ON CONFLICT (order_id) DO UPDATE SET number = EXCLUDED.number, kind = EXCLUDED.kind, \
+         registered_by = COALESCE(EXCLUDED.registered_by, analytics.order_facts.registered_by), \
+         requested_at = COALESCE(EXCLUDED.requested_at, analytics.order_facts.requested_at), \
          channel = EXCLUDED.channel, region_code = EXCLUDED.region_code, \
          category = COALESCE(EXCLUDED.category, analytics.order_facts.category), \
          registered_at = LEAST(analytics.order_facts.registered_at, EXCLUDED.registered_at), \
@@ -41,6 +44,8 @@ pub async fn record_registered(
     .bind(&e.category)
     .bind(e.registered_at)
     .bind(e.follow_up_of)
+    .bind(&e.registered_by)
+    .bind(e.requested_at)
     .execute(tx)
     .await
     .map(|_| ())
@@ -330,6 +335,45 @@ pub async fn refresh_handling_time(
     sqlx::query("UPDATE analytics.order_facts SET handling_working_days = $2 WHERE order_id = $1")
         .bind(order_id)
         .bind(days)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+/// A staff member's act (A19), once per act and subject (see the `staff_acts` migration);
+/// `act` is one of the handlers' constants, never input.
+pub async fn record_staff_act(
+    tx: &mut PgConnection,
+    act: &'static str,
+    subject_id: Uuid,
+    at: DateTime<Utc>,
+    staff_id: &str,
+    order_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics.staff_acts (act, subject_id, at, staff_id, order_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(act)
+    .bind(subject_id)
+    .bind(at)
+    .bind(staff_id)
+    .bind(order_id)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A repeat linked to an earlier order (A10.3): the earlier order, for direct-answer
+/// accuracy (A19).
+pub async fn record_repeat_of(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    earlier_order_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE analytics.order_facts SET repeat_of = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(earlier_order_id)
         .execute(tx)
         .await
         .map(|_| ())

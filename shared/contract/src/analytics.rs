@@ -254,3 +254,86 @@ pub struct MonitorReport {
     pub stuck: Vec<StuckOrder>,
     pub registrations: TodayVsLastWeek,
 }
+
+/// `rpc.analytics.staff_assessment` (A19): every agent and reviewer who acted in
+/// `[from, to)` (by the time of the act). Definitions: `docs/kpis.md`, "Staff assessment
+/// (A19)". Staff are named by their user ids only; automatic decisions (`rule:<name>`)
+/// are nobody's.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAssessmentQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// The counted parts of one agent's assessment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AgentCounts {
+    /// Orders the agent registered in the period.
+    pub registered: i64,
+    /// Orders the agent answered directly from the knowledge base in the period.
+    pub answered_directly: i64,
+    /// Of those, answers that did not hold: the order was dispatched anyway, or a later
+    /// order followed it up or was linked to it as a repeat.
+    pub answers_not_holding: i64,
+    /// Registrations with a request time (the ones handling time is measured on).
+    pub timed: i64,
+    /// Seconds from request to registration, summed over `timed`.
+    pub handling_seconds_sum: i64,
+}
+
+/// One agent (A19): what they registered and answered, and how well.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentAssessment {
+    pub agent_id: String,
+    pub counts: AgentCounts,
+    /// Direct answers / registrations.
+    pub direct_answer_rate: Option<f64>,
+    /// Direct answers that held / direct answers.
+    pub direct_answer_accuracy: Option<f64>,
+    /// Mean seconds from request to registration.
+    pub average_handling_seconds: Option<f64>,
+}
+
+/// The counted parts of one reviewer's assessment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReviewerCounts {
+    /// Results accepted (orders closed on review) in the period.
+    pub accepted: i64,
+    /// Results sent back in the period.
+    pub sent_back: i64,
+    /// Extensions and suspensions approved in the period.
+    pub approvals: i64,
+    /// Reviews (accepted or sent back) whose result's submission is known.
+    pub timed: i64,
+    /// Seconds from the result's submission to the review, summed over `timed`.
+    pub review_seconds_sum: i64,
+}
+
+/// One reviewer (A19): review outcomes and approvals.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewerAssessment {
+    pub reviewer_id: String,
+    pub counts: ReviewerCounts,
+    /// Accepted + sent back.
+    pub reviewed: i64,
+    /// Sent back / reviewed.
+    pub send_back_rate: Option<f64>,
+    /// Mean seconds from a result's submission to its review.
+    pub average_review_seconds: Option<f64>,
+}
+
+/// Reply to [`StaffAssessmentQuery`], agents and reviewers by id.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffAssessment {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub agents: Vec<AgentAssessment>,
+    pub reviewers: Vec<ReviewerAssessment>,
+}

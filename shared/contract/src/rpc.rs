@@ -77,6 +77,8 @@ pub mod verbs {
     pub const ANALYTICS_BULLETINS: (&str, &str) = ("analytics", "bulletins");
     pub const ANALYTICS_BULLETIN: (&str, &str) = ("analytics", "bulletin");
     pub const ANALYTICS_GENERATE_BULLETIN: (&str, &str) = ("analytics", "generate_bulletin");
+    // Staff assessment (A19): agents and reviewers over a period.
+    pub const ANALYTICS_STAFF_ASSESSMENT: (&str, &str) = ("analytics", "staff_assessment");
     // Supervision's desks (bodies in `crate::supervision_desk`).
     pub const SUPERVISION_ACCEPT_RESULT: (&str, &str) = ("supervision", "accept_result");
     pub const SUPERVISION_PROPOSE_SEND_BACK: (&str, &str) = ("supervision", "propose_send_back");
@@ -163,6 +165,7 @@ pub mod verbs {
         ANALYTICS_BULLETINS,
         ANALYTICS_BULLETIN,
         ANALYTICS_GENERATE_BULLETIN,
+        ANALYTICS_STAFF_ASSESSMENT,
         SUPERVISION_ACCEPT_RESULT,
         SUPERVISION_PROPOSE_SEND_BACK,
         SUPERVISION_APPROVE_SEND_BACK,

@@ -1,7 +1,8 @@
 //! Analytics' pure rules: the KPI catalogue and its arithmetic ([`kpi`]), the stages and
 //! stuck rules of dynamic monitoring ([`monitor`]), the bulletins' periods, scores and
-//! tiers ([`bulletin`]). No I/O.
+//! tiers ([`bulletin`]), the staff assessment's measures ([`staff`], A19). No I/O.
 
 pub mod bulletin;
 pub mod kpi;
 pub mod monitor;
+pub mod staff;
