@@ -14,10 +14,14 @@
 //! - [`unit`]: a unit's inbox and order page with the sign and result forms.
 //! - [`desk`]: the agent's intake form and the review queue.
 
+pub mod board;
+pub mod countdown;
 pub mod desk;
 pub mod public;
+pub mod review;
 pub mod staff;
 pub mod unit;
+pub mod unit_forms;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -69,6 +73,44 @@ pub fn routes(
         )
         .route("/console/review", get(desk::review_queue))
         .route("/console/review/{order_id}/acceptance", post(desk::accept))
+        // Issue 10, item 3: the unit desk's further forms, the review desk and the head's
+        // approval.
+        .route(
+            "/console/units/{unit_id}/orders/{number}/dispute",
+            post(unit_forms::dispute),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/progress",
+            post(unit_forms::progress),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/extension",
+            post(unit_forms::extension),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/suspension",
+            post(unit_forms::suspension),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/co-report",
+            post(unit_forms::co_report),
+        )
+        .route("/console/review/{order_id}", get(review::page))
+        .route(
+            "/console/review/{order_id}/checklist",
+            post(review::checklist),
+        )
+        .route(
+            "/console/review/{order_id}/send-back",
+            post(review::send_back),
+        )
+        .route("/console/send-backs/{proposal_id}", get(review::proposal))
+        .route("/console/supervision", get(board::supervision))
+        .route("/console/analytics", get(board::analytics))
+        .route(
+            "/console/send-backs/{proposal_id}/approval",
+            post(review::approve),
+        )
 }
 
 async fn css() -> Response {
