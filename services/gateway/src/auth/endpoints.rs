@@ -635,6 +635,14 @@ pub static PAGES: &[Endpoint] = &[
     // The boards (A17, A18, A20): figures only.
     e("GET", "/console/supervision", Requires(P::ReadMonitor), &[]),
     e("GET", "/console/analytics", Requires(P::ReadKpis), &[]),
+    // Administration (A5, A12).
+    e("GET", "/console/admin", Requires(P::ReadDirectory), &[]),
+    e(
+        "POST",
+        "/console/admin/rules/{rule_id}",
+        Requires(P::ManageDispatchRules),
+        &[],
+    ),
 ];
 
 #[cfg(test)]

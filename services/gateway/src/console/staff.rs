@@ -128,6 +128,12 @@ pub async fn landing(
     if principal.can(Permission::ReadKpis) {
         links.push(("/console/analytics".to_owned(), "数据看板".to_owned()));
     }
+    if principal.can(Permission::ReadDirectory) {
+        links.push((
+            "/console/admin".to_owned(),
+            "系统管理（承办单位、派单目录、派单规则）".to_owned(),
+        ));
+    }
     links.push(("/knowledge".to_owned(), "知识库".to_owned()));
     let items: String = links
         .iter()
