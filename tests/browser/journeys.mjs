@@ -2,6 +2,7 @@
 // playwright-core. Run by tests/e2e/browser.rs against a running stack; reads:
 //   HOTLINE_URL                       the gateway, e.g. http://127.0.0.1:12345
 //   HOTLINE_AGENT / HOTLINE_UNIT / HOTLINE_OTHER_UNIT   "login:password"
+//   HOTLINE_REVIEWER / HOTLINE_HEAD   "login:password" (a reviewer, the center's head)
 //   HOTLINE_UNIT_ID                   the unit the registered order is dispatched to
 //   HOTLINE_ARTIFACTS                 where screenshots go
 //   HOTLINE_CHROMIUM                  the browser (default /usr/bin/chromium)
@@ -108,8 +109,19 @@ async function orderLifecycle(browser) {
   await shot(unit.page, "unit-result-submitted");
   await unit.context.close();
 
-  // Supervision accepts a complete result on its own (the harness's default); the public
-  // tracking page shows the order closed with the unit's reply.
+  // A reviewer opens the result, records every checklist item as passed and accepts it
+  // (automatic acceptance is off in this stack); the public tracking page then shows the
+  // order closed with the unit's reply.
+  const reviewer = await login(browser, cred("HOTLINE_REVIEWER"), "reviewer");
+  await openReview(reviewer.page, number);
+  await shot(reviewer.page, "review-page");
+  await recordChecklist(reviewer.page, []);
+  expect((await text(reviewer.page, "#checklist-state")).includes("全部通过"), "every checklist item passed");
+  await shot(reviewer.page, "review-checklist-passed");
+  await Promise.all([reviewer.page.waitForURL(`${base}/console/review`), reviewer.page.click("#accept")]);
+  expect(!(await reviewer.page.content()).includes(number), "the accepted result leaves the queue");
+  await reviewer.context.close();
+
   const citizen = await browser.newPage({ locale: "zh-CN" });
   const track = `${base}/track?number=${number}&check_code=${code}`;
   await until(citizen, track, async (p) => (await text(p, "#order-status")) === "已办结", "the order to be closed (已办结)");
@@ -117,6 +129,144 @@ async function orderLifecycle(browser) {
   await shot(citizen, "public-track-closed");
   await citizen.close();
   return number;
+}
+
+// Open the review page of the result of order `number` from the review queue.
+async function openReview(page, number) {
+  await until(page, `${base}/console/review`, async (p) => (await p.content()).includes(number), `order ${number} in the review queue`);
+  await shot(page, "review-queue");
+  await Promise.all([page.waitForURL(/\/console\/review\/[0-9a-f-]{36}$/), page.click(`a:has-text("${number}")`)]);
+  await page.waitForSelector("#checklist-form");
+}
+
+// Record the review checklist: every item passed except those in `failed` (codes).
+async function recordChecklist(page, failed) {
+  for (const radio of await page.locator("#checklist-form input[type=radio][value=pass]").all()) {
+    await radio.check();
+  }
+  for (const code of failed) {
+    await page.check(`#checklist-form input[name="item.${code}"][value=fail]`);
+    await page.fill(`#checklist-form input[name="note.${code}"]`, "未引用具体法规条款");
+  }
+  await page.click("#record-checklist");
+  await page.waitForSelector("#checklist-state");
+}
+
+async function register(page, matter) {
+  await page.goto(`${base}/console/intake`);
+  await fillRequest(page, matter);
+  await page.click("#register");
+  await page.waitForSelector("#order-number");
+  const number = await text(page, "#order-number");
+  expect(/^\d{10,}$/.test(number), `a receipt with the order number, got ${number}`);
+  return number;
+}
+
+// Open the unit's page of order `number` once it is in the inbox.
+async function openUnitOrder(page, number) {
+  const inbox = `${base}/console/units/${unitId}/orders`;
+  await until(page, inbox, async (p) => (await p.content()).includes(number), `order ${number} in the unit's inbox`);
+  await page.click(`a:has-text("${number}")`);
+  await page.waitForSelector("#order-status");
+}
+
+// (d) the unit disputes one order; on another it signs, sees the deadlines, reports
+// progress, asks for an extension and submits a result; the reviewer fails a checklist
+// item and proposes a send-back; the center's head approves it; the order is back with
+// the unit for a redo.
+async function unitFormsAndSendBack(browser) {
+  const agent = await login(browser, cred("HOTLINE_AGENT"), "agent-d");
+  const disputed = await register(agent.page, "路灯损坏多日无人维修，夜间出行不便。");
+  const handled = await register(agent.page, "小区门口道路井盖缺失，存在安全隐患，请尽快处理。");
+  await agent.context.close();
+
+  const unit = await login(browser, cred("HOTLINE_UNIT"), "unit-d");
+  await openUnitOrder(unit.page, disputed);
+  await unit.page.selectOption("#dispute-form select[name=reason]", "not_our_duty");
+  await unit.page.fill("#dispute-form textarea[name=explanation]", "路灯维护属于城市管理部门职责，不属于本单位。");
+  await shot(unit.page, "unit-dispute-filled");
+  await unit.page.click("#dispute");
+  await unit.page.waitForSelector("#done");
+  expect((await text(unit.page, "#done")).includes("异议已提交"), "the dispute is confirmed");
+  await shot(unit.page, "unit-dispute-submitted");
+
+  await openUnitOrder(unit.page, handled);
+  await unit.page.click("#sign");
+  await until(unit.page, unit.page.url(), async (p) => (await p.locator("#progress-form").count()) > 0, "the handling forms");
+  await until(unit.page, unit.page.url(), async (p) => (await p.locator("#clocks .countdown").count()) > 0, "the deadline countdowns");
+  const countdown = await text(unit.page, "#clocks .countdown");
+  expect(/剩余|已超期|已按时完成/.test(countdown), `a countdown is shown, got ${countdown}`);
+  await shot(unit.page, "unit-order-deadlines");
+  await unit.page.fill("#progress-form textarea[name=progress]", "已联系市政部门，井盖正在定制。");
+  await unit.page.click("#report-progress");
+  await unit.page.waitForSelector("#done");
+  expect((await text(unit.page, "#done")).includes("进展已报送"), "the progress report is confirmed");
+  await shot(unit.page, "unit-progress-reported");
+  await unit.page.fill("#extension-form input[name=value]", "3");
+  await unit.page.selectOption("#extension-form select[name=reason_code]", "awaiting_materials");
+  await unit.page.fill("#extension-form textarea[name=explanation]", "井盖需厂家定制，预计三个工作日到货。");
+  await unit.page.click("#request-extension");
+  await unit.page.waitForSelector("#done");
+  expect((await text(unit.page, "#done")).includes("延期申请已提交"), "the extension request is confirmed");
+  await shot(unit.page, "unit-extension-requested");
+  await unit.page.fill("textarea[name=basis]", "《城市道路管理条例》");
+  await unit.page.fill("textarea[name=findings]", "经核查，井盖被盗。");
+  await unit.page.fill("textarea[name=reply]", "已设置临时围挡，新井盖到货后立即安装。");
+  await unit.page.click("#submit-result");
+  await unit.page.waitForSelector("p.ok");
+  const orderUrl = unit.page.url().split("?")[0];
+
+  const reviewer = await login(browser, cred("HOTLINE_REVIEWER"), "reviewer-d");
+  await openReview(reviewer.page, handled);
+  await recordChecklist(reviewer.page, ["basis_cited"]);
+  expect((await text(reviewer.page, "#checklist-state")).includes("未通过"), "a failed item is reported");
+  expect(await reviewer.page.isChecked(`#send-back-form input[name=failed][value=basis_cited]`), "the failed item is cited");
+  await reviewer.page.selectOption("#send-back-form select[name=reason_code]", "basis_missing");
+  await reviewer.page.fill("#send-back-form textarea[name=reasons]", "办理依据只写了条例名称，请补充具体条款。");
+  await shot(reviewer.page, "review-send-back-filled");
+  await Promise.all([reviewer.page.waitForURL(/\/console\/send-backs\//), reviewer.page.click("#propose-send-back")]);
+  const proposalUrl = reviewer.page.url();
+  expect((await reviewer.page.locator("#approve-send-back").count()) === 0, "a reviewer cannot approve");
+  await shot(reviewer.page, "send-back-proposed");
+  await reviewer.context.close();
+
+  const head = await login(browser, cred("HOTLINE_HEAD"), "head");
+  await head.page.goto(proposalUrl);
+  await shot(head.page, "head-approval-page");
+  await head.page.click("#approve-send-back");
+  await head.page.waitForSelector("#approval");
+  expect((await text(head.page, "#approval")).includes("退回原承办单位"), "the send-back is approved");
+  await shot(head.page, "head-approved");
+  await head.context.close();
+
+  await until(unit.page, orderUrl, async (p) => (await text(p, "#redo-count")) === "1 次", "the order back with the unit for a redo");
+  await shot(unit.page, "unit-order-redo");
+  await unit.context.close();
+  return { disputed, handled };
+}
+
+// (e) the center's head reads the supervision board, the analytics dashboard and the
+// administration lists.
+async function boards(browser) {
+  const head = await login(browser, cred("HOTLINE_HEAD"), "head-boards");
+  await head.page.click(`a[href="/console/supervision"]`);
+  await head.page.waitForSelector("#stages");
+  await shot(head.page, "supervision-board");
+  await head.page.goto(`${base}/console`);
+  await head.page.click(`a[href="/console/analytics"]`);
+  await head.page.waitForSelector("#kpis");
+  await head.page.selectOption("select[name=slice]", "all");
+  await head.page.click("#query-kpis");
+  await head.page.waitForSelector("#kpis");
+  expect((await head.page.locator("table#kpis tbody tr").count()) >= 1, "the KPI table has a row for this month");
+  expect((await head.page.locator("svg.bars").count()) >= 1, "the KPIs are drawn as bars");
+  await shot(head.page, "analytics-dashboard");
+  await head.page.goto(`${base}/console`);
+  await head.page.click(`a[href="/console/admin"]`);
+  await head.page.waitForSelector("#units");
+  expect((await head.page.content()).includes(unitId), "the unit directory lists the unit");
+  await shot(head.page, "admin-directory");
+  await head.context.close();
 }
 
 // (b) a unit user cannot open another unit's order.
@@ -168,6 +318,10 @@ try {
   console.log("journey b: another unit's order refused");
   await citizenMessage(browser);
   console.log("journey c: web message submitted and tracked");
+  const d = await unitFormsAndSendBack(browser);
+  console.log(`journey d: order ${d.disputed} disputed; order ${d.handled} progress, extension, result, send-back approved by the head`);
+  await boards(browser);
+  console.log("journey e: supervision board, analytics dashboard, administration");
 } catch (error) {
   failed = true;
   console.error(`browser journey failed: ${error.stack || error}`);

@@ -1,9 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The browser journeys of issue 10: headless Chromium (Debian's package) driven by
 //! `playwright-core` (`tests/browser/journeys.mjs`) against the whole stack: an agent
-//! registers a call, the unit signs and submits its result, supervision accepts it, the
-//! public tracking page shows it closed; another unit's staff are refused the order; a
-//! citizen writes a web message and tracks it. Screenshots of every page visited go to
+//! registers a call, the unit signs and submits its result, a reviewer checks and accepts
+//! it, the public tracking page shows it closed; another unit's staff are refused the
+//! order; a citizen writes a web message and tracks it; a unit disputes one order and
+//! reports progress, asks for more time and submits a result on another, which the
+//! reviewer sends back and the center's head approves; the head reads the boards. Screenshots of every page visited go to
 //! `target/test-artifacts/browser/`.
 //!
 //! Needs `/usr/bin/chromium` (or `HOTLINE_CHROMIUM`) and `tests/browser/node_modules`
@@ -61,10 +63,15 @@ async fn journeys_in_a_real_browser() {
 
     // Plain HTTP on 127.0.0.1: the session cookie cannot be `Secure` here. The tracking
     // page is polled until the order closes, so its per-client limit is off.
-    let stack = Stack::start_with(|c| {
-        c.gateway.cookie_secure = false;
-        c.gateway.query_per_minute = 0;
-    })
+    // Supervision's automatic acceptance is off: every result goes through the review
+    // desk in the browser (checklist, acceptance or send-back and the head's approval).
+    let stack = Stack::start_configured(
+        |c| {
+            c.gateway.cookie_secure = false;
+            c.gateway.query_per_minute = 0;
+        },
+        |c| c.supervision.auto_accept_complete = false,
+    )
     .await;
     stack.wait_ready().await;
     stack.person("agent-web", Role::Agent, None, PASSWORD).await;
@@ -73,6 +80,12 @@ async fn journeys_in_a_real_browser() {
         .await;
     stack
         .person("other-web", Role::UnitHandler, Some(OTHER_UNIT), PASSWORD)
+        .await;
+    stack
+        .person("reviewer-web", Role::Reviewer, None, PASSWORD)
+        .await;
+    stack
+        .person("head-web", Role::CenterHead, None, PASSWORD)
         .await;
 
     let artifacts = root.join("target/test-artifacts/browser");
@@ -89,6 +102,8 @@ async fn journeys_in_a_real_browser() {
                 .env("HOTLINE_AGENT", format!("agent-web:{PASSWORD}"))
                 .env("HOTLINE_UNIT", format!("unit-web:{PASSWORD}"))
                 .env("HOTLINE_OTHER_UNIT", format!("other-web:{PASSWORD}"))
+                .env("HOTLINE_REVIEWER", format!("reviewer-web:{PASSWORD}"))
+                .env("HOTLINE_HEAD", format!("head-web:{PASSWORD}"))
                 .env("HOTLINE_UNIT_ID", UNIT)
                 .env("HOTLINE_ARTIFACTS", &artifacts)
                 .env("HOTLINE_CHROMIUM", &chromium)
@@ -105,7 +120,13 @@ async fn journeys_in_a_real_browser() {
         output.status.success(),
         "browser journeys failed:\n{stdout}\n{stderr}"
     );
-    for journey in ["journey a", "journey b", "journey c"] {
+    for journey in [
+        "journey a",
+        "journey b",
+        "journey c",
+        "journey d",
+        "journey e",
+    ] {
         assert!(stdout.contains(journey), "{journey} ran:\n{stdout}");
     }
     let screenshots = std::fs::read_dir(&artifacts)
@@ -116,7 +137,7 @@ async fn journeys_in_a_real_browser() {
         })
         .count();
     assert!(
-        screenshots >= 15,
+        screenshots >= 30,
         "a screenshot of each page: {screenshots}"
     );
     stack.stop().await;

@@ -570,6 +570,79 @@ pub static PAGES: &[Endpoint] = &[
         Requires(P::Review),
         &[],
     ),
+    // Issue 10, item 3: the unit desk's further forms (A13, A14), the review desk's
+    // checklist and send-back and the head's approval (A16).
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/dispute",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/progress",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/extension",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/suspension",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "POST",
+        "/console/units/{unit_id}/orders/{number}/co-report",
+        Requires(P::HandleOwnOrders),
+        &[PathUnit("unit_id")],
+    ),
+    e(
+        "GET",
+        "/console/review/{order_id}",
+        Requires(P::Review),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/review/{order_id}/checklist",
+        Requires(P::Review),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/review/{order_id}/send-back",
+        Requires(P::Review),
+        &[],
+    ),
+    e(
+        "GET",
+        "/console/send-backs/{proposal_id}",
+        AnyOf(&[P::Review, P::ApproveSendBack]),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/send-backs/{proposal_id}/approval",
+        Requires(P::ApproveSendBack),
+        &[],
+    ),
+    // The boards (A17, A18, A20): figures only.
+    e("GET", "/console/supervision", Requires(P::ReadMonitor), &[]),
+    e("GET", "/console/analytics", Requires(P::ReadKpis), &[]),
+    // Administration (A5, A12).
+    e("GET", "/console/admin", Requires(P::ReadDirectory), &[]),
+    e(
+        "POST",
+        "/console/admin/rules/{rule_id}",
+        Requires(P::ManageDispatchRules),
+        &[],
+    ),
 ];
 
 #[cfg(test)]

@@ -124,12 +124,13 @@ pub async fn review_queue(
                 "退回提议待批准".to_owned()
             } else {
                 format!(
-                    r#"<form class="inline" method="post" action="/console/review/{id}/acceptance">{field}<button type="submit">审核通过</button></form>"#,
+                    r#"<a href="/console/review/{id}">审核</a> <form class="inline" method="post" action="/console/review/{id}/acceptance">{field}<button type="submit">审核通过</button></form>"#,
                     id = item.order_id
                 )
             };
             format!(
-                "<tr><td>{number}</td><td>{unit}</td><td>{kind}</td><td>{at}</td><td>{action}</td></tr>",
+                r#"<tr><td><a href="/console/review/{id}">{number}</a></td><td>{unit}</td><td>{kind}</td><td>{at}</td><td>{action}</td></tr>"#,
+                id = item.order_id,
                 number = esc(item.number.as_deref().unwrap_or("—")),
                 unit = esc(&item.unit_id),
                 kind = item.kind.map_or("—", |k| k.label_zh()),

@@ -1,6 +1,6 @@
 //! The browser: the public site (write a message, track an order, search the knowledge
-//! base) and the staff console (sign in, register a call, a unit's inbox with sign and
-//! result forms, the review queue), server-rendered HTML in Chinese (issue 10).
+//! base) and the staff console (sign in, register a call, a unit's inbox and order forms,
+//! the review desk, the boards), server-rendered HTML in Chinese (issue 10).
 //!
 //! Pages call the same services the JSON API calls, through the same helpers
 //! (`routes::call`, `routes::intake_register`): no business rule lives here. Access is
@@ -11,13 +11,23 @@
 //!
 //! - [`public`]: `/`, `/message`, `/track`, `/knowledge`.
 //! - [`staff`]: `/console/login`, `/console/logout`, `/console`.
-//! - [`unit`]: a unit's inbox and order page with the sign and result forms.
-//! - [`desk`]: the agent's intake form and the review queue.
+//! - [`unit`]: a unit's inbox and order page with the deadlines, sign and result forms;
+//!   [`unit_forms`]: dispute, progress, extension, suspension, co-handling report;
+//!   [`countdown`]: the deadline countdowns (pure).
+//! - [`desk`]: the agent's intake form and the review queue; [`review`]: one result's
+//!   checklist, acceptance and send-back, and the head's approval.
+//! - [`board`]: the supervision board and the analytics dashboard.
+//! - [`admin`]: units, catalogue and dispatch rules (rule edits).
 
+pub mod admin;
+pub mod board;
+pub mod countdown;
 pub mod desk;
 pub mod public;
+pub mod review;
 pub mod staff;
 pub mod unit;
+pub mod unit_forms;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -69,6 +79,46 @@ pub fn routes(
         )
         .route("/console/review", get(desk::review_queue))
         .route("/console/review/{order_id}/acceptance", post(desk::accept))
+        // Issue 10, item 3: the unit desk's further forms, the review desk and the head's
+        // approval.
+        .route(
+            "/console/units/{unit_id}/orders/{number}/dispute",
+            post(unit_forms::dispute),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/progress",
+            post(unit_forms::progress),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/extension",
+            post(unit_forms::extension),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/suspension",
+            post(unit_forms::suspension),
+        )
+        .route(
+            "/console/units/{unit_id}/orders/{number}/co-report",
+            post(unit_forms::co_report),
+        )
+        .route("/console/review/{order_id}", get(review::page))
+        .route(
+            "/console/review/{order_id}/checklist",
+            post(review::checklist),
+        )
+        .route(
+            "/console/review/{order_id}/send-back",
+            post(review::send_back),
+        )
+        .route("/console/send-backs/{proposal_id}", get(review::proposal))
+        .route("/console/supervision", get(board::supervision))
+        .route("/console/analytics", get(board::analytics))
+        .route("/console/admin", get(admin::page))
+        .route("/console/admin/rules/{rule_id}", post(admin::save_rule))
+        .route(
+            "/console/send-backs/{proposal_id}/approval",
+            post(review::approve),
+        )
 }
 
 async fn css() -> Response {

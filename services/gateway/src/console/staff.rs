@@ -117,7 +117,22 @@ pub async fn landing(
         ));
     }
     if principal.can(Permission::Review) {
-        links.push(("/console/review".to_owned(), "待审核的办理结果".to_owned()));
+        links.push((
+            "/console/review".to_owned(),
+            "待审核的办理结果（审核要点、退回重办）".to_owned(),
+        ));
+    }
+    if principal.can(Permission::ReadMonitor) {
+        links.push(("/console/supervision".to_owned(), "督办看板".to_owned()));
+    }
+    if principal.can(Permission::ReadKpis) {
+        links.push(("/console/analytics".to_owned(), "数据看板".to_owned()));
+    }
+    if principal.can(Permission::ReadDirectory) {
+        links.push((
+            "/console/admin".to_owned(),
+            "系统管理（承办单位、派单目录、派单规则）".to_owned(),
+        ));
     }
     links.push(("/knowledge".to_owned(), "知识库".to_owned()));
     let items: String = links

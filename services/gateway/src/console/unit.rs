@@ -1,16 +1,24 @@
-//! A handling unit's desk (A15, A16): its inbox and an order's page with the sign and
-//! result forms. The guard keeps a unit's staff to their own unit's paths; the router
-//! checks the order is the unit's.
+//! A handling unit's desk (A13–A16): its inbox and an order's page with the deadline
+//! countdowns (from the deadline-watcher's clocks), the sign and result forms, and the
+//! further forms of [`super::unit_forms`] (dispute, progress, extension, suspension,
+//! co-handling report). The guard keeps a unit's staff to their own unit's paths; the
+//! router checks the order is the unit's.
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hotline_contract::dispatch_desk::{UnitOrderQuery, UnitOrderView, UnitOrders, UnitOrdersQuery};
-use hotline_contract::rpc::{ResultReceipt, SignCommand, SignReceipt, SubmitResultCommand, verbs};
+use hotline_contract::rpc::{
+    OrderDeadlines, OrderDeadlinesQuery, ResultReceipt, SignCommand, SignReceipt,
+    SubmitResultCommand, verbs,
+};
 use serde::Deserialize;
+use uuid::Uuid;
 
+use super::countdown::{clock_label, countdown};
+use super::unit_forms::{co_report_form, dispute_form, done_box, handling_forms};
 use super::{
     bad_form, beijing, csrf_field, document, esc, html, problem_page, see_other, status_label,
 };
@@ -70,14 +78,62 @@ pub async fn inbox(
     )
 }
 
-/// `GET /console/units/{unit_id}/orders/{number}`: one order and what the unit can do
-/// next.
+/// The order page's query: which form just succeeded.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrderPageQuery {
+    #[serde(default)]
+    pub done: Option<String>,
+}
+
+/// The order's clocks as a table with countdowns (A15, A17); a note when the
+/// deadline-watcher cannot be asked (the page still works).
+async fn clocks(state: &AppState, headers: &HeaderMap, order_id: Uuid) -> String {
+    let reply: Result<OrderDeadlines, _> = call(
+        state,
+        verbs::DEADLINE_WATCHER_DEADLINES,
+        &OrderDeadlinesQuery { order_id },
+        &trace_of(headers),
+    )
+    .await;
+    let Ok(deadlines) = reply else {
+        return r#"<p class="muted">办理时限暂时无法查询。</p>"#.to_owned();
+    };
+    if deadlines.clocks.is_empty() {
+        return String::new();
+    }
+    let now = chrono::Utc::now();
+    let rows: String = deadlines
+        .clocks
+        .iter()
+        .map(|c| {
+            let (text, class) = countdown(c.state, c.due_at, now);
+            let live = if class == "done" {
+                String::new()
+            } else {
+                format!(r#" data-due="{}""#, c.due_at.to_rfc3339())
+            };
+            format!(
+                r#"<tr><td>{label}</td><td>{unit}</td><td>{due}</td><td><span class="countdown {class}"{live}>{text}</span></td></tr>"#,
+                label = clock_label(c.clock),
+                unit = esc(&c.unit_id),
+                due = beijing(c.due_at),
+            )
+        })
+        .collect();
+    format!(
+        r#"<h2>办理时限</h2><table id="clocks"><thead><tr><th>时限</th><th>单位</th><th>截止时间</th><th>剩余</th></tr></thead><tbody>{rows}</tbody></table>"#
+    )
+}
+
+/// `GET /console/units/{unit_id}/orders/{number}`: one order, its deadlines and what the
+/// unit can do next.
 pub async fn order(
     State(state): State<AppState>,
     headers: HeaderMap,
     Extension(principal): Extension<Principal>,
     Extension(csrf): Extension<PageCsrf>,
     Path((unit_id, number)): Path<(String, String)>,
+    Query(page): Query<OrderPageQuery>,
 ) -> Response {
     let who = Some((&principal, &csrf));
     let query = UnitOrderQuery {
@@ -102,10 +158,24 @@ pub async fn order(
         esc(&view.number)
     );
     let field = csrf_field(&csrf);
-    let lead = view.role == "lead" && principal.unit_id.as_deref() == Some(unit_id.as_str());
+    let own = principal.unit_id.as_deref() == Some(unit_id.as_str());
+    let lead = view.role == "lead" && own;
+    let open_dispute = view
+        .disputes
+        .iter()
+        .any(|d| d.status == "open" || d.status == "escalated");
+    let co_reported = view
+        .co_units
+        .iter()
+        .any(|c| c.unit_id == unit_id && c.reported_at.is_some());
     let next = match view.status.as_str() {
         "dispatched" if lead => format!(
-            r#"<h2>签收</h2><form class="stack" method="post" action="{action}/sign">{field}<p>签收后开始计算办理时限。</p><button type="submit" id="sign">签收工单</button></form>"#
+            r#"<h2>签收</h2><form class="stack" method="post" action="{action}/sign">{field}<p>签收后开始计算办理时限。</p><button type="submit" id="sign">签收工单</button></form>{dispute}"#,
+            dispute = if open_dispute {
+                r#"<p class="muted">已提出异议，等待中心协调。</p>"#.to_owned()
+            } else {
+                dispute_form(&action, &field)
+            },
         ),
         "signed" if lead && !view.suspended => format!(
             r#"<h2>办理结果</h2><form class="stack" method="post" action="{action}/result">{field}
@@ -113,13 +183,38 @@ pub async fn order(
 <label>核查情况<textarea name="findings" required></textarea></label>
 <label>答复内容（办结后向来电人公开）<textarea name="reply" required></textarea></label>
 <label>承诺完成日期（可选）<input name="promised_by" type="date"></label>
-<button type="submit" id="submit-result">提交办理结果</button></form>"#
+<button type="submit" id="submit-result">提交办理结果</button></form>{more}"#,
+            more = handling_forms(&action, &field),
         ),
         "result_submitted" => "<p class=\"ok\">办理结果已提交，等待审核。</p>".to_owned(),
         _ => String::new(),
     };
+    let next = if own && view.role != "lead" && !co_reported && view.status != "result_submitted" {
+        co_report_form(&action, &field)
+    } else {
+        next
+    };
+    let clocks = clocks(&state, &headers, view.order_id).await;
+    let co_units: String = view
+        .co_units
+        .iter()
+        .map(|c| {
+            format!(
+                "<li>{}：{}</li>",
+                esc(&c.unit_id),
+                c.report
+                    .as_deref()
+                    .map_or_else(|| "尚未报送".to_owned(), esc)
+            )
+        })
+        .collect();
+    let co_units = if co_units.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<h2>协办单位</h2><ul id="co-units">{co_units}</ul>"#)
+    };
     let body = format!(
-        r#"<dl><dt>工单编号</dt><dd>{number}</dd><dt>状态</dt><dd><span class="status" id="order-status">{status}</span>{suspended}</dd><dt>承办方式</dt><dd>{role}</dd><dt>主办单位</dt><dd>{lead_unit}</dd><dt>派单时间</dt><dd>{at}</dd><dt>退回重办</dt><dd>{redo} 次</dd></dl>{next}
+        r#"{done}<dl><dt>工单编号</dt><dd>{number}</dd><dt>状态</dt><dd><span class="status" id="order-status">{status}</span>{suspended}</dd><dt>承办方式</dt><dd>{role}</dd><dt>主办单位</dt><dd>{lead_unit}</dd><dt>派单时间</dt><dd>{at}</dd><dt>退回重办</dt><dd id="redo-count">{redo} 次</dd></dl>{clocks}{co_units}{next}
 <p><a href="/console/units/{unit}/orders">返回本单位工单</a></p>"#,
         number = esc(&view.number),
         status = esc(&status_label(&view.status)),
@@ -137,6 +232,7 @@ pub async fn order(
         at = beijing(view.dispatched_at),
         redo = view.redo_count,
         unit = esc(&unit_id),
+        done = done_box(page.done.as_deref()),
     );
     html(
         StatusCode::OK,

@@ -1,0 +1,201 @@
+//! Administration (系统管理, A5, A12): the unit directory, the published dispatch
+//! catalogue and the dispatch rules, read through the same RPCs as `GET /api/v1/units`,
+//! `/api/v1/dispatch-catalogue` and `/api/v1/dispatch-rules`; a rule is edited (priority,
+//! unit, active, with a reason) through `rpc.router.save_rule` with the version the editor
+//! saw, so a rule changed meanwhile is refused (409) instead of overwritten.
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use hotline_contract::directory::{
+    Catalogue, CatalogueQuery, ExportUnits, RuleView, Rules, RulesQuery, SaveRuleCommand,
+    UnitRecord,
+};
+use hotline_contract::knowledge::{ExportData, TransferFormat};
+use hotline_contract::rpc::verbs;
+use serde::Deserialize;
+
+use super::{bad_form, csrf_field, document, esc, html, problem_page, see_other};
+use crate::auth::guard::PageCsrf;
+use crate::auth::principal::Principal;
+use crate::auth::roles::Permission;
+use crate::routes::{AppState, call, call_problem, trace_of};
+
+/// `GET /console/admin`: units, catalogue and rules (the rules with edit forms for those
+/// who may manage them).
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
+    Extension(csrf): Extension<PageCsrf>,
+) -> Response {
+    let who = Some((&principal, &csrf));
+    let trace = trace_of(&headers);
+    let export = ExportUnits {
+        format: TransferFormat::Json,
+        region_code: None,
+        unit_type: None,
+        include_inactive: true,
+    };
+    let units: Result<ExportData, _> =
+        call(&state, verbs::ROUTER_EXPORT_UNITS, &export, &trace).await;
+    let units: Vec<UnitRecord> = match units {
+        Ok(data) => serde_json::from_str(&data.data).unwrap_or_default(),
+        Err(e) => return problem_page(&call_problem(e), who),
+    };
+    let catalogue: Option<Catalogue> =
+        call(&state, verbs::ROUTER_CATALOGUE, &CatalogueQuery {}, &trace)
+            .await
+            .ok();
+    let rules: Option<Rules> = if principal.can(Permission::ReadDispatchRules) {
+        let query = RulesQuery {
+            category: None,
+            region_code: None,
+            unit_id: None,
+            limit: Some(1000),
+            after: None,
+        };
+        call(&state, verbs::ROUTER_RULES, &query, &trace).await.ok()
+    } else {
+        None
+    };
+    let unit_rows: String = units
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&u.unit_id),
+                esc(&u.name),
+                esc(&u.unit_type),
+                esc(&u.region_code),
+                esc(&u.duties.join("；")),
+                if u.active { "启用" } else { "停用" },
+            )
+        })
+        .collect();
+    let catalogue_rows: String = catalogue
+        .as_ref()
+        .map(|c| {
+            c.entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(&e.category),
+                        esc(&e.name),
+                        esc(&e.level),
+                        esc(&e.unit_type)
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let editable = principal.can(Permission::ManageDispatchRules);
+    let field = csrf_field(&csrf);
+    let rules_section = match &rules {
+        None => String::new(),
+        Some(rules) => {
+            let rows: String = rules
+                .rules
+                .iter()
+                .map(|r| rule_row(r, editable, &field))
+                .collect();
+            format!(
+                r#"<h2>派单规则</h2><table id="rules"><thead><tr><th>规则</th><th>类别</th><th>区域</th><th>承办单位</th><th>优先级</th><th>状态</th><th>版本</th><th>修改</th></tr></thead><tbody>{rows}</tbody></table>"#
+            )
+        }
+    };
+    let body = format!(
+        r#"<h2>承办单位</h2><table id="units"><thead><tr><th>编号</th><th>名称</th><th>类型</th><th>区域</th><th>职责</th><th>状态</th></tr></thead><tbody>{unit_rows}</tbody></table>
+<p class="muted">批量导入与导出：<code>/api/v1/units/import</code>、<code>/api/v1/units?format=csv</code>。</p>
+<h2>派单目录</h2><table id="catalogue"><thead><tr><th>类别</th><th>名称</th><th>层级</th><th>单位类型</th></tr></thead><tbody>{catalogue_rows}</tbody></table>
+{rules_section}"#
+    );
+    html(StatusCode::OK, document("系统管理", who, &body))
+}
+
+fn rule_row(r: &RuleView, editable: bool, field: &str) -> String {
+    let edit = if editable {
+        format!(
+            r#"<form class="inline rule" method="post" action="/console/admin/rules/{id}">{field}<input type="hidden" name="expected_version" value="{version}"><input name="unit_id" value="{unit}" aria-label="承办单位"><input name="priority" type="number" value="{priority}" aria-label="优先级"><select name="active" aria-label="状态"><option value="true"{on}>启用</option><option value="false"{off}>停用</option></select><input name="reason" placeholder="修改原因" required><button type="submit">保存</button></form>"#,
+            id = esc(&r.rule_id),
+            version = r.version,
+            unit = esc(&r.unit_id),
+            priority = r.priority,
+            on = if r.active { " selected" } else { "" },
+            off = if r.active { "" } else { " selected" },
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{edit}</td></tr>",
+        esc(&r.rule_id),
+        esc(&r.category),
+        esc(&r.region_code),
+        esc(&r.unit_id),
+        r.priority,
+        if r.active { "启用" } else { "停用" },
+        r.version,
+    )
+}
+
+/// The rule edit form.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuleForm {
+    pub expected_version: i32,
+    pub unit_id: String,
+    pub priority: i32,
+    pub active: bool,
+    pub reason: String,
+}
+
+/// `POST /console/admin/rules/{rule_id}`: the rule's next version (A12).
+pub async fn save_rule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
+    Extension(csrf): Extension<PageCsrf>,
+    Path(rule_id): Path<String>,
+    form: Result<Form<RuleForm>, FormRejection>,
+) -> Response {
+    let who = Some((&principal, &csrf));
+    let Ok(Form(form)) = form else {
+        return bad_form(who);
+    };
+    let trace = trace_of(&headers);
+    let query = RulesQuery {
+        category: None,
+        region_code: None,
+        unit_id: None,
+        limit: Some(1000),
+        after: None,
+    };
+    let current: Result<Rules, _> = call(&state, verbs::ROUTER_RULES, &query, &trace).await;
+    let current = match current {
+        Ok(rules) => rules.rules.into_iter().find(|r| r.rule_id == rule_id),
+        Err(e) => return problem_page(&call_problem(e), who),
+    };
+    let Some(current) = current else {
+        return bad_form(who);
+    };
+    let command = SaveRuleCommand {
+        rule_id,
+        category: current.category,
+        region_code: current.region_code,
+        kind: current.kind,
+        unit_id: form.unit_id.trim().to_owned(),
+        priority: form.priority,
+        active: form.active,
+        reason: Some(form.reason),
+        expected_version: Some(form.expected_version),
+        edited_by: principal.principal_id.clone(),
+    };
+    let reply: Result<RuleView, _> = call(&state, verbs::ROUTER_SAVE_RULE, &command, &trace).await;
+    match reply {
+        Ok(_) => see_other("/console/admin"),
+        Err(e) => problem_page(&call_problem(e), who),
+    }
+}
