@@ -264,6 +264,9 @@ async function boards(browser) {
   await head.page.goto(`${base}/console`);
   await head.page.click(`a[href="/console/admin"]`);
   await head.page.waitForSelector("#units");
+  await head.page.fill("form.filters input[name=region_code]", unitId.slice(0, 6));
+  await Promise.all([head.page.waitForURL(/region_code=/), head.page.click("form.filters button")]);
+  await head.page.waitForSelector("#units");
   expect((await head.page.content()).includes(unitId), "the unit directory lists the unit");
   await shot(head.page, "admin-directory");
   await head.context.close();
