@@ -166,6 +166,8 @@ async function register(page, matter) {
 async function openUnitOrder(page, number) {
   const inbox = `${base}/console/units/${unitId}/orders`;
   await until(page, inbox, async (p) => (await p.content()).includes(number), `order ${number} in the unit's inbox`);
+  // The inbox line counts down the unit's nearest deadline (the sign clock at first).
+  await until(page, inbox, async (p) => (await p.locator(`tr:has-text("${number}") .countdown`).count()) > 0, `a countdown for ${number} in the inbox`);
   await page.click(`a:has-text("${number}")`);
   await page.waitForSelector("#order-status");
 }
@@ -182,6 +184,9 @@ async function unitFormsAndSendBack(browser) {
 
   const unit = await login(browser, cred("HOTLINE_UNIT"), "unit-d");
   await openUnitOrder(unit.page, disputed);
+  await unit.page.goBack();
+  await shot(unit.page, "unit-inbox-countdowns");
+  await unit.page.goForward();
   await unit.page.selectOption("#dispute-form select[name=reason]", "not_our_duty");
   await unit.page.fill("#dispute-form textarea[name=explanation]", "路灯维护属于城市管理部门职责，不属于本单位。");
   await shot(unit.page, "unit-dispute-filled");
