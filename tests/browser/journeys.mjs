@@ -166,6 +166,8 @@ async function register(page, matter) {
 async function openUnitOrder(page, number) {
   const inbox = `${base}/console/units/${unitId}/orders`;
   await until(page, inbox, async (p) => (await p.content()).includes(number), `order ${number} in the unit's inbox`);
+  // The inbox line counts down the unit's nearest deadline (the sign clock at first).
+  await until(page, inbox, async (p) => (await p.locator(`tr:has-text("${number}") .countdown`).count()) > 0, `a countdown for ${number} in the inbox`);
   await page.click(`a:has-text("${number}")`);
   await page.waitForSelector("#order-status");
 }
@@ -182,6 +184,9 @@ async function unitFormsAndSendBack(browser) {
 
   const unit = await login(browser, cred("HOTLINE_UNIT"), "unit-d");
   await openUnitOrder(unit.page, disputed);
+  await unit.page.goBack();
+  await shot(unit.page, "unit-inbox-countdowns");
+  await unit.page.goForward();
   await unit.page.selectOption("#dispute-form select[name=reason]", "not_our_duty");
   await unit.page.fill("#dispute-form textarea[name=explanation]", "路灯维护属于城市管理部门职责，不属于本单位。");
   await shot(unit.page, "unit-dispute-filled");
@@ -263,6 +268,9 @@ async function boards(browser) {
   await shot(head.page, "analytics-dashboard");
   await head.page.goto(`${base}/console`);
   await head.page.click(`a[href="/console/admin"]`);
+  await head.page.waitForSelector("#units");
+  await head.page.fill("form.filters input[name=region_code]", unitId.slice(0, 6));
+  await Promise.all([head.page.waitForURL(/region_code=/), head.page.click("form.filters button")]);
   await head.page.waitForSelector("#units");
   expect((await head.page.content()).includes(unitId), "the unit directory lists the unit");
   await shot(head.page, "admin-directory");

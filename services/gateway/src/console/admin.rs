@@ -6,7 +6,7 @@
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hotline_contract::directory::{
@@ -23,19 +23,45 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
 use crate::routes::{AppState, call, call_problem, trace_of};
 
-/// `GET /console/admin`: units, catalogue and rules (the rules with edit forms for those
-/// who may manage them).
+/// The most rows a list shows (the directory and the rules are long: narrow by region).
+pub const MAX_ROWS: usize = 100;
+
+/// The page's filter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdminParams {
+    #[serde(default)]
+    pub region_code: Option<String>,
+}
+
+/// "N of M shown" under a list that was cut at [`MAX_ROWS`].
+fn cut_note(total: usize) -> String {
+    if total > MAX_ROWS {
+        format!(r#"<p class="muted">共 {total} 条，显示前 {MAX_ROWS} 条；请按区域代码筛选。</p>"#)
+    } else {
+        format!(r#"<p class="muted">共 {total} 条。</p>"#)
+    }
+}
+
+/// `GET /console/admin?region_code=`: units, catalogue and rules (the rules with edit
+/// forms for those who may manage them).
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Extension(principal): Extension<Principal>,
     Extension(csrf): Extension<PageCsrf>,
+    Query(params): Query<AdminParams>,
 ) -> Response {
+    let region = params
+        .region_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
     let who = Some((&principal, &csrf));
     let trace = trace_of(&headers);
     let export = ExportUnits {
         format: TransferFormat::Json,
-        region_code: None,
+        region_code: region.clone(),
         unit_type: None,
         include_inactive: true,
     };
@@ -52,7 +78,7 @@ pub async fn page(
     let rules: Option<Rules> = if principal.can(Permission::ReadDispatchRules) {
         let query = RulesQuery {
             category: None,
-            region_code: None,
+            region_code: region.clone(),
             unit_id: None,
             limit: Some(1000),
             after: None,
@@ -63,6 +89,7 @@ pub async fn page(
     };
     let unit_rows: String = units
         .iter()
+        .take(MAX_ROWS)
         .map(|u| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -80,6 +107,7 @@ pub async fn page(
         .map(|c| {
             c.entries
                 .iter()
+                .take(MAX_ROWS)
                 .map(|e| {
                     format!(
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -100,18 +128,24 @@ pub async fn page(
             let rows: String = rules
                 .rules
                 .iter()
+                .take(MAX_ROWS)
                 .map(|r| rule_row(r, editable, &field))
                 .collect();
             format!(
-                r#"<h2>派单规则</h2><table id="rules"><thead><tr><th>规则</th><th>类别</th><th>区域</th><th>承办单位</th><th>优先级</th><th>状态</th><th>版本</th><th>修改</th></tr></thead><tbody>{rows}</tbody></table>"#
+                r#"<h2>派单规则</h2><table id="rules"><thead><tr><th>规则</th><th>类别</th><th>区域</th><th>承办单位</th><th>优先级</th><th>状态</th><th>版本</th><th>修改</th></tr></thead><tbody>{rows}</tbody></table>{note}"#,
+                note = cut_note(rules.rules.len()),
             )
         }
     };
     let body = format!(
-        r#"<h2>承办单位</h2><table id="units"><thead><tr><th>编号</th><th>名称</th><th>类型</th><th>区域</th><th>职责</th><th>状态</th></tr></thead><tbody>{unit_rows}</tbody></table>
+        r#"<form class="filters" method="get" action="/console/admin"><label>区域代码<input name="region_code" value="{region_value}" inputmode="numeric" maxlength="6"></label><button type="submit">筛选</button></form>
+<h2>承办单位</h2><table id="units"><thead><tr><th>编号</th><th>名称</th><th>类型</th><th>区域</th><th>职责</th><th>状态</th></tr></thead><tbody>{unit_rows}</tbody></table>{unit_note}
 <p class="muted">批量导入与导出：<code>/api/v1/units/import</code>、<code>/api/v1/units?format=csv</code>。</p>
-<h2>派单目录</h2><table id="catalogue"><thead><tr><th>类别</th><th>名称</th><th>层级</th><th>单位类型</th></tr></thead><tbody>{catalogue_rows}</tbody></table>
-{rules_section}"#
+<h2>派单目录</h2><table id="catalogue"><thead><tr><th>类别</th><th>名称</th><th>层级</th><th>单位类型</th></tr></thead><tbody>{catalogue_rows}</tbody></table>{catalogue_note}
+{rules_section}"#,
+        region_value = esc(region.as_deref().unwrap_or("")),
+        unit_note = cut_note(units.len()),
+        catalogue_note = cut_note(catalogue.as_ref().map_or(0, |c| c.entries.len())),
     );
     html(StatusCode::OK, document("系统管理", who, &body))
 }

@@ -7,10 +7,14 @@ function tick() {
     const left = Date.parse(el.dataset.due) - Date.now();
     if (Number.isNaN(left)) continue;
     const abs = Math.abs(left);
-    const h = Math.floor(abs / 3600000);
+    const d = Math.floor(abs / 86400000);
+    const h = Math.floor((abs % 86400000) / 3600000);
     const m = Math.floor((abs % 3600000) / 60000);
-    el.textContent = left >= 0 ? `剩余 ${h} 小时 ${m} 分` : `已超时 ${h} 小时 ${m} 分`;
+    // The same words as the server's (console/countdown.rs).
+    const span = d > 0 ? `${d} 天 ${h} 小时` : `${h} 小时 ${m} 分`;
+    el.textContent = left >= 0 ? `剩余 ${span}` : `已超期 ${span}`;
     el.classList.toggle("overdue", left < 0);
+    el.classList.toggle("near", left >= 0 && left < 86400000);
   }
 }
 

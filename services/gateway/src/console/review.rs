@@ -99,9 +99,10 @@ pub fn checklist_form(action: &str, field: &str, recorded: Option<&ReviewCheckli
                 None => r#"<span class="muted">未记录</span>"#,
             };
             format!(
-                r#"<fieldset class="check"><legend>{label} {status}</legend><label class="inline"><input type="radio" name="item.{code}" value="pass"{pass}> 通过</label> <label class="inline"><input type="radio" name="item.{code}" value="fail"{fail}> 不通过</label><input name="note.{code}" placeholder="说明（可选，勿填写电话号码）"></fieldset>"#,
+                r#"<fieldset class="check"><legend>{label} {status}</legend><label class="inline"><input type="radio" name="item.{code}" value="pass"{pass}> 通过</label> <label class="inline"><input type="radio" name="item.{code}" value="fail"{fail}> 不通过</label><input name="note.{code}" value="{note}" placeholder="说明（可选，勿填写电话号码）"></fieldset>"#,
                 label = esc(item.label_zh()),
                 code = item.code(),
+                note = esc(state.and_then(|r| r.note.as_deref()).unwrap_or("")),
             )
         })
         .collect();

@@ -10,8 +10,9 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hotline_contract::dispatch_desk::{UnitOrderQuery, UnitOrderView, UnitOrders, UnitOrdersQuery};
+use hotline_contract::events::DeadlineClock;
 use hotline_contract::rpc::{
-    OrderDeadlines, OrderDeadlinesQuery, ResultReceipt, SignCommand, SignReceipt,
+    ClockState, OrderDeadlines, OrderDeadlinesQuery, ResultReceipt, SignCommand, SignReceipt,
     SubmitResultCommand, verbs,
 };
 use serde::Deserialize;
@@ -51,12 +52,30 @@ pub async fn inbox(
         Ok(orders) => orders,
         Err(problem) => return problem_page(&problem, who),
     };
+    let now = chrono::Utc::now();
+    // One after the other: local RPCs of a millisecond or two each.
+    let mut due = Vec::new();
+    for o in orders.orders.iter().take(INBOX_COUNTDOWNS) {
+        due.push(next_due(&state, &headers, &unit_id, &o.number).await);
+    }
     let rows: String = orders
         .orders
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(i, o)| {
+            let countdown = match due.get(i).copied().flatten() {
+                Some((clock, due_at)) => {
+                    let (text, class) = countdown(ClockState::Running, due_at, now);
+                    format!(
+                        r#"{label}：<span class="countdown {class}" data-due="{rfc}">{text}</span>"#,
+                        label = clock_label(clock),
+                        rfc = due_at.to_rfc3339(),
+                    )
+                }
+                None => "—".to_owned(),
+            };
             format!(
-                r#"<tr><td><a href="/console/units/{unit}/orders/{number}">{number}</a></td><td>{role}</td><td><span class="status">{status}</span></td><td>{at}</td></tr>"#,
+                r#"<tr><td><a href="/console/units/{unit}/orders/{number}">{number}</a></td><td>{role}</td><td><span class="status">{status}</span></td><td>{countdown}</td><td>{at}</td></tr>"#,
                 unit = esc(&unit_id),
                 number = esc(&o.number),
                 role = if o.role == "lead" { "主办" } else { "协办" },
@@ -69,13 +88,52 @@ pub async fn inbox(
         "<p>暂无工单。</p>".to_owned()
     } else {
         format!(
-            r#"<table id="inbox"><thead><tr><th>工单编号</th><th>承办方式</th><th>状态</th><th>派单时间</th></tr></thead><tbody>{rows}</tbody></table>"#
+            r#"<table id="inbox"><thead><tr><th>工单编号</th><th>承办方式</th><th>状态</th><th>时限</th><th>派单时间</th></tr></thead><tbody>{rows}</tbody></table>"#
         )
     };
     html(
         StatusCode::OK,
         document(&format!("本单位工单 · {unit_id}"), who, &body),
     )
+}
+
+/// How many inbox lines get a countdown (two service calls each; the newest first).
+const INBOX_COUNTDOWNS: usize = 30;
+
+/// The unit's nearest running clock of an order (A15): the order's id from the router's
+/// unit view, its clocks from the deadline-watcher. None when either cannot say.
+async fn next_due(
+    state: &AppState,
+    headers: &HeaderMap,
+    unit_id: &str,
+    number: &str,
+) -> Option<(DeadlineClock, chrono::DateTime<chrono::Utc>)> {
+    let trace = trace_of(headers);
+    let query = UnitOrderQuery {
+        number: number.to_owned(),
+        unit_id: unit_id.to_owned(),
+    };
+    let view: UnitOrderView = call(state, verbs::ROUTER_UNIT_ORDER, &query, &trace)
+        .await
+        .ok()?;
+    let deadlines: OrderDeadlines = call(
+        state,
+        verbs::DEADLINE_WATCHER_DEADLINES,
+        &OrderDeadlinesQuery {
+            order_id: view.order_id,
+        },
+        &trace,
+    )
+    .await
+    .ok()?;
+    deadlines
+        .clocks
+        .iter()
+        .filter(|c| {
+            c.unit_id == unit_id && matches!(c.state, ClockState::Running | ClockState::Overdue)
+        })
+        .min_by_key(|c| c.due_at)
+        .map(|c| (c.clock, c.due_at))
 }
 
 /// The order page's query: which form just succeeded.
