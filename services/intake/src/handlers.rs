@@ -8,12 +8,16 @@ use hotline_contract::events::{
     Closure, DeadlineClock, DeadlineRescheduled, DeadlineScheduled, OrderClosed, OrderDispatched,
     OrderRedispatched, OrderRegistered, OrderResultSubmitted, OrderSigned,
 };
+use hotline_contract::transfer::{
+    OrderTransferAccepted, OrderTransferRejected, OrderTransferTimedOut,
+};
 use hotline_contract::vocabulary::OrderStatus;
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::store;
+use crate::transfer_outcomes::{self, Outcome};
 
 /// Keeps `intake.order_status` current.
 #[derive(Debug, Clone)]
@@ -93,6 +97,44 @@ impl EventHandler for StatusProjection {
                 crate::category::record_redispatch(tx, e.order_id, e.redispatched_at).await?;
                 return Ok(());
             }
+            // Issue 8 (A10.1): the partner's answer to a transfer, shown as a note.
+            OrderTransferAccepted::TYPE => {
+                let e = env.decode::<OrderTransferAccepted>()?.data;
+                return transfer_outcome(
+                    tx,
+                    e.order_id,
+                    &e.partner_code,
+                    Outcome::Accepted,
+                    None,
+                    e.accepted_at,
+                )
+                .await;
+            }
+            OrderTransferRejected::TYPE => {
+                let e = env.decode::<OrderTransferRejected>()?.data;
+                let reason = Some(e.reason.as_str());
+                return transfer_outcome(
+                    tx,
+                    e.order_id,
+                    &e.partner_code,
+                    Outcome::Rejected,
+                    reason,
+                    e.rejected_at,
+                )
+                .await;
+            }
+            OrderTransferTimedOut::TYPE => {
+                let e = env.decode::<OrderTransferTimedOut>()?.data;
+                return transfer_outcome(
+                    tx,
+                    e.order_id,
+                    &e.partner_code,
+                    Outcome::TimedOut,
+                    None,
+                    e.timed_out_at,
+                )
+                .await;
+            }
             // Events this projection does not show (yet) are acknowledged and skipped.
             _ => return Ok(()),
         };
@@ -122,6 +164,21 @@ async fn set_due(
             // A co-unit's or a supervised unit's own deadline is not the requester's.
             DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
         }
+    }
+    Ok(())
+}
+
+/// Record a transfer outcome for an order this service registered.
+async fn transfer_outcome(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    partner_code: &str,
+    outcome: Outcome,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    if known(tx, order_id).await? {
+        transfer_outcomes::record(tx, order_id, partner_code, outcome, reason, at).await?;
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub mod registration;
 pub mod repeats;
 pub mod reveal;
 pub mod store;
+pub mod transfer_outcomes;
 pub mod triage;
 pub mod vault;
 

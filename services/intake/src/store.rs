@@ -330,6 +330,9 @@ struct ProgressRow {
     sign_due_at: Option<DateTime<Utc>>,
     handling_due_at: Option<DateTime<Utc>>,
     reply: Option<String>,
+    transferred_to: Option<String>,
+    transfer_outcome: Option<String>,
+    transfer_reason: Option<String>,
 }
 
 /// Outcome of a progress lookup.
@@ -351,8 +354,12 @@ pub async fn progress(
 ) -> Result<Lookup, sqlx::Error> {
     let row: Option<ProgressRow> = sqlx::query_as(
         "SELECT o.order_id, o.number, o.check_code, o.phone_check, o.channel, o.kind, o.registered_at, \
-         s.status, s.updated_at, s.sign_due_at, s.handling_due_at, s.reply \
-         FROM intake.orders o JOIN intake.order_status s USING (order_id) WHERE o.number = $1",
+         s.status, s.updated_at, s.sign_due_at, s.handling_due_at, s.reply, \
+         t.partner_code AS transferred_to, x.outcome AS transfer_outcome, x.reason AS transfer_reason \
+         FROM intake.orders o JOIN intake.order_status s USING (order_id) \
+         LEFT JOIN intake.triage t ON t.order_id = o.order_id AND t.disposition = 'transfer' \
+         LEFT JOIN intake.transfer_outcomes x ON x.order_id = o.order_id \
+         WHERE o.number = $1",
     )
     .bind(number)
     .fetch_optional(pool)
@@ -389,6 +396,11 @@ pub async fn progress(
         sign_due_at: row.sign_due_at,
         expected_completion_at: row.handling_due_at,
         reply: row.reply.filter(|_| status == OrderStatus::Closed),
+        transfer_note: crate::transfer_outcomes::note_for_row(
+            row.transferred_to.as_deref(),
+            row.transfer_outcome.as_deref(),
+            row.transfer_reason.as_deref(),
+        ),
         history: history
             .into_iter()
             .filter_map(|(s, at)| {
@@ -405,37 +417,46 @@ pub async fn public_status(
     pool: &PgPool,
     numbers: &[String],
 ) -> Result<Vec<hotline_contract::rpc::PublicStatus>, sqlx::Error> {
-    type Row = (
-        String,
-        Option<String>,
-        DateTime<Utc>,
-        String,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        number: String,
+        category: Option<String>,
+        requested_at: DateTime<Utc>,
+        status: String,
+        updated_at: DateTime<Utc>,
+        handling_due_at: Option<DateTime<Utc>>,
+        transferred_to: Option<String>,
+        outcome: Option<String>,
+        reason: Option<String>,
+    }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT o.number, o.category, o.requested_at, s.status, s.updated_at, s.handling_due_at \
+        "SELECT o.number, o.category, o.requested_at, s.status, s.updated_at, s.handling_due_at, \
+         t.partner_code AS transferred_to, x.outcome, x.reason \
          FROM unnest($1::text[]) WITH ORDINALITY AS q(number, pos) \
          JOIN intake.orders o ON o.number = q.number \
-         JOIN intake.order_status s USING (order_id) ORDER BY q.pos",
+         JOIN intake.order_status s USING (order_id) \
+         LEFT JOIN intake.triage t ON t.order_id = o.order_id AND t.disposition = 'transfer' \
+         LEFT JOIN intake.transfer_outcomes x ON x.order_id = o.order_id \
+         ORDER BY q.pos",
     )
     .bind(numbers)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(number, category, requested_at, status, updated_at, expected_completion_at)| {
-                hotline_contract::rpc::PublicStatus {
-                    number,
-                    status: OrderStatus::from_code(&status).unwrap_or(OrderStatus::Registered),
-                    category,
-                    requested_at,
-                    updated_at,
-                    expected_completion_at,
-                }
-            },
-        )
+        .map(|r| hotline_contract::rpc::PublicStatus {
+            transfer_note: crate::transfer_outcomes::note_for_row(
+                r.transferred_to.as_deref(),
+                r.outcome.as_deref(),
+                r.reason.as_deref(),
+            ),
+            number: r.number,
+            status: OrderStatus::from_code(&r.status).unwrap_or(OrderStatus::Registered),
+            category: r.category,
+            requested_at: r.requested_at,
+            updated_at: r.updated_at,
+            expected_completion_at: r.handling_due_at,
+        })
         .collect())
 }
 

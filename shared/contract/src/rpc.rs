@@ -355,6 +355,10 @@ pub struct PublicStatus {
     pub updated_at: DateTime<Utc>,
     /// The handling deadline, once the unit signed (A15).
     pub expected_completion_at: Option<DateTime<Utc>>,
+    /// A transferred order's partner outcome (A10.1), in Chinese: `已转 110 并被受理`,
+    /// `110 未受理：<reason>`, `已转 110，等待对方确认` (issue 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_note: Option<String>,
 }
 
 /// Reply to [`PublicStatusQuery`]: the orders found, in the order asked; numbers not
@@ -393,6 +397,9 @@ pub struct ProgressView {
     /// The unit's reply, once the order is closed after review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
+    /// A transferred order's partner outcome (A10.1), in Chinese (issue 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_note: Option<String>,
     pub history: Vec<ProgressStep>,
 }
 

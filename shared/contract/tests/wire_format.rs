@@ -398,6 +398,7 @@ fn rpc_requests() {
             sign_due_at: None,
             expected_completion_at: None,
             reply: Some("已责令施工单位停止夜间施工。".to_owned()),
+            transfer_note: None,
             history: vec![ProgressStep {
                 status: OrderStatus::Registered,
                 at: at(11, 59),

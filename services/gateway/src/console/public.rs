@@ -273,6 +273,13 @@ fn progress(view: &ProgressView) -> String {
     if let Some(due) = view.expected_completion_at {
         rows.push_str(&format!("<dt>预计办结</dt><dd>{}</dd>", beijing(due)));
     }
+    // Issue 8 (A10.1): a transferred order's partner outcome.
+    if let Some(note) = &view.transfer_note {
+        rows.push_str(&format!(
+            r#"<dt>转交情况</dt><dd id="order-transfer">{}</dd>"#,
+            esc(note)
+        ));
+    }
     if let Some(reply) = &view.reply {
         rows.push_str(&format!(
             r#"<dt>办理答复</dt><dd id="order-reply">{}</dd>"#,
