@@ -23,6 +23,7 @@ pub mod api;
 pub mod bulletins;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod handlers;
 pub mod kpis;
 pub mod monitor;

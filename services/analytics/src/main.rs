@@ -6,6 +6,9 @@
 //! `rebuild` empties the projection and deletes its consumers, so the next start projects
 //! the whole stream again (run with the service scaled to zero; see
 //! [`hotline_analytics::rebuild`]).
+//!
+//! `export --format csv [--from DATE] [--to DATE] --out FILE` writes the PII-free facts for
+//! analysts (A20; [`hotline_analytics::export`]) and exits.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -30,6 +33,18 @@ async fn main() -> anyhow::Result<()> {
             "analytics projection emptied: {} events to apply again, {} consumers deleted; start the service to rebuild",
             report.inbox_rows, report.consumers_deleted
         );
+        telemetry.shutdown();
+        return Ok(());
+    }
+    if all_args.first().map(String::as_str) == Some("export") {
+        let args = hotline_analytics::export::parse(&all_args[1..])
+            .map_err(|e| anyhow::anyhow!("export: {e}"))?;
+        let pool =
+            hotline_service_kit::db::connect(&config.common.database, hotline_analytics::SCHEMA)
+                .await?;
+        let rows = hotline_analytics::export::export(&pool, &args).await?;
+        println!("{rows} orders written to {}", args.out.display());
+        pool.close().await;
         telemetry.shutdown();
         return Ok(());
     }

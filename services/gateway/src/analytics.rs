@@ -3,6 +3,8 @@
 //! definitions are published in `docs/kpis.md`. `GET /api/v1/kpis` asks `rpc.analytics.kpis`;
 //! `GET /api/v1/monitor` (A20 dynamic monitoring: stage counts, stuck orders, today vs last
 //! week) asks `rpc.analytics.monitor`, after checking its parameters here.
+//! `GET /api/v1/staff-assessment` (A19: per agent and per reviewer) asks
+//! `rpc.analytics.staff_assessment`.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -10,7 +12,8 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use hotline_contract::analytics::{
-    KpiQuery, KpiReport, KpiSlice, MonitorQuery, MonitorReport, MonitorRollup,
+    KpiQuery, KpiReport, KpiSlice, MonitorQuery, MonitorReport, MonitorRollup, StaffAssessment,
+    StaffAssessmentQuery,
 };
 use hotline_contract::rpc::verbs;
 use serde::Deserialize;
@@ -22,7 +25,7 @@ use crate::routes::{AppState, ask, bad_parameters, param_error, query, trace_of}
 /// The analytics part of the OpenAPI document (merged into the gateway's).
 #[derive(Debug, OpenApi)]
 #[openapi(
-    paths(kpis, monitor),
+    paths(kpis, monitor, staff_assessment),
     tags((name = "analytics", description = "统计分析：考核指标（定义见 docs/kpis.md）"))
 )]
 pub struct AnalyticsDoc;
@@ -87,6 +90,48 @@ pub async fn kpis(
         region_code: params.region_code,
     };
     ask(&state, verbs::ANALYTICS_KPIS, &request, &trace_of(&headers)).await
+}
+
+/// The staff assessment's period.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffAssessmentParams {
+    /// Start of the period (RFC 3339), inclusive: acts from then.
+    pub from: String,
+    /// End of the period (RFC 3339), exclusive; at most a year after `from`.
+    pub to: String,
+}
+
+/// A19: every agent's and reviewer's assessment over `[from, to)` (definitions in
+/// `docs/kpis.md`, "Staff assessment (A19)"), by user id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff-assessment",
+    params(StaffAssessmentParams),
+    responses(
+        (status = 200, description = "人员考核", body = StaffAssessment),
+        (status = 400, description = "查询参数有误", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "期间有误", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "analytics"
+)]
+pub async fn staff_assessment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<StaffAssessmentParams>, QueryRejection>,
+) -> Result<Json<StaffAssessment>, Problem> {
+    let params = query(params)?;
+    let request = StaffAssessmentQuery {
+        from: instant("from", &params.from)?,
+        to: instant("to", &params.to)?,
+    };
+    ask(
+        &state,
+        verbs::ANALYTICS_STAFF_ASSESSMENT,
+        &request,
+        &trace_of(&headers),
+    )
+    .await
 }
 
 /// The monitor's parameters.
@@ -187,6 +232,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/kpis", axum::routing::get(kpis))
         .route("/api/v1/monitor", axum::routing::get(monitor))
+        .route(
+            "/api/v1/staff-assessment",
+            axum::routing::get(staff_assessment),
+        )
 }
 
 #[cfg(test)]

@@ -402,6 +402,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
     // Analytics (A18, A20).
     e("GET", "/api/v1/kpis", Requires(P::ReadKpis), &[]),
     e("GET", "/api/v1/monitor", Requires(P::ReadMonitor), &[]),
+    // A19: staff assessment.
+    e(
+        "GET",
+        "/api/v1/staff-assessment",
+        Requires(P::ReadStaffAssessment),
+        &[],
+    ),
     e(
         "POST",
         "/api/v1/category-suggestions",

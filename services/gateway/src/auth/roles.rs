@@ -150,6 +150,8 @@ impl Role {
                 ReadDispatchRules,
                 ReadDispatchAccuracy,
                 ReadKpis,
+                // A19: the assessment of agents and reviewers.
+                ReadStaffAssessment,
                 ReadMonitor,
                 ReadAnyUnitOrders,
                 ReadOwnAccount,
@@ -169,6 +171,7 @@ impl Role {
                 ReadDirectory,
                 ReadDispatchAccuracy,
                 ReadKpis,
+                ReadStaffAssessment,
                 ReadMonitor,
                 ReadAnyUnitOrders,
                 ReadOwnAccount,
@@ -233,6 +236,9 @@ pub enum Permission {
     ReadDispatchRules,
     ManageDispatchRules,
     ReadKpis,
+    /// The per-agent and per-reviewer assessment (A19): named staff's performance, so
+    /// only the center's head and the authority.
+    ReadStaffAssessment,
     ReadMonitor,
     ManageAccounts,
     ReadOwnAccount,
@@ -285,6 +291,7 @@ impl Permission {
             ReadDispatchRules => "查看派单规则",
             ManageDispatchRules => "修改派单规则",
             ReadKpis => "查看考核指标",
+            ReadStaffAssessment => "查看人员考核",
             ReadMonitor => "查看动态监测",
             ManageAccounts => "管理账号与令牌",
             JointHandling => "联动处置",
@@ -327,6 +334,15 @@ mod tests {
         assert_eq!(
             Permission::DecideEscalatedDispute.holders(),
             vec![Role::Authority]
+        );
+    }
+
+    #[test]
+    fn only_the_head_and_the_authority_read_the_staff_assessment() {
+        // A19: a person's assessment is not for their peers or for analysts.
+        assert_eq!(
+            Permission::ReadStaffAssessment.holders(),
+            vec![Role::CenterHead, Role::Authority]
         );
     }
 
