@@ -90,9 +90,15 @@ async fn main() -> anyhow::Result<()> {
             let client = async_nats::connect(&config.common.nats.url)
                 .await
                 .context("connect to NATS")?;
+            let joint_ack = match flag("--joint").as_deref() {
+                None | Some("ignore") => false,
+                Some("ack") => true,
+                Some(other) => anyhow::bail!("--joint must be ack or ignore (got {other:?})"),
+            };
             let options = hotline_emergency_bridge::simulator::Options {
                 mode,
                 secret_key,
+                joint_ack,
                 ..Default::default()
             };
             let task = hotline_emergency_bridge::simulator::start_with(
@@ -148,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Some(other) => anyhow::bail!(
-            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent [--key-file <path>] | partner-keygen | partner-set-key <code> <public-key-base64> | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
+            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent [--key-file <path>] [--joint ack|ignore] | partner-keygen | partner-set-key <code> <public-key-base64> | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
         ),
     }
     telemetry.shutdown();

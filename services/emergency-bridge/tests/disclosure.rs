@@ -62,6 +62,7 @@ async fn the_sealed_contact_opens_with_the_partners_key_and_the_reveal_is_in_the
             seen: Some(seen_tx),
             secret_key: Some(disclosure::parse_secret_key(&secret).unwrap()),
             opened: Some(opened_tx),
+            joint_ack: false,
         },
         bridge.shutdown.clone(),
     )
