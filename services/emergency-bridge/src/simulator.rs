@@ -168,6 +168,44 @@ pub struct Options {
     pub opened: Option<mpsc::UnboundedSender<(uuid::Uuid, SealedContact)>>,
     /// `--joint ack`: answer each joint-handling request with a step (A8); else ignore it.
     pub joint_ack: bool,
+    /// `--send-every SECS`: hand us a (made-up) matter this often (A8).
+    pub send_every: Option<Duration>,
+}
+
+/// `--send-every`: hand over a made-up matter every `every` until `shutdown`; each has a
+/// new partner id `SIM-<code>-<uuid>` and a made-up caller number (not a real person's).
+fn send_periodically(
+    client: async_nats::Client,
+    ns: Namespace,
+    code: String,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = shutdown.cancelled() => return,
+            }
+            let request = PartnerTransferRequested {
+                partner_transfer_id: format!("SIM-{code}-{}", uuid::Uuid::now_v7().simple()),
+                partner_code: code.clone(),
+                kind: hotline_contract::vocabulary::RequestKind::Complaint,
+                matter: "小区路灯损坏多日无人维修（模拟转办）".to_owned(),
+                region_code: "520102".to_owned(),
+                address: None,
+                caller_phone: "13800000000".to_owned(),
+                caller_name: None,
+                urgency: hotline_contract::vocabulary::Urgency::Normal,
+                requested_at: Utc::now(),
+            };
+            match send_transfer(&client, &ns, request).await {
+                Ok(()) => tracing::info!(%code, "simulator: matter handed over"),
+                Err(error) => tracing::warn!(%error, "simulator: hand-over not sent"),
+            }
+        }
+    });
 }
 
 /// The step the simulator reports when it acknowledges a joint-handling request.
@@ -258,7 +296,17 @@ pub async fn start_with(
         secret_key,
         opened,
         joint_ack,
+        send_every,
     } = options;
+    if let Some(every) = send_every {
+        send_periodically(
+            client.clone(),
+            ns.clone(),
+            code.clone(),
+            every,
+            shutdown.clone(),
+        );
+    }
     if joint_ack {
         acknowledge_joint_requests(client.clone(), ns.clone(), code.clone(), shutdown.clone())
             .await?;

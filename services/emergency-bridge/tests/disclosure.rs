@@ -63,6 +63,7 @@ async fn the_sealed_contact_opens_with_the_partners_key_and_the_reveal_is_in_the
             secret_key: Some(disclosure::parse_secret_key(&secret).unwrap()),
             opened: Some(opened_tx),
             joint_ack: false,
+            send_every: None,
         },
         bridge.shutdown.clone(),
     )
