@@ -90,9 +90,25 @@ async fn main() -> anyhow::Result<()> {
             let client = async_nats::connect(&config.common.nats.url)
                 .await
                 .context("connect to NATS")?;
+            let joint_ack = match flag("--joint").as_deref() {
+                None | Some("ignore") => false,
+                Some("ack") => true,
+                Some(other) => anyhow::bail!("--joint must be ack or ignore (got {other:?})"),
+            };
+            let send_every = flag("--send-every")
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite() && *n > 0.0)
+                        .map(std::time::Duration::from_secs_f64)
+                        .with_context(|| format!("--send-every must be seconds > 0 (got {v:?})"))
+                })
+                .transpose()?;
             let options = hotline_emergency_bridge::simulator::Options {
                 mode,
                 secret_key,
+                joint_ack,
+                send_every,
                 ..Default::default()
             };
             let task = hotline_emergency_bridge::simulator::start_with(
@@ -148,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Some(other) => anyhow::bail!(
-            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent [--key-file <path>] | partner-keygen | partner-set-key <code> <public-key-base64> | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
+            "unknown command {other:?}; usage: hotline-emergency-bridge [simulate-partner --code <code> --mode accept|reject|delay:<secs>|silent [--key-file <path>] [--joint ack|ignore] [--send-every <secs>] | partner-keygen | partner-set-key <code> <public-key-base64> | partner-ask-status --code <code> (--transfer-id <id> | --order-number <n>) | partner-joint-step --code <code> --order-number <n> --text <text> [--actor <name>]]"
         ),
     }
     telemetry.shutdown();

@@ -6,6 +6,8 @@
 //! It also asks where an order stands ([`ask_status`]) and reports a joint-handling step
 //! ([`send_joint_step`]) on demand (`partner-ask-status`, `partner-joint-step` commands).
 //!
+//! With `--joint ack` it acknowledges each joint-handling request with a step (A8).
+//!
 //! Given the partner's secret key (`--key-file <path>` or `HOTLINE_PARTNER_SECRET_KEY`,
 //! base64), it opens the sealed caller contact of each emergency (A21) and logs only
 //! that it did.
@@ -19,7 +21,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use hotline_contract::envelope::Envelope;
-use hotline_contract::joint::PartnerJointStep;
+use hotline_contract::joint::{JointHandlingRequested, PartnerJointStep};
 use hotline_contract::transfer::{
     PartnerAccepted, PartnerMessageRejected, PartnerRejected, PartnerStatusRequested,
     PartnerTransferRequested, SealedContact, TransferStatus, TransferToPartnerRequested, subject,
@@ -164,6 +166,88 @@ pub struct Options {
     pub secret_key: Option<crypto_box::SecretKey>,
     /// Every contact opened, with its transfer id, for tests. Never logged.
     pub opened: Option<mpsc::UnboundedSender<(uuid::Uuid, SealedContact)>>,
+    /// `--joint ack`: answer each joint-handling request with a step (A8); else ignore it.
+    pub joint_ack: bool,
+    /// `--send-every SECS`: hand us a (made-up) matter this often (A8).
+    pub send_every: Option<Duration>,
+}
+
+/// `--send-every`: hand over a made-up matter every `every` until `shutdown`; each has a
+/// new partner id `SIM-<code>-<uuid>` and a made-up caller number (not a real person's).
+fn send_periodically(
+    client: async_nats::Client,
+    ns: Namespace,
+    code: String,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = shutdown.cancelled() => return,
+            }
+            let request = PartnerTransferRequested {
+                partner_transfer_id: format!("SIM-{code}-{}", uuid::Uuid::now_v7().simple()),
+                partner_code: code.clone(),
+                kind: hotline_contract::vocabulary::RequestKind::Complaint,
+                matter: "小区路灯损坏多日无人维修（模拟转办）".to_owned(),
+                region_code: "520102".to_owned(),
+                address: None,
+                caller_phone: "13800000000".to_owned(),
+                caller_name: None,
+                urgency: hotline_contract::vocabulary::Urgency::Normal,
+                requested_at: Utc::now(),
+            };
+            match send_transfer(&client, &ns, request).await {
+                Ok(()) => tracing::info!(%code, "simulator: matter handed over"),
+                Err(error) => tracing::warn!(%error, "simulator: hand-over not sent"),
+            }
+        }
+    });
+}
+
+/// The step the simulator reports when it acknowledges a joint-handling request.
+pub const JOINT_ACK_TEXT: &str = "已收到联动请求，正在处置（模拟）";
+
+/// `--joint ack`: acknowledge every `hotline.transfer.<code>.joint_requested` with a
+/// `partner.<code>.joint.step` quoting the order (A8).
+async fn acknowledge_joint_requests(
+    client: async_nats::Client,
+    ns: Namespace,
+    code: String,
+    shutdown: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, async_nats::Error> {
+    let mut sub = client
+        .subscribe(ns.subject(&subject::to_partner_joint_requested(&code)))
+        .await?;
+    client.flush().await?;
+    Ok(tokio::spawn(async move {
+        loop {
+            let message = tokio::select! {
+                m = sub.next() => match m { Some(m) => m, None => return },
+                _ = shutdown.cancelled() => return,
+            };
+            let Ok(request) = RawEnvelope::parse(&message.payload)
+                .and_then(|raw| raw.decode::<JointHandlingRequested>())
+                .map(|env| env.data)
+            else {
+                continue;
+            };
+            let step = PartnerJointStep {
+                step_id: format!("SIM-{code}-ACK-{}", request.joint_id.simple()),
+                partner_code: code.clone(),
+                order_number: request.order_number,
+                text: JOINT_ACK_TEXT.to_owned(),
+                actor: format!("{code} 值班员（模拟）"),
+                at: Utc::now(),
+            };
+            if let Err(error) = send_joint_step(&client, &ns, step).await {
+                tracing::warn!(%error, "simulator: joint step not sent");
+            }
+        }
+    }))
 }
 
 impl std::fmt::Debug for Options {
@@ -211,7 +295,22 @@ pub async fn start_with(
         seen,
         secret_key,
         opened,
+        joint_ack,
+        send_every,
     } = options;
+    if let Some(every) = send_every {
+        send_periodically(
+            client.clone(),
+            ns.clone(),
+            code.clone(),
+            every,
+            shutdown.clone(),
+        );
+    }
+    if joint_ack {
+        acknowledge_joint_requests(client.clone(), ns.clone(), code.clone(), shutdown.clone())
+            .await?;
+    }
     let mut sub = client
         .subscribe(ns.subject(&subject::to_partner_requested(&code)))
         .await?;

@@ -62,6 +62,8 @@ async fn the_sealed_contact_opens_with_the_partners_key_and_the_reveal_is_in_the
             seen: Some(seen_tx),
             secret_key: Some(disclosure::parse_secret_key(&secret).unwrap()),
             opened: Some(opened_tx),
+            joint_ack: false,
+            send_every: None,
         },
         bridge.shutdown.clone(),
     )
@@ -193,5 +195,92 @@ async fn with_intake_down_or_silent_the_emergency_goes_out_at_once_withheld() {
         disclosures(&bridge, order_id).await[0].2.as_deref(),
         Some("intake_timeout")
     );
+    bridge.stop().await;
+}
+
+/// Ask intake's reveal RPC directly, as the bridge does.
+async fn reveal(
+    bridge: &Bridge,
+    order_id: Uuid,
+    partner: &str,
+) -> Result<hotline_contract::transfer::RevealedContact, hotline_messaging::CallError> {
+    let client = async_nats::connect(bridge.env.nats.url()).await.unwrap();
+    hotline_messaging::call(
+        &client,
+        &bridge.env.ns,
+        hotline_contract::rpc::verbs::INTAKE_REVEAL_FOR_TRANSFER,
+        &hotline_contract::transfer::RevealForTransfer {
+            order_id,
+            partner_code: partner.to_owned(),
+            transfer_id: Uuid::now_v7(),
+        },
+        &hotline_telemetry::TraceContext::new_root(),
+        Duration::from_secs(5),
+    )
+    .await
+}
+
+async fn register(bridge: &Bridge, matter: &str) -> Uuid {
+    let receipt: serde_json::Value = reqwest::Client::new()
+        .post(bridge.intake_orders_url())
+        .json(&json!({
+            "channel": "web_message", "kind": "complaint",
+            "requester": {"type": "person", "phone": PHONE},
+            "matter": matter, "region_code": "520102",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    receipt["ok"]["order_id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn intake_reveals_only_to_the_emergency_partner_of_the_order_with_typed_refusals() {
+    use hotline_contract::rpc::RpcErrorCode;
+    use hotline_contract::transfer::{REVEAL_NOT_EMERGENCY, REVEAL_WRONG_PARTNER};
+    use hotline_messaging::CallError;
+    let bridge = Bridge::start(true).await;
+    let refusal = |r: Result<_, CallError>| match r {
+        Err(CallError::Rpc(e)) => (e.code, e.fields.first().map(|f| f.code.clone())),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    };
+    assert_eq!(
+        refusal(reveal(&bridge, Uuid::now_v7(), "110").await),
+        (RpcErrorCode::NotFound, None)
+    );
+    let ordinary = register(&bridge, "小区夜间施工噪音扰民").await;
+    assert_eq!(
+        refusal(reveal(&bridge, ordinary, "110").await),
+        (
+            RpcErrorCode::Forbidden,
+            Some(REVEAL_NOT_EMERGENCY.to_owned())
+        )
+    );
+    let emergency = register(&bridge, "有人持刀在小区门口").await;
+    assert_eq!(
+        refusal(reveal(&bridge, emergency, "120").await),
+        (
+            RpcErrorCode::Forbidden,
+            Some(REVEAL_WRONG_PARTNER.to_owned())
+        )
+    );
+    assert_eq!(
+        reveal(&bridge, emergency, "110").await.unwrap().phone,
+        PHONE
+    );
+    // Refusals reveal nothing and leave no audit record; the one reveal left two.
+    let pool = bridge.env.pool().await;
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM intake.vault_audit WHERE order_id = ANY($1) AND actor LIKE 'partner:%'",
+    )
+    .bind(vec![ordinary, emergency])
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+    pool.close().await;
     bridge.stop().await;
 }

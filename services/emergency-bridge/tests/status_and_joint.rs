@@ -549,3 +549,55 @@ async fn joint_handling_with_110_records_both_sides_in_order_and_a_resent_step_o
     assert!(matches!(missing, Err(CallError::Rpc(e)) if e.code == RpcErrorCode::NotFound));
     bridge.stop().await;
 }
+
+#[tokio::test]
+async fn the_simulator_with_joint_ack_acknowledges_a_joint_handling_request_with_a_step() {
+    let bridge = Bridge::start_full().await;
+    simulator::start_with(
+        async_nats::connect(bridge.env.nats.url()).await.unwrap(),
+        bridge.env.ns.clone(),
+        "110".to_owned(),
+        simulator::Options {
+            mode: simulator::Mode::Silent,
+            joint_ack: true,
+            ..Default::default()
+        },
+        bridge.shutdown.clone(),
+    )
+    .await
+    .unwrap();
+    let (number, _, _) = handed_over(&bridge, "12315", "GY-12315-0400").await;
+    let _: JointHandlingStarted = call(
+        &bridge,
+        verbs::EMERGENCY_BRIDGE_START_JOINT_HANDLING,
+        &StartJointHandling {
+            number: number.clone(),
+            partner_code: "110".to_owned(),
+            started_by: "agent-7".to_owned(),
+            reason: "请110到场协助".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    let step = wait_for(
+        "110's acknowledgement in the log",
+        Duration::from_secs(20),
+        || {
+            let (bridge, number) = (&bridge, number.clone());
+            async move {
+                let log: JointHandlingLog = call(
+                    bridge,
+                    verbs::EMERGENCY_BRIDGE_JOINT_HANDLING,
+                    &JointHandlingQuery { number },
+                )
+                .await
+                .ok()?;
+                log.steps.into_iter().find(|s| s.side == JointSide::Partner)
+            }
+        },
+    )
+    .await;
+    assert_eq!(step.text, simulator::JOINT_ACK_TEXT);
+    assert_eq!(step.partner_code, "110");
+    bridge.stop().await;
+}

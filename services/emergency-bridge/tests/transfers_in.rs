@@ -169,3 +169,44 @@ async fn malformed_inbound_transfers_are_refused_naming_the_problem() {
     assert_eq!(orders_for(&bridge, "GY-110-0003").await, 0);
     bridge.stop().await;
 }
+
+#[tokio::test]
+async fn the_simulator_with_send_every_hands_over_matters_periodically() {
+    let bridge = Bridge::start(true).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    hotline_emergency_bridge::simulator::start_with(
+        async_nats::connect(bridge.env.nats.url()).await.unwrap(),
+        bridge.env.ns.clone(),
+        "12315".to_owned(),
+        hotline_emergency_bridge::simulator::Options {
+            mode: hotline_emergency_bridge::simulator::Mode::Silent,
+            send_every: Some(std::time::Duration::from_millis(300)),
+            ..Default::default()
+        },
+        stop.clone(),
+    )
+    .await
+    .unwrap();
+    let pool = bridge.env.pool().await;
+    hotline_test_support::wait_for(
+        "three periodic hand-overs registered",
+        std::time::Duration::from_secs(20),
+        || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(DISTINCT partner_transfer_id) FROM intake.partner_transfers \
+                     WHERE partner_code = '12315' AND partner_transfer_id LIKE 'SIM-12315-%'",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                (n >= 3).then_some(())
+            }
+        },
+    )
+    .await;
+    stop.cancel();
+    pool.close().await;
+    bridge.stop().await;
+}

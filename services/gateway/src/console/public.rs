@@ -348,3 +348,35 @@ pub async fn knowledge(
         document("知识库", None, &format!("{form}{results}")),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_contract::vocabulary::OrderStatus;
+
+    #[test]
+    fn a_transferred_orders_partner_outcome_is_shown_escaped() {
+        let at = chrono::Utc::now();
+        let mut view = ProgressView {
+            number: "5201022612010001".to_owned(),
+            status: OrderStatus::TransferRequested,
+            status_label: OrderStatus::TransferRequested.label_zh().to_owned(),
+            kind: RequestKind::Help,
+            channel: Channel::WebMessage,
+            registered_at: at,
+            updated_at: at,
+            sign_due_at: None,
+            expected_completion_at: None,
+            reply: None,
+            transfer_note: Some("110 未受理：<非警情>".to_owned()),
+            history: Vec::new(),
+        };
+        let page = progress(&view);
+        assert!(
+            page.contains(r#"<dd id="order-transfer">110 未受理：&lt;非警情&gt;</dd>"#),
+            "{page}"
+        );
+        view.transfer_note = None;
+        assert!(!progress(&view).contains("order-transfer"));
+    }
+}

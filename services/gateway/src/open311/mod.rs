@@ -420,8 +420,13 @@ async fn names(state: &AppState, trace: &TraceContext) -> BTreeMap<String, Strin
     }
 }
 
+/// The status label, and a transferred order's partner outcome (issue 8, A10.1).
 fn generic_notes(status: &PublicStatus) -> String {
-    status.status.label_zh().to_owned()
+    let label = status.status.label_zh();
+    match &status.transfer_note {
+        Some(note) => format!("{label}：{note}"),
+        None => label.to_owned(),
+    }
 }
 
 /// Several requests by id. Only the `service_request_id` lookup is supported: listing by
@@ -549,4 +554,31 @@ pub async fn request(
         None => None,
     };
     Ok(Json(vec![mapping::request_of(status, name, notes)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_contract::vocabulary::OrderStatus;
+
+    #[test]
+    fn a_transfer_outcome_follows_the_status_label_in_the_notes() {
+        let at = chrono::Utc::now();
+        let mut status = PublicStatus {
+            number: "5201022612010001".to_owned(),
+            status: OrderStatus::TransferRequested,
+            category: None,
+            requested_at: at,
+            updated_at: at,
+            expected_completion_at: None,
+            transfer_note: Some("已转 110 并被受理".to_owned()),
+        };
+        let label = OrderStatus::TransferRequested.label_zh();
+        assert_eq!(
+            generic_notes(&status),
+            format!("{label}：已转 110 并被受理")
+        );
+        status.transfer_note = None;
+        assert_eq!(generic_notes(&status), label);
+    }
 }
