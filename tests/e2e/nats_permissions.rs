@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use hotline_contract::Namespace;
-use hotline_e2e::{Adjust, Role, Stack, secured};
+use hotline_e2e::{Adjust, Stack, secured};
 use hotline_emergency_bridge::simulator::{self, Mode};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
@@ -142,28 +142,9 @@ async fn every_service_works_as_its_own_nats_user_and_db_role_and_nothing_else_i
         (v["status"] == "dispatched" && !v["sign_due_at"].is_null()).then_some(())
     })
     .await;
-    let unit = stack
-        .user("staff-17", Role::UnitHandler, Some("520102-env"))
+    stack
+        .sign_and_answer(&number, "520102-env", "staff-17")
         .await;
-    let r = unit
-        .post(stack.url(&format!("/api/v1/orders/{number}/sign")))
-        .json(&json!({"unit_id": "520102-env", "signed_by": "staff-17"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = unit
-        .post(stack.url(&format!("/api/v1/orders/{number}/result")))
-        .json(&json!({
-            "unit_id": "520102-env", "submitted_by": "staff-17",
-            "basis": "《中华人民共和国噪声污染防治法》第四十三条",
-            "findings": "经现场核查，噪声来自夜间违规施工。",
-            "reply": "已责令施工单位停止夜间施工，并将加强巡查。",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     wait_for("the order to be closed", WAIT, || async {
         let v = stack.public_view(&number, &check).await?;
         (v["status"] == "closed").then_some(())

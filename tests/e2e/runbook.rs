@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use futures::StreamExt;
 use hotline_contract::{Namespace, subjects, transfer};
-use hotline_e2e::{Role, Stack};
+use hotline_e2e::Stack;
 use hotline_service_kit::replay::replay_outbox;
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
@@ -160,28 +160,9 @@ async fn a_lost_jetstream_store_is_rebuilt_by_replaying_the_outboxes_with_no_sec
     assert_eq!(ids.len(), usize::try_from(before).unwrap());
 
     // The consumers go on: the order is signed, answered and closed, each step once.
-    let unit = stack
-        .user("staff-17", Role::UnitHandler, Some("520102-env"))
+    stack
+        .sign_and_answer(&number, "520102-env", "staff-17")
         .await;
-    let r = unit
-        .post(stack.url(&format!("/api/v1/orders/{number}/sign")))
-        .json(&json!({"unit_id": "520102-env", "signed_by": "staff-17"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = unit
-        .post(stack.url(&format!("/api/v1/orders/{number}/result")))
-        .json(&json!({
-            "unit_id": "520102-env", "submitted_by": "staff-17",
-            "basis": "《中华人民共和国噪声污染防治法》第四十三条",
-            "findings": "经现场核查，噪声来自夜间违规施工。",
-            "reply": "已责令施工单位停止夜间施工，并将加强巡查。",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let view = wait_status(&stack, &number, &check, "closed").await;
     let steps: Vec<&str> = view["history"]
         .as_array()

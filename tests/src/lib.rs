@@ -390,6 +390,42 @@ impl Stack {
         }
     }
 
+    /// The unit's part of the happy path, through the API as its staff member `staff`: sign
+    /// the order, then submit a complete result (which supervision accepts unless a test
+    /// turned that off). Fails the test on any answer but 200.
+    pub async fn sign_and_answer(&self, number: &str, unit: &str, staff: &str) {
+        let client = self.user(staff, Role::UnitHandler, Some(unit)).await;
+        let steps = [
+            (
+                "sign",
+                serde_json::json!({"unit_id": unit, "signed_by": staff}),
+            ),
+            (
+                "result",
+                serde_json::json!({
+                    "unit_id": unit, "submitted_by": staff,
+                    "basis": "《中华人民共和国噪声污染防治法》第四十三条",
+                    "findings": "经现场核查，噪声来自夜间违规施工。",
+                    "reply": "已责令施工单位停止夜间施工，并将加强巡查。",
+                }),
+            ),
+        ];
+        for (step, body) in steps {
+            let r = client
+                .post(self.url(&format!("/api/v1/orders/{number}/{step}")))
+                .json(&body)
+                .send()
+                .await
+                .expect("the gateway answers");
+            assert_eq!(
+                r.status(),
+                200,
+                "{step}: {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+
     /// A NATS client for the harness (as `ops` on a secured server).
     pub async fn bus(&self) -> async_nats::Client {
         let options = match &self.bus_user {
