@@ -5,15 +5,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use hotline_analytics::AnalyticsConfig;
 use hotline_analytics::rebuild::{KEPT_TABLES, PROJECTION_TABLES, rebuild};
-use hotline_contract::events::{
-    Closure, DispatchBasis, OrderClosed, OrderDispatched, OrderRegistered, RequesterRef,
-};
 use hotline_contract::rpc::verbs::ANALYTICS_SUMMARY as SUMMARY;
 use hotline_contract::rpc::{OrderSummary, SummaryQuery};
-use hotline_contract::vocabulary::{Channel, RequestKind, RequesterType, Urgency};
 use hotline_service_kit::running::Running;
 use hotline_service_test::{PATIENCE, TestEnv};
 use hotline_telemetry::TraceContext;
@@ -22,44 +17,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-fn registered(order_id: Uuid, number: &str) -> OrderRegistered {
-    OrderRegistered {
-        order_id,
-        number: number.to_owned(),
-        channel: Channel::WebMessage,
-        kind: RequestKind::Complaint,
-        category: Some("housing".to_owned()),
-        region_code: "520102".to_owned(),
-        urgency: Urgency::default(),
-        requester: RequesterRef {
-            requester_type: RequesterType::Person,
-            phone_masked: Some("138****1234".to_owned()),
-            phone_hash: Some("ab".repeat(32)),
-            confidential: false,
-        },
-        requested_at: at("2026-11-02T00:30:00Z"),
-        registered_at: at("2026-11-02T00:31:00Z"),
-        registered_by: None,
-        follow_up_of: None,
-    }
-}
-
-fn dispatched(order_id: Uuid, number: &str) -> OrderDispatched {
-    OrderDispatched {
-        order_id,
-        number: number.to_owned(),
-        unit_id: "unit-nanming-housing".to_owned(),
-        basis: DispatchBasis::Territorial,
-        rule_id: None,
-        kind: RequestKind::Complaint,
-        urgency: Urgency::default(),
-        dispatched_at: at("2026-11-02T01:00:00Z"),
-    }
-}
+mod orders;
+use orders::{closed, dispatched, registered};
 
 fn start(config: &AnalyticsConfig) -> (CancellationToken, impl Future<Output = Running>) {
     let shutdown = CancellationToken::new();
@@ -109,16 +68,7 @@ async fn a_rebuilt_projection_has_the_same_facts_as_before() {
         .await;
     env.publish("router", dispatched(a, "5201022611020001"))
         .await;
-    env.publish(
-        "supervision",
-        OrderClosed {
-            order_id: a,
-            closure: Closure::ResultAccepted,
-            closed_by: "rule:complete-result".to_owned(),
-            closed_at: at("2026-11-05T08:00:00Z"),
-        },
-    )
-    .await;
+    env.publish("supervision", closed(a)).await;
     env.publish("intake", registered(b, "5201022611020002"))
         .await;
     let expected = OrderSummary {
