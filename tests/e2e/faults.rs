@@ -35,6 +35,9 @@ async fn each_fault_once_under_load_loses_and_doubles_nothing() {
         tokio::spawn(async move { run(&target, &config).await })
     };
 
+    // The sleeps here are the fault schedule, not waits for a condition: the faults start
+    // 3 s into the load, and each outage lasts a set time before the restart (which then
+    // waits for readiness on its own).
     tokio::time::sleep(Duration::from_secs(3)).await;
     for service in SERVICES {
         stack.kill(service);
