@@ -27,6 +27,14 @@
 //! The partners do not answer (answer limits are raised to an hour, so there are no
 //! re-sends). It prints a report to stdout; the database and the nats-server store are
 //! discarded.
+//!
+//! Full disclosure is included (issue 8): 110 has a public key registered and intake runs
+//! in this process, so every emergency costs the bridge a real `rpc.intake.reveal_for_transfer`
+//! (vault decryption and two hash-chained audit records) and a sealed box. The emergencies
+//! are real intake orders: registered (phone call, triage "transfer to 110") while the
+//! bridge is stopped, their own `order.transfer_requested.emergency` events purged from the
+//! stream, and then published again one by one during the drain, as in step 2. The report
+//! counts how many reached 110 sealed.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,6 +46,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use hotline_contract::events::{OrderRegistered, OrderTransferRequested, RequesterRef};
 use hotline_contract::headers::NATS_MSG_ID;
+use hotline_contract::rpc::{RegisterOrder, RegistrationReceipt, RpcReply, TriageInput};
 use hotline_contract::transfer::{TransferToPartnerRequested, subject};
 use hotline_contract::vocabulary::{Channel, RequestKind, RequesterType, Urgency};
 use hotline_contract::{Envelope, Event, RawEnvelope};
@@ -139,11 +148,11 @@ async fn count(pool: &PgPool, sql: &str) -> anyhow::Result<i64> {
 }
 
 /// Count the first attempts a plain subscriber on partner `code`'s subject receives; for
-/// each, call `on_receive` with the order number.
+/// each, call `on_receive` with the order number and whether its contact was sealed.
 async fn partner(
     env: &TestEnv,
     code: &str,
-    on_receive: impl Fn(String) + Send + 'static,
+    on_receive: impl Fn(String, bool) + Send + 'static,
 ) -> anyhow::Result<Arc<AtomicUsize>> {
     let received = Arc::new(AtomicUsize::new(0));
     let mut sub = env
@@ -161,8 +170,9 @@ async fn partner(
                 continue;
             };
             if request.attempt == 1 {
+                let sealed = request.caller.as_ref().is_some_and(|c| c.sealed.is_some());
                 seen.fetch_add(1, Ordering::Relaxed);
-                on_receive(request.order_number);
+                on_receive(request.order_number, sealed);
             }
         }
     });
@@ -184,13 +194,37 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
-    // 1. Provision, stop, queue the ordinary backlog.
+    // 1. Provision, stop, register the emergencies at intake, queue the ordinary backlog.
+    let shutdown_intake = CancellationToken::new();
     let shutdown = CancellationToken::new();
     let running = hotline_emergency_bridge::start(config.clone(), shutdown.clone()).await?;
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), running.wait())
         .await
         .context("bridge stop")?;
+    // Intake, for real emergency orders and the reveal; 110's public key, for sealing.
+    let intake = hotline_intake::start(
+        hotline_intake::IntakeConfig {
+            common: env.common_config(),
+            http: hotline_intake::config::HttpConfig {
+                listen: "127.0.0.1:0".parse()?,
+            },
+            ..Default::default()
+        },
+        shutdown_intake.clone(),
+    )
+    .await?;
+    let (_, public_key) = hotline_emergency_bridge::disclosure::keygen();
+    anyhow::ensure!(
+        hotline_emergency_bridge::store::set_partner_key(&pool, "110", &public_key).await?,
+        "no partner 110"
+    );
+    let orders = register_emergencies(
+        &env,
+        intake.http_addr().context("intake's HTTP address")?,
+        settings.emergencies,
+    )
+    .await?;
     // No re-sends during the run: the partners never answer.
     sqlx::query("UPDATE emergency_bridge.partners SET ack_timeout_secs = 3600")
         .execute(&pool)
@@ -225,10 +259,15 @@ async fn main() -> anyhow::Result<()> {
     // 2. The partners, the bridge, and emergencies spread over the drain.
     let published: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let sealed = Arc::new(AtomicUsize::new(0));
     let on_emergency = {
         let (published, latencies) = (published.clone(), latencies.clone());
-        move |number: String| {
+        let sealed = sealed.clone();
+        move |number: String, was_sealed: bool| {
             let now = Instant::now();
+            if was_sealed {
+                sealed.fetch_add(1, Ordering::Relaxed);
+            }
             let sent = published.lock().ok().and_then(|p| p.get(&number).copied());
             if let (Some(sent), Ok(mut l)) = (sent, latencies.lock()) {
                 l.push(now.duration_since(sent));
@@ -236,7 +275,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let emergencies_received = partner(&env, "110", on_emergency).await?;
-    let ordinary_received = partner(&env, "95598", |_| {}).await?;
+    let ordinary_received = partner(&env, "95598", |_, _| {}).await?;
 
     let shutdown = CancellationToken::new();
     let t = Instant::now();
@@ -252,7 +291,10 @@ async fn main() -> anyhow::Result<()> {
         let handled = count(&pool, ordinary_sql).await? as usize;
         // Publish every emergency whose turn has come (k-th after k × step ordinary).
         while sent < settings.emergencies && handled >= sent * step {
-            let data = transfer(sent, "110", true);
+            let mut data = transfer(sent, "110", true);
+            let receipt = &orders[sent];
+            data.registration.order_id = receipt.order_id;
+            data.registration.number = receipt.number.clone();
             let number = data.registration.number.clone();
             published
                 .lock()
@@ -328,9 +370,83 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&samples, 99.0)),
         ms(samples.last().copied().unwrap_or_default()),
     );
+    println!(
+        "  emergencies received with the caller's contact sealed: {} of {}",
+        sealed.load(Ordering::Relaxed),
+        samples.len()
+    );
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), running.wait())
         .await
         .context("bridge stop")?;
+    shutdown_intake.cancel();
+    tokio::time::timeout(Duration::from_secs(60), intake.wait())
+        .await
+        .context("intake stop")?;
     Ok(())
+}
+
+/// Register `n` emergency phone calls at intake (triage: transfer to 110), then purge the
+/// `order.transfer_requested.emergency` events intake published for them, so the bench
+/// publishes each at its own time. Returns the receipts.
+async fn register_emergencies(
+    env: &TestEnv,
+    intake: std::net::SocketAddr,
+    n: usize,
+) -> anyhow::Result<Vec<RegistrationReceipt>> {
+    let http = reqwest::Client::new();
+    let mut orders = Vec::with_capacity(n);
+    for i in 0..n {
+        let order = RegisterOrder {
+            channel: Channel::Phone,
+            kind: RequestKind::Help,
+            requester: hotline_contract::rpc::RequesterInput {
+                requester_type: RequesterType::Person,
+                name: None,
+                phone: Some(format!("1390731{:04}", i % 10_000)),
+                id_number: None,
+            },
+            matter: format!("楼道起火，有人被困（压测{i}）"),
+            category: None,
+            region_code: "520102".to_owned(),
+            address: Some(format!("南明区花果园大街{}号", i + 1)),
+            confidential: false,
+            urgency: Urgency::Critical,
+            requested_at: None,
+            agent_id: Some("agent-bench".to_owned()),
+            triage: Some(TriageInput::Transfer {
+                partner_code: "110".to_owned(),
+            }),
+        };
+        let body = http
+            .post(format!("http://{intake}/internal/v1/orders"))
+            .json(&order)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        match serde_json::from_slice::<RpcReply<RegistrationReceipt>>(&body)? {
+            RpcReply::Ok(receipt) => orders.push(receipt),
+            RpcReply::Error(e) => bail!("registration refused: {e:?}"),
+        }
+    }
+    let stream = env
+        .jetstream
+        .get_stream(env.ns.stream(hotline_contract::subjects::HOTLINE_STREAM))
+        .await?;
+    let filter = env
+        .ns
+        .subject(hotline_contract::subjects::event::ORDER_TRANSFER_REQUESTED_EMERGENCY);
+    let (mut purged, t) = (0u64, Instant::now());
+    while purged < n as u64 {
+        purged += stream.purge().filter(filter.clone()).await?.purged;
+        if t.elapsed() > Duration::from_secs(120) {
+            bail!("intake published only {purged} of {n} emergency events");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "emergencies: {n} orders registered at intake (transfer to 110), their events held back"
+    );
+    Ok(orders)
 }
