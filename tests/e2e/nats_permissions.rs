@@ -20,6 +20,7 @@ use futures::StreamExt;
 use hotline_contract::Namespace;
 use hotline_e2e::{Adjust, Stack, secured};
 use hotline_emergency_bridge::simulator::{self, Mode};
+use hotline_test_support::nats_users::{connect_watching, next_violation};
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -38,40 +39,12 @@ async fn submit(stack: &Stack, body: &Value) -> Value {
     r.json().await.unwrap()
 }
 
-/// A client connected as `user`, with the server's asynchronous errors (permissions
-/// violations) forwarded to the receiver.
+/// A client connected as `user` (its test password), watching the server's refusals.
 async fn connect_as(
     stack: &Stack,
     user: &str,
 ) -> (async_nats::Client, mpsc::UnboundedReceiver<String>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::with_user_and_password(
-        user.to_owned(),
-        secured::password(user),
-    )
-    .event_callback(move |event| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(event.to_string());
-        }
-    })
-    .connect(stack.nats.url())
-    .await
-    .unwrap();
-    (client, rx)
-}
-
-/// The next permissions violation the server reports to this client.
-async fn violation(events: &mut mpsc::UnboundedReceiver<String>) -> String {
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
-            .await
-            .expect("the server reports a permissions violation")
-            .unwrap();
-        if event.to_lowercase().contains("permission") {
-            return event;
-        }
-    }
+    connect_watching(&stack.nats.url(), user, &secured::password(user)).await
 }
 
 fn violations_in_log(stack: &Stack) -> Vec<String> {
@@ -205,14 +178,14 @@ async fn every_service_works_as_its_own_nats_user_and_db_role_and_nothing_else_i
         .unwrap();
     router.flush().await.unwrap();
     assert!(
-        violation(&mut router_events)
+        next_violation(&mut router_events)
             .await
             .contains("hotline.order.registered")
     );
     // …nor serve intake's requests;
     let _ = router.subscribe("rpc.intake.progress").await.unwrap();
     assert!(
-        violation(&mut router_events)
+        next_violation(&mut router_events)
             .await
             .contains("rpc.intake.progress")
     );
@@ -224,7 +197,7 @@ async fn every_service_works_as_its_own_nats_user_and_db_role_and_nothing_else_i
         .unwrap();
     partner.flush().await.unwrap();
     assert!(
-        violation(&mut partner_events)
+        next_violation(&mut partner_events)
             .await
             .contains("partner.119.transfer.accepted")
     );
@@ -235,15 +208,15 @@ async fn every_service_works_as_its_own_nats_user_and_db_role_and_nothing_else_i
         .unwrap();
     analyst.flush().await.unwrap();
     assert!(
-        violation(&mut analyst_events)
+        next_violation(&mut analyst_events)
             .await
             .contains("hotline.order.registered")
     );
     let _ = analyst.subscribe("rpc.>").await.unwrap();
-    assert!(violation(&mut analyst_events).await.contains("rpc.>"));
+    assert!(next_violation(&mut analyst_events).await.contains("rpc.>"));
     let _ = analyst.subscribe("hotline.transfer.>").await.unwrap();
     assert!(
-        violation(&mut analyst_events)
+        next_violation(&mut analyst_events)
             .await
             .contains("hotline.transfer.>")
     );

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use hotline_test_support::NatsServer;
-use tokio::sync::mpsc;
+use hotline_test_support::nats_users::{connect_watching, next_violation};
 
 const CODES: &[&str] = &["110", "119", "120", "122", "95598", "12315", "12366"];
 
@@ -46,60 +46,15 @@ async fn start_server() -> NatsServer {
     NatsServer::start_with_config(&config, passwords()).await
 }
 
-async fn connect(
-    port: u16,
-    user: &str,
-    password: &str,
-) -> (async_nats::Client, mpsc::UnboundedReceiver<String>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let url = format!("nats://127.0.0.1:{port}");
-    let client = hotline_test_support::wait_for(
-        "nats-server with the partner config",
-        Duration::from_secs(10),
-        || {
-            let (url, tx) = (url.clone(), tx.clone());
-            async move {
-                async_nats::ConnectOptions::with_user_and_password(
-                    user.to_owned(),
-                    password.to_owned(),
-                )
-                .event_callback(move |event| {
-                    let tx = tx.clone();
-                    async move {
-                        let _ = tx.send(event.to_string());
-                    }
-                })
-                .connect(url)
-                .await
-                .ok()
-            }
-        },
-    )
-    .await;
-    (client, rx)
-}
-
-async fn violation(events: &mut mpsc::UnboundedReceiver<String>) -> String {
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
-            .await
-            .expect("the server reports the violation")
-            .unwrap();
-        if event.to_lowercase().contains("permission") {
-            return event;
-        }
-    }
-}
-
 #[tokio::test]
 async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_nats() {
     let server = start_server().await;
-    let (hotline, _) = connect(server.port(), "ops", "hotline-test").await;
+    let (hotline, _) = connect_watching(&server.url(), "ops", "hotline-test").await;
     let mut watch = hotline.subscribe("partner.>").await.unwrap();
     let mut orders = hotline.subscribe("hotline.order.>").await.unwrap();
     hotline_messaging::server_barrier(&hotline).await.unwrap();
 
-    let (partner, mut events) = connect(server.port(), "partner-110", "pw-110").await;
+    let (partner, mut events) = connect_watching(&server.url(), "partner-110", "pw-110").await;
     // Its own subject goes through…
     partner
         .publish("partner.110.transfer.accepted", "ok".into())
@@ -119,7 +74,7 @@ async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_na
         .unwrap();
     partner.flush().await.unwrap();
     assert!(
-        violation(&mut events)
+        next_violation(&mut events)
             .await
             .contains("partner.119.transfer.accepted")
     );
@@ -129,7 +84,7 @@ async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_na
         .unwrap();
     partner.flush().await.unwrap();
     assert!(
-        violation(&mut events)
+        next_violation(&mut events)
             .await
             .contains("hotline.order.registered")
     );
@@ -150,7 +105,7 @@ async fn partner_publishing_or_subscribing_outside_its_subjects_is_refused_by_na
     let _theirs = partner.subscribe("hotline.transfer.119.>").await.unwrap();
     partner.flush().await.unwrap();
     assert!(
-        violation(&mut events)
+        next_violation(&mut events)
             .await
             .contains("hotline.transfer.119.>")
     );

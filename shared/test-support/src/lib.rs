@@ -26,6 +26,8 @@
 //! # }
 //! ```
 
+pub mod nats_users;
+
 use std::fmt;
 use std::fs::File;
 use std::future::Future;
