@@ -601,11 +601,16 @@ async fn a_reminder_notifies_the_unit_once_however_often_it_is_delivered() {
         (s.channel.sent().len() == 2).then_some(())
     })
     .await;
-    let trail: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM supervision.trail WHERE kind = 'unit_reminded'")
-            .fetch_one(&s.pool)
-            .await
-            .unwrap();
-    assert_eq!(trail, 2);
+    // The notification may go out a moment before the trail row commits: wait for it.
+    wait_for("both reminders in the trail", PATIENCE, || async {
+        let trail: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM supervision.trail WHERE kind = 'unit_reminded'",
+        )
+        .fetch_one(&s.pool)
+        .await
+        .ok()?;
+        (trail == 2).then_some(())
+    })
+    .await;
     s.stop().await;
 }
