@@ -7,7 +7,7 @@
 //! the whole stream again (run with the service scaled to zero; see
 //! [`hotline_analytics::rebuild`]).
 //!
-//! `export --format csv [--from DATE] [--to DATE] --out FILE` writes the PII-free facts for
+//! `export --format csv|parquet [--from DATE] [--to DATE] --out FILE` writes the PII-free facts for
 //! analysts (A20; [`hotline_analytics::export`]) and exits.
 
 #[tokio::main]
