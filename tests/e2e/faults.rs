@@ -29,6 +29,7 @@ async fn each_fault_once_under_load_loses_and_doubles_nothing() {
         lifecycle: 0.5,
         drain: Duration::from_secs(150),
         raw_limits: Duration::ZERO,
+        ..LoadConfig::default()
     };
     let load = {
         let (target, config) = (target.clone(), config.clone());
