@@ -4,6 +4,7 @@
 //! database (one schema per service), under a random namespace. Logs of all services are
 //! captured so tests can follow one order's trace through them.
 
+pub mod faults;
 pub mod load;
 pub mod processes;
 

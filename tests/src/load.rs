@@ -1,22 +1,36 @@
 //! The load tool (`hotlinectl load`, issue 12): realistic traffic through the public API and
-//! the units' actions against every service running in this process, with per-stage
-//! latencies and the machine's raw limits measured in the same run.
+//! the staff's actions against every service, with per-stage latencies and the machine's
+//! raw limits measured in the same run.
 //!
 //! * **Traffic.** Citizens' requests (`POST /api/v1/orders`) with a mix of kinds, channels,
 //!   districts and categories, at a fixed rate (open loop: a slow system shows as latency,
 //!   not as a lower rate) or as fast as `concurrency` requests in flight allow. A share of
 //!   the dispatched orders (`lifecycle`) is worked by its unit the way staff do it through the
 //!   API: sign, then submit a complete result, which supervision accepts and closes.
+//! * **The mix** ([`mix`]): shares of partner transfers (emergencies handed to a simulated
+//!   110 or 119 through the emergency bridge), disputes (the unit disputes, the dispatcher
+//!   redispatches through the API) and send-backs (the reviewer sends the first result
+//!   back, the head approves, the unit answers again). With send-backs, results wait for a
+//!   reviewer (the target's supervision runs with `auto_accept_complete` off, see
+//!   [`LoadConfig::people_review`]) and the tool reviews every worked result.
 //! * **Stages.** The tool listens to the order events on NATS and times, per order, HTTP
 //!   accept (request sent → 201), registered → dispatched (201 received → `order.dispatched`
 //!   seen), dispatched → signed (the event seen → `order.signed` seen, including the tool's own
-//!   sign request), and the full lifecycle (request sent → `order.closed` seen).
-//! * **Raw limits.** In the same run, on the same machine: PostgreSQL single-row commits per
-//!   second with the services' connection count, and JetStream publishes per second with an
-//!   acknowledgement each; the report gives our throughput as a share of them.
-//! * **Invariants.** After the run, every order accepted with 201 must have reached the
-//!   state its path leads to (dispatched; closed when worked) exactly once; the report lists
-//!   what did not ([`Report::violations`]).
+//!   sign request), the full lifecycle (request sent → `order.closed` seen), and per path of
+//!   the mix: disputed → redispatched, result → sent back, sent back → closed, registered →
+//!   accepted by the partner (server times of the events).
+//! * **Raw limits** ([`raw`]). In the same run, on the same machine: PostgreSQL single-row
+//!   commits per second with the services' connection count, and JetStream publishes per
+//!   second with an acknowledgement each; the report gives our throughput as a share of them.
+//! * **Invariants.** After the run, every order accepted with 201 must have reached each
+//!   end state its path leads to exactly once (dispatched, or accepted by the partner;
+//!   redispatched when disputed; sent back when chosen; closed when worked), and no other;
+//!   the report lists what did not ([`Report::violations`]).
+
+pub mod mix;
+pub mod raw;
+pub mod staff;
+mod track;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,13 +38,20 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use hotline_contract::events::{OrderClosed, OrderDispatched, OrderRegistered, OrderSigned};
+use hotline_contract::events::{
+    OrderClosed, OrderDispatched, OrderDisputed, OrderRedispatched, OrderRegistered,
+    OrderResultSubmitted, OrderSentBack, OrderSigned, OrderTransferRequested,
+};
 use hotline_contract::subjects::{HOTLINE_STREAM, event};
+use hotline_contract::transfer::{self, OrderTransferAccepted};
 use hotline_contract::{Namespace, RawEnvelope};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Role, Stack};
+use mix::{Mix, Plan};
+use track::{Action, Tracked};
 
 /// The running system the load goes to: the in-process [`Stack`] or the services run as
 /// processes ([`crate::processes::ProcessStack`]).
@@ -45,6 +66,10 @@ pub struct Target {
     pub bus: async_nats::Client,
     /// A superuser's URL of the system's database (for the raw commit rate).
     pub db_url: String,
+    /// Notified after the JetStream store was lost and rebuilt (the fault harness): the
+    /// tool reads the new stream from its start (events it saw already, replayed from the
+    /// outboxes, are recognized by their ids).
+    pub relisten: Arc<tokio::sync::Notify>,
 }
 
 impl Stack {
@@ -56,7 +81,24 @@ impl Stack {
             namespace: self.namespace.clone(),
             bus: self.bus().await,
             db_url: self.db.url(),
+            relisten: Arc::default(),
         }
+    }
+
+    /// A stack for `config`: per-client rate limits off; results wait for a reviewer when
+    /// the run sends some back ([`LoadConfig::people_review`]).
+    pub async fn start_for_load(config: &LoadConfig) -> Stack {
+        let auto_accept = !config.people_review();
+        let stack = Stack::start_configured(
+            |gateway| {
+                gateway.gateway.submit_per_minute = 0;
+                gateway.gateway.query_per_minute = 0;
+            },
+            |supervision| supervision.supervision.auto_accept_complete = auto_accept,
+        )
+        .await;
+        stack.wait_ready().await;
+        stack
     }
 }
 
@@ -71,6 +113,12 @@ pub struct LoadConfig {
     pub concurrency: usize,
     /// Share of the dispatched orders the units sign and answer (0.0 ..= 1.0).
     pub lifecycle: f64,
+    /// Share of the dispatched orders their first unit disputes (0.0 ..= 1.0).
+    pub disputes: f64,
+    /// Share of the worked orders whose first result is sent back (0.0 ..= 1.0).
+    pub send_backs: f64,
+    /// Share of all requests that are emergencies for a partner hotline (0.0 ..= 1.0).
+    pub transfers: f64,
     /// How long to wait, after the last request, for the pipeline to drain.
     pub drain: Duration,
     /// How long each raw-limit measurement runs (zero: skip them).
@@ -78,15 +126,29 @@ pub struct LoadConfig {
 }
 
 impl Default for LoadConfig {
+    /// 50/s for 30 s, every dispatched order worked; no disputes, send-backs or transfers
+    /// (the benchmark's plain pipeline; the mix is asked for with its flags).
     fn default() -> Self {
         Self {
             rate: 50,
             duration: Duration::from_secs(30),
             concurrency: 64,
             lifecycle: 1.0,
+            disputes: 0.0,
+            send_backs: 0.0,
+            transfers: 0.0,
             drain: Duration::from_secs(120),
             raw_limits: Duration::from_secs(5),
         }
+    }
+}
+
+impl LoadConfig {
+    /// Whether results wait for a reviewer: the run sends some back, so the target's
+    /// supervision must run with `auto_accept_complete` off, and the tool reviews every
+    /// worked result (accepts it, or sends it back).
+    pub fn people_review(&self) -> bool {
+        self.send_backs > 0.0 && self.lifecycle > 0.0
     }
 }
 
@@ -133,6 +195,13 @@ pub struct Report {
     pub registered_to_dispatched: Stage,
     pub dispatched_to_signed: Stage,
     pub lifecycle: Stage,
+    /// Disputed orders: the dispute → the redispatch.
+    pub disputed_to_redispatched: Stage,
+    /// Sent-back orders: the first result → the send-back, and the send-back → closed.
+    pub result_to_sent_back: Stage,
+    pub sent_back_to_closed: Stage,
+    /// Transfers: registered → accepted by the partner hotline.
+    pub registered_to_partner: Stage,
     /// Orders dispatched per second over the send period (accepted orders dispatched by the
     /// end of the drain / send time).
     pub dispatched_per_sec: f64,
@@ -143,38 +212,6 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-/// One order as the tool follows it. The HTTP answer and the events arrive in any order
-/// (the dispatch is often seen before the 201), so every field is filled by whoever sees it.
-#[derive(Debug, Clone, Default)]
-struct Tracked {
-    /// When the request was sent (tool clock); `None` until the answer is in.
-    sent: Option<Instant>,
-    /// Whether this order is to be worked to closed; `None` until the answer is in.
-    work: Option<bool>,
-    /// Server times of registration and of each dispatch / the first sign.
-    registered_at: Option<DateTime<Utc>>,
-    dispatched_at: Vec<DateTime<Utc>>,
-    signed_at: Option<DateTime<Utc>>,
-    /// When each close was seen (tool clock).
-    closed: Vec<Instant>,
-    /// Number and unit, from the dispatch.
-    number: Option<String>,
-    unit: Option<String>,
-    /// The unit's work was started.
-    working: bool,
-}
-
-impl Tracked {
-    /// The order number and unit, once, when it is both to be worked and dispatched.
-    fn start_work(&mut self) -> Option<(String, String)> {
-        if self.working || self.work != Some(true) || self.dispatched_at.is_empty() {
-            return None;
-        }
-        self.working = true;
-        Some((self.number.clone()?, self.unit.clone()?))
-    }
-}
-
 type Book = Arc<Mutex<HashMap<uuid::Uuid, Tracked>>>;
 
 /// What the HTTP tasks and the event listener share.
@@ -182,34 +219,69 @@ struct Driver {
     book: Book,
     base: String,
     admin_token: String,
+    /// Results wait for the tool's reviewer ([`LoadConfig::people_review`]).
+    people_review: bool,
     /// The agent who registers phone and online-chat requests.
     agent: reqwest::Client,
     anonymous: reqwest::Client,
+    /// The center's dispatcher, reviewer and head (made when the mix needs them).
+    dispatcher: Option<reqwest::Client>,
+    reviewer: Option<(reqwest::Client, reqwest::Client)>,
     units: Mutex<HashMap<String, reqwest::Client>>,
+    /// Answers that did not fit the plan (e.g. an emergency not transferred).
+    misfits: Mutex<Vec<String>>,
 }
 
 impl Driver {
-    /// Starts the unit's work on an order (sign, then a complete result) in the background.
-    async fn work(self: &Arc<Self>, number: String, unit: String) {
-        let client = {
-            let mut units = self.units.lock().await;
-            match units.get(&unit) {
-                Some(c) => c.clone(),
-                None => {
-                    let c = crate::make_user(
-                        &self.base,
-                        &self.admin_token,
-                        &format!("load-{unit}"),
-                        Role::UnitHandler,
-                        Some(&unit),
-                    )
-                    .await;
-                    units.insert(unit.clone(), c.clone());
-                    c
-                }
+    /// The unit's staff account, made on first use.
+    async fn unit(&self, unit: &str) -> reqwest::Client {
+        let mut units = self.units.lock().await;
+        if let Some(c) = units.get(unit) {
+            return c.clone();
+        }
+        let c = crate::make_user(
+            &self.base,
+            &self.admin_token,
+            &staff::unit_staff(unit),
+            Role::UnitHandler,
+            Some(unit),
+        )
+        .await;
+        units.insert(unit.to_owned(), c.clone());
+        c
+    }
+
+    /// Starts `action` in the background.
+    async fn start(self: &Arc<Self>, action: Action) {
+        let base = self.base.clone();
+        match action {
+            Action::Work { number, unit } => {
+                let client = self.unit(&unit).await;
+                tokio::spawn(staff::work_order(client, base, number, unit));
             }
-        };
-        tokio::spawn(work_order(client, self.base.clone(), number, unit));
+            Action::AnswerAgain { number, unit } => {
+                let client = self.unit(&unit).await;
+                tokio::spawn(staff::answer_again(client, base, number, unit));
+            }
+            Action::Dispute {
+                number,
+                unit,
+                proposed,
+            } => {
+                let client = self.unit(&unit).await;
+                let dispatcher = self.dispatcher.clone().expect("a dispatcher for disputes");
+                tokio::spawn(staff::dispute(
+                    client, dispatcher, base, number, unit, proposed,
+                ));
+            }
+            Action::Review {
+                order_id,
+                send_back,
+            } => {
+                let (reviewer, head) = self.reviewer.clone().expect("a reviewer");
+                tokio::spawn(staff::review(reviewer, head, base, order_id, send_back));
+            }
+        }
     }
 }
 
@@ -242,8 +314,16 @@ const CATEGORIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The district of the `i`-th request.
+fn region(i: usize) -> &'static str {
+    REGIONS[(i / CATEGORIES.len()) % REGIONS.len()]
+}
+
 /// The body of the `i`-th request of the mix, and whether an agent registers it.
-pub fn request_body(i: usize) -> (Value, bool) {
+pub fn request_body(i: usize, plan: &Plan) -> (Value, bool) {
+    if plan.transfer {
+        return (mix::emergency_body(i, region(i)), false);
+    }
     let (category, matter) = CATEGORIES[i % CATEGORIES.len()];
     let channel = CHANNELS[i % CHANNELS.len()];
     let by_agent = channel != "web_message";
@@ -253,7 +333,7 @@ pub fn request_body(i: usize) -> (Value, bool) {
         "requester": {"type": "person", "phone": format!("13{:09}", 100_000_000 + i % 800_000_000)},
         "matter": format!("{matter}（编号{i}）"),
         "category": category,
-        "region_code": REGIONS[(i / CATEGORIES.len()) % REGIONS.len()],
+        "region_code": region(i),
     });
     if by_agent {
         body["agent_id"] = json!(AGENT);
@@ -261,21 +341,58 @@ pub fn request_body(i: usize) -> (Value, bool) {
     (body, by_agent)
 }
 
-/// Runs the load against `stack` (started with per-client rate limits off).
+/// Runs the load against `target` (per-client rate limits off; with send-backs, results
+/// waiting for a reviewer: [`Stack::start_for_load`]).
 pub async fn run(target: &Target, config: &LoadConfig) -> Report {
     let ns = Namespace::new(target.namespace.clone()).expect("namespace");
+    let center = |id: &'static str, role: Role| {
+        crate::make_user(&target.base, &target.admin_token, id, role, None)
+    };
+    let dispatcher = if config.disputes > 0.0 {
+        Some(center(staff::DISPATCHER, Role::Dispatcher).await)
+    } else {
+        None
+    };
+    let reviewer = if config.people_review() {
+        Some((
+            center(staff::REVIEWER, Role::Reviewer).await,
+            center(staff::HEAD, Role::CenterHead).await,
+        ))
+    } else {
+        None
+    };
     let driver = Arc::new(Driver {
         book: Arc::default(),
         base: target.base.clone(),
         admin_token: target.admin_token.clone(),
-        agent: crate::make_user(&target.base, &target.admin_token, AGENT, Role::Agent, None).await,
+        people_review: config.people_review(),
+        agent: center(AGENT, Role::Agent).await,
         anonymous: reqwest::Client::builder()
             .pool_max_idle_per_host(config.concurrency.max(1))
             .build()
             .expect("HTTP client"),
+        dispatcher,
+        reviewer,
         units: Mutex::default(),
+        misfits: Mutex::default(),
     });
-    listen(&target.bus, &ns, driver.clone()).await;
+    // The partner hotlines the emergencies go to, simulated: each accepts.
+    let partners = CancellationToken::new();
+    if config.transfers > 0.0 {
+        for code in mix::partners() {
+            hotline_emergency_bridge::simulator::start(
+                target.bus.clone(),
+                ns.clone(),
+                code.to_owned(),
+                hotline_emergency_bridge::simulator::Mode::Accept,
+                None,
+                partners.clone(),
+            )
+            .await
+            .expect("a simulated partner hotline");
+        }
+    }
+    listen(target, &ns, driver.clone()).await;
 
     let url = format!("{}/api/v1/orders", target.base);
     let statuses: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
@@ -286,6 +403,12 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         t
     });
+    let mut mix = Mix::new(
+        config.transfers,
+        config.lifecycle,
+        config.disputes,
+        config.send_backs,
+    );
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     let mut i = 0usize;
@@ -295,11 +418,9 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
         }
         let permit = permits.clone().acquire_owned().await.expect("semaphore");
         let (url, statuses, driver) = (url.clone(), statuses.clone(), driver.clone());
-        // Every 1/lifecycle-th order is worked, spread evenly.
-        let work =
-            (i as f64 * config.lifecycle).floor() != ((i + 1) as f64 * config.lifecycle).floor();
+        let plan = mix.next_plan();
         tasks.spawn(async move {
-            let (body, by_agent) = request_body(i);
+            let (body, by_agent) = request_body(i, &plan);
             let client = if by_agent {
                 &driver.agent
             } else {
@@ -311,19 +432,7 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
             let status = match answer {
                 Ok(r) if r.status().as_u16() == 201 => {
                     let receipt: Value = r.json().await.unwrap_or_default();
-                    let id = receipt["order_id"].as_str().and_then(|s| s.parse().ok());
-                    if let (Some(id), true) = (id, receipt["disposition"] == "dispatched") {
-                        let start = {
-                            let mut book = driver.book.lock().await;
-                            let t = book.entry(id).or_default();
-                            t.sent = Some(sent);
-                            t.work = Some(work);
-                            t.start_work()
-                        };
-                        if let Some((number, unit)) = start {
-                            driver.work(number, unit).await;
-                        }
-                    }
+                    driver.answered(&receipt, plan, sent, region(i)).await;
                     201
                 }
                 Ok(r) => r.status().as_u16(),
@@ -337,16 +446,13 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
     while tasks.join_next().await.is_some() {}
     let send_seconds = started.elapsed().as_secs_f64();
 
-    // Drain: wait until every answered order reached its end state, or the drain time.
+    // Drain: wait until every answered order reached its end states, or the drain time.
     let drain_start = Instant::now();
     loop {
         let pending = {
             let book = driver.book.lock().await;
             book.values()
-                .filter(|t| t.sent.is_some())
-                .filter(|t| {
-                    t.dispatched_at.is_empty() || (t.work == Some(true) && t.closed.is_empty())
-                })
+                .filter(|t| t.sent.is_some() && !t.done())
                 .count()
         };
         if pending == 0 || drain_start.elapsed() > config.drain {
@@ -356,13 +462,59 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
     }
     // Late duplicates would arrive now, if any.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    partners.cancel();
 
     let mut report = summarize(&driver.book, &statuses, send_seconds).await;
+    report
+        .violations
+        .extend(driver.misfits.lock().await.iter().cloned());
     if !config.raw_limits.is_zero() {
-        report.pg_commits_per_sec = pg_commit_rate(&target.db_url, config.raw_limits).await;
-        report.js_publishes_per_sec = js_publish_rate(&target.bus, config.raw_limits).await;
+        report.pg_commits_per_sec = raw::pg_commit_rate(&target.db_url, config.raw_limits).await;
+        report.js_publishes_per_sec = raw::js_publish_rate(&target.bus, config.raw_limits).await;
     }
     report
+}
+
+impl Driver {
+    /// The 201 of a request with `plan`: the order is followed when it went the way the
+    /// plan expects (dispatched; transferred for an emergency). Requests the system
+    /// answers otherwise (a suggestion answered at once, say) are not followed; an
+    /// emergency not transferred is a misfit.
+    async fn answered(self: &Arc<Self>, receipt: &Value, plan: Plan, sent: Instant, region: &str) {
+        let Some(id) = receipt["order_id"].as_str().and_then(|s| s.parse().ok()) else {
+            return;
+        };
+        let expected = if plan.transfer {
+            "transfer_requested"
+        } else {
+            "dispatched"
+        };
+        if receipt["disposition"] != expected {
+            if plan.transfer {
+                self.misfits.lock().await.push(format!(
+                    "order {id}: an emergency answered {}, not transferred",
+                    receipt["disposition"]
+                ));
+            }
+            return;
+        }
+        let next = {
+            let mut book = self.book.lock().await;
+            let t = book.entry(id).or_default();
+            t.sent = Some(sent);
+            t.plan = Some(plan);
+            region.clone_into(&mut t.region);
+            t.next_step()
+        };
+        if let Some(action) = next {
+            self.start(action).await;
+        }
+    }
+}
+
+/// Server time from `a` to `b`.
+fn between(a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
+    (b - a).to_std().unwrap_or_default()
 }
 
 async fn summarize(
@@ -382,246 +534,263 @@ async fn summarize(
     for (status, _) in statuses.iter().filter(|(s, _)| *s != 201) {
         *report.errors.entry(*status).or_default() += 1;
     }
-    let (mut to_dispatch, mut to_sign, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    let mut samples: [Vec<Duration>; 7] = Default::default();
+    let [
+        to_dispatch,
+        to_sign,
+        whole,
+        to_redispatch,
+        to_send_back,
+        to_close,
+        to_partner,
+    ] = &mut samples;
     let (mut dispatched, mut closed) = (0usize, 0usize);
-    let server = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).to_std().unwrap_or_default();
-    // Orders answered with 201 and a dispatch disposition (events of other orders, e.g. a
+    // Orders answered with 201 as their plan expects (events of other orders, e.g. a
     // test's own, are ignored).
     for (id, t) in book.iter().filter(|(_, t)| t.sent.is_some()) {
-        match t.dispatched_at.as_slice() {
-            [] => report
-                .violations
-                .push(format!("order {id} accepted but never dispatched")),
-            [at, rest @ ..] => {
-                dispatched += 1;
-                if let Some(registered) = t.registered_at {
-                    to_dispatch.push(server(registered, *at));
-                }
-                if !rest.is_empty() {
-                    report
-                        .violations
-                        .push(format!("order {id} dispatched {} times", rest.len() + 1));
-                }
-                if let Some(signed) = t.signed_at {
-                    to_sign.push(server(*at, signed));
-                }
+        report.violations.extend(t.violations(*id));
+        if let (Some(registered), Some(at)) = (t.registered_at, t.dispatched_at.first()) {
+            to_dispatch.push(between(registered, *at));
+        }
+        dispatched += usize::from(!t.dispatched_at.is_empty());
+        let latest = t.redispatched_at.first().or(t.dispatched_at.first());
+        if let (Some(from), Some(signed)) = (latest, t.signed_at) {
+            to_sign.push(between(*from, signed));
+        }
+        if let (Some(disputed), Some(at)) = (t.disputed_at, t.redispatched_at.first()) {
+            to_redispatch.push(between(disputed, *at));
+        }
+        if let (Some((_, first)), Some(back)) = (t.results.first(), t.sent_back_at.first()) {
+            to_send_back.push(between(*first, *back));
+            if let Some((_, at)) = t.closed.first() {
+                to_close.push(between(*back, *at));
             }
         }
-        match (t.work == Some(true), t.closed.as_slice()) {
-            (true, []) => report
-                .violations
-                .push(format!("order {id} worked but never closed")),
-            (_, [at, rest @ ..]) => {
-                closed += 1;
-                if let Some(sent) = t.sent {
-                    whole.push(at.saturating_duration_since(sent));
-                }
-                if !rest.is_empty() {
-                    report
-                        .violations
-                        .push(format!("order {id} closed {} times", rest.len() + 1));
-                }
-            }
-            (false, []) => {}
+        if let (Some(registered), Some(at)) = (t.registered_at, t.transfer_accepted_at.first()) {
+            to_partner.push(between(registered, *at));
+        }
+        if let (Some(sent), Some((seen, _))) = (t.sent, t.closed.first()) {
+            closed += 1;
+            whole.push(seen.saturating_duration_since(sent));
         }
     }
+    let [
+        to_dispatch,
+        to_sign,
+        whole,
+        to_redispatch,
+        to_send_back,
+        to_close,
+        to_partner,
+    ] = samples;
     report.registered_to_dispatched = Stage::of(to_dispatch);
     report.dispatched_to_signed = Stage::of(to_sign);
     report.lifecycle = Stage::of(whole);
+    report.disputed_to_redispatched = Stage::of(to_redispatch);
+    report.result_to_sent_back = Stage::of(to_send_back);
+    report.sent_back_to_closed = Stage::of(to_close);
+    report.registered_to_partner = Stage::of(to_partner);
     report.dispatched_per_sec = dispatched as f64 / send_seconds;
     report.closed_per_sec = closed as f64 / send_seconds;
     report
 }
 
-/// Follows the order events; starts the units' work on the orders the run chose.
-async fn listen(bus: &async_nats::Client, ns: &Namespace, driver: Arc<Driver>) {
-    // Read from the stream, not a plain subscription: an ordered consumer survives a
-    // nats-server restart without missing what was published meanwhile (the fault
-    // harness restarts it under load).
-    let consumer = async_nats::jetstream::new(bus.clone())
+/// Decodes `raw` as `E` and applies `f` to the book's entry of the order it names.
+fn apply<E: hotline_contract::Event>(
+    book: &mut HashMap<uuid::Uuid, Tracked>,
+    raw: &RawEnvelope,
+    order_id: impl Fn(&E) -> uuid::Uuid,
+    f: impl FnOnce(&mut Tracked, E) -> Option<Action>,
+) -> Option<Action> {
+    let e = raw.decode::<E>().ok()?.data;
+    f(book.entry(order_id(&e)).or_default(), e)
+}
+
+/// The order events the tool follows, in the order [`record`] knows them.
+const FOLLOWED: [&str; 11] = [
+    event::ORDER_REGISTERED,
+    event::ORDER_DISPATCHED,
+    event::ORDER_SIGNED,
+    event::ORDER_CLOSED,
+    event::ORDER_DISPUTED,
+    event::ORDER_REDISPATCHED,
+    event::ORDER_RESULT_SUBMITTED,
+    event::ORDER_SENT_BACK,
+    transfer::subject::ORDER_TRANSFER_ACCEPTED,
+    event::ORDER_TRANSFER_REQUESTED,
+    event::ORDER_TRANSFER_REQUESTED_EMERGENCY,
+];
+
+/// Records the `k`-th of [`FOLLOWED`] in the book; the step it starts, if any.
+fn record(
+    book: &mut HashMap<uuid::Uuid, Tracked>,
+    k: usize,
+    raw: &RawEnvelope,
+    now: Instant,
+    people_review: bool,
+) -> Option<Action> {
+    match k {
+        0 => apply(
+            book,
+            raw,
+            |e: &OrderRegistered| e.order_id,
+            |t, e| {
+                t.registered_at = Some(e.registered_at);
+                None
+            },
+        ),
+        1 => apply(
+            book,
+            raw,
+            |e: &OrderDispatched| e.order_id,
+            |t, e| {
+                t.dispatched_at.push(e.dispatched_at);
+                t.number.get_or_insert(e.number);
+                t.unit.get_or_insert(e.unit_id);
+                t.next_step()
+            },
+        ),
+        2 => apply(
+            book,
+            raw,
+            |e: &OrderSigned| e.order_id,
+            |t, e| {
+                t.signed_at.get_or_insert(e.signed_at);
+                None
+            },
+        ),
+        3 => apply(
+            book,
+            raw,
+            |e: &OrderClosed| e.order_id,
+            |t, e| {
+                t.closed.push((now, e.closed_at));
+                None
+            },
+        ),
+        4 => apply(
+            book,
+            raw,
+            |e: &OrderDisputed| e.order_id,
+            |t, e| {
+                t.disputed_at.get_or_insert(e.disputed_at);
+                None
+            },
+        ),
+        5 => apply(
+            book,
+            raw,
+            |e: &OrderRedispatched| e.order_id,
+            |t, e| {
+                t.redispatched_at.push(e.redispatched_at);
+                t.unit = Some(e.unit_id);
+                t.next_step()
+            },
+        ),
+        6 => apply(
+            book,
+            raw,
+            |e: &OrderResultSubmitted| e.order_id,
+            |t, e| t.result_submitted(e.order_id, e.result_id, e.submitted_at, people_review),
+        ),
+        7 => apply(
+            book,
+            raw,
+            |e: &OrderSentBack| e.order_id,
+            |t, e| t.sent_back(e.sent_back_at),
+        ),
+        8 => apply(
+            book,
+            raw,
+            |e: &OrderTransferAccepted| e.order_id,
+            |t, e| {
+                t.transfer_accepted_at.push(e.accepted_at);
+                None
+            },
+        ),
+        // A transfer is registered with its request (no `order.registered`).
+        _ => apply(
+            book,
+            raw,
+            |e: &OrderTransferRequested| e.registration.order_id,
+            |t, e| {
+                t.registered_at = Some(e.registration.registered_at);
+                None
+            },
+        ),
+    }
+}
+
+/// An ordered consumer of the order events on the `HOTLINE` stream. Read from the
+/// stream, not a plain subscription: an ordered consumer survives a nats-server restart
+/// without missing what was published meanwhile (the fault harness restarts it under
+/// load).
+async fn order_events(
+    bus: &async_nats::Client,
+    ns: &Namespace,
+    from: async_nats::jetstream::consumer::DeliverPolicy,
+) -> Result<async_nats::jetstream::consumer::pull::Ordered, async_nats::Error> {
+    let messages = async_nats::jetstream::new(bus.clone())
         .get_stream(ns.stream(HOTLINE_STREAM))
-        .await
-        .expect("the HOTLINE stream")
+        .await?
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
             filter_subject: ns.subject("hotline.order.>"),
-            deliver_policy: async_nats::jetstream::consumer::DeliverPolicy::New,
+            deliver_policy: from,
             ..Default::default()
         })
+        .await?
+        .messages()
+        .await?;
+    Ok(messages)
+}
+
+/// Follows the order events; starts the staff's steps of the orders the run chose. Each
+/// event counts once, by its id: after a lost store the outboxes publish every event
+/// again, and [`Target::relisten`] reads the rebuilt stream from its start.
+async fn listen(target: &Target, ns: &Namespace, driver: Arc<Driver>) {
+    use async_nats::jetstream::consumer::DeliverPolicy;
+    let mut messages = order_events(&target.bus, ns, DeliverPolicy::New)
         .await
         .expect("an ordered consumer of the order events");
-    let mut sub = consumer.messages().await.expect("order events");
-    let registered = ns.subject(event::ORDER_REGISTERED);
-    let dispatched = ns.subject(event::ORDER_DISPATCHED);
-    let signed = ns.subject(event::ORDER_SIGNED);
-    let closed = ns.subject(event::ORDER_CLOSED);
+    let subjects = FOLLOWED.map(|s| ns.subject(s));
+    let (bus, ns, relisten) = (target.bus.clone(), ns.clone(), target.relisten.clone());
     tokio::spawn(async move {
-        while let Some(m) = sub.next().await {
-            let Ok(m) = m else {
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let m = tokio::select! {
+                m = messages.next() => m,
+                () = relisten.notified() => None,
+            };
+            // Told to, or the consumer gave up (its stream gone for a while): read the
+            // stream again from its start.
+            let Some(Ok(m)) = m else {
+                if m.is_none() {
+                    match order_events(&bus, &ns, DeliverPolicy::All).await {
+                        Ok(fresh) => messages = fresh,
+                        Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                    }
+                }
                 continue;
             };
             let now = Instant::now();
             let Ok(raw) = RawEnvelope::parse(&m.payload) else {
                 continue;
             };
-            let subject = m.subject.as_str();
-            let start = {
-                let mut book = driver.book.lock().await;
-                if subject == registered {
-                    if let Ok(e) = raw.decode::<OrderRegistered>() {
-                        book.entry(e.data.order_id).or_default().registered_at =
-                            Some(e.data.registered_at);
-                    }
-                    None
-                } else if subject == dispatched {
-                    match raw.decode::<OrderDispatched>() {
-                        Ok(e) => {
-                            let t = book.entry(e.data.order_id).or_default();
-                            t.dispatched_at.push(e.data.dispatched_at);
-                            t.number.get_or_insert(e.data.number);
-                            t.unit.get_or_insert(e.data.unit_id);
-                            t.start_work()
-                        }
-                        Err(_) => None,
-                    }
-                } else if subject == signed {
-                    if let Ok(e) = raw.decode::<OrderSigned>() {
-                        book.entry(e.data.order_id)
-                            .or_default()
-                            .signed_at
-                            .get_or_insert(e.data.signed_at);
-                    }
-                    None
-                } else if subject == closed {
-                    if let Ok(e) = raw.decode::<OrderClosed>() {
-                        book.entry(e.data.order_id).or_default().closed.push(now);
-                    }
-                    None
-                } else {
-                    None
-                }
+            let Some(k) = subjects.iter().position(|s| s == m.subject.as_str()) else {
+                continue;
             };
-            if let Some((number, unit)) = start {
-                driver.work(number, unit).await;
+            if !seen.insert(raw.id) {
+                continue;
+            }
+            let next = {
+                let mut book = driver.book.lock().await;
+                record(&mut book, k, &raw, now, driver.people_review)
+            };
+            if let Some(action) = next {
+                driver.start(action).await;
             }
         }
     });
-}
-
-/// The unit's staff: sign, then a complete result (supervision accepts complete results).
-/// Each step is retried while the system answers 5xx or cannot be reached (a fault being
-/// injected), as staff would try again; a 409 means the step was already done.
-async fn work_order(client: reqwest::Client, base: String, number: String, unit: String) {
-    let staff = format!("load-{unit}");
-    let steps = [
-        (
-            format!("{base}/api/v1/orders/{number}/sign"),
-            json!({"unit_id": unit, "signed_by": staff}),
-        ),
-        (
-            format!("{base}/api/v1/orders/{number}/result"),
-            json!({
-                "unit_id": unit, "submitted_by": staff,
-                "basis": "相关法律法规及政策规定",
-                "findings": "经核查，情况属实，已安排处理。",
-                "reply": "您反映的问题已处理，感谢您的监督。",
-            }),
-        ),
-    ];
-    for (url, body) in steps {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            let status = client
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0);
-            let retry = status == 0 || status >= 500 || status == 429;
-            if !retry || Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
-/// Single-row INSERT commits per second on as many connections as the services use.
-async fn pg_commit_rate(db_url: &str, duration: Duration) -> f64 {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(8)
-        .connect(db_url)
-        .await
-        .expect("connect");
-    sqlx::query("CREATE TABLE IF NOT EXISTS public.load_probe (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), body text)")
-        .execute(&pool)
-        .await
-        .expect("probe table");
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..8 {
-        let pool = pool.clone();
-        tasks.spawn(async move {
-            let mut n = 0u64;
-            while started.elapsed() < duration {
-                if sqlx::query("INSERT INTO public.load_probe (body) VALUES ('x')")
-                    .execute(&pool)
-                    .await
-                    .is_ok()
-                {
-                    n += 1;
-                }
-            }
-            n
-        });
-    }
-    let mut total = 0;
-    while let Some(n) = tasks.join_next().await {
-        total += n.unwrap_or(0);
-    }
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    let _ = sqlx::query("DROP TABLE public.load_probe")
-        .execute(&pool)
-        .await;
-    pool.close().await;
-    rate
-}
-
-/// JetStream publishes per second, each awaiting its acknowledgement, 64 in flight.
-async fn js_publish_rate(bus: &async_nats::Client, duration: Duration) -> f64 {
-    let js = async_nats::jetstream::new(bus.clone());
-    let name = format!("LOADPROBE{}", uuid::Uuid::new_v4().simple());
-    let subject = format!("loadprobe.{name}");
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: name.clone(),
-        subjects: vec![subject.clone()],
-        ..Default::default()
-    })
-    .await
-    .expect("probe stream");
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..64 {
-        let (js, subject) = (js.clone(), subject.clone());
-        tasks.spawn(async move {
-            let mut n = 0u64;
-            while started.elapsed() < duration {
-                if let Ok(ack) = js.publish(subject.clone(), "x".into()).await
-                    && ack.await.is_ok()
-                {
-                    n += 1;
-                }
-            }
-            n
-        });
-    }
-    let mut total = 0;
-    while let Some(n) = tasks.join_next().await {
-        total += n.unwrap_or(0);
-    }
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    let _ = js.delete_stream(&name).await;
-    rate
 }
 
 impl Report {
@@ -649,6 +818,17 @@ impl Report {
             config.lifecycle * 100.0
         );
         out += &format!(
+            "  mix: {:.0} % transfers to partner hotlines; of dispatched orders {:.0} % disputed; of worked orders {:.0} % sent back{}\n",
+            config.transfers * 100.0,
+            config.disputes * 100.0,
+            config.send_backs * 100.0,
+            if config.people_review() {
+                " (the tool reviews every result)"
+            } else {
+                ""
+            }
+        );
+        out += &format!(
             "  sent {} ({:.1}/s), accepted {}, errors {:?}\n",
             self.sent,
             self.sent as f64 / self.send_seconds,
@@ -663,6 +843,33 @@ impl Report {
         out += &stage("registered → dispatched", &self.registered_to_dispatched);
         out += &stage("dispatched → signed", &self.dispatched_to_signed);
         out += &stage("full lifecycle", &self.lifecycle);
+        let mix = [
+            (
+                config.disputes,
+                "disputed → redispatched",
+                &self.disputed_to_redispatched,
+            ),
+            (
+                config.send_backs,
+                "result → sent back",
+                &self.result_to_sent_back,
+            ),
+            (
+                config.send_backs,
+                "sent back → closed",
+                &self.sent_back_to_closed,
+            ),
+            (
+                config.transfers,
+                "registered → partner",
+                &self.registered_to_partner,
+            ),
+        ];
+        for (share, name, s) in mix {
+            if share > 0.0 {
+                out += &stage(name, s);
+            }
+        }
         if self.pg_commits_per_sec > 0.0 {
             out += &format!(
                 "  raw limits: PostgreSQL {:.0} single-row commits/s (8 connections), JetStream {:.0} acked publishes/s (64 in flight)\n",
@@ -675,7 +882,8 @@ impl Report {
             );
         }
         if self.violations.is_empty() {
-            out += "  invariants: every accepted order reached its end state exactly once\n";
+            out +=
+                "  invariants: every accepted order reached each of its end states exactly once\n";
         } else {
             out += &format!("  INVARIANTS BROKEN ({}):\n", self.violations.len());
             for v in self.violations.iter().take(20) {

@@ -188,6 +188,29 @@ impl ProcessStack {
         }
     }
 
+    /// The runbook's `replay-outbox` of `service` (docs/operations.md: after a lost
+    /// JetStream store): run as its own command with the service's environment; returns
+    /// once it exited, with what it printed.
+    pub async fn replay_outbox(&self, service: &str) -> String {
+        let mut command = tokio::process::Command::new(&self.binary);
+        command
+            .args(["replay-outbox", service])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env(service))
+            .stdin(Stdio::null());
+        let out = command
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("cannot run replay-outbox of {service}: {e}"));
+        assert!(
+            out.status.success(),
+            "replay-outbox of {service} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Starts `service` again (after [`kill`](Self::kill)) and waits until it is ready.
     pub async fn restart(&mut self, service: &'static str) {
         self.kill(service);
@@ -211,6 +234,7 @@ impl ProcessStack {
             namespace: self.namespace.clone(),
             bus: async_nats::connect(self.nats.url()).await.expect("connect"),
             db_url: self.db.url(),
+            relisten: std::sync::Arc::default(),
         }
     }
 

@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --release -p hotline-e2e --bin hotlinectl -- load --rate 150 --duration 60
 //! cargo run --release -p hotline-e2e --bin hotlinectl -- load --rate 0 --concurrency 128 --duration 30
+//! cargo run --release -p hotline-e2e --bin hotlinectl -- load --rate 50 --duration 60 \
+//!     --disputes 0.05 --send-backs 0.1 --transfers 0.02
 //! ```
 //!
 //! `load` starts every service in this process on a real nats-server and PostgreSQL (as the
@@ -10,11 +12,17 @@
 //! prints the report; it exits non-zero if an invariant broke (an accepted order lost or
 //! doubled). Options: `--rate N` (per second; 0 = as fast as `--concurrency` allows),
 //! `--duration SECS`, `--concurrency N`, `--lifecycle SHARE` (0..1 of dispatched orders the
-//! units sign and answer), `--drain SECS`, `--raw-limits SECS` (0 skips the raw measurements).
+//! units sign and answer; default 1), `--drain SECS`, `--raw-limits SECS` (0 skips the raw
+//! measurements). The mix (default 0 each, the benchmark's plain pipeline): `--disputes
+//! SHARE` of the dispatched orders disputed by their unit and redispatched by the
+//! dispatcher, `--send-backs SHARE` of the worked orders whose first result the reviewer
+//! sends back (results then wait for a reviewer: the tool reviews them all), `--transfers
+//! SHARE` of the requests emergencies handed to a simulated partner hotline.
 //!
 //! `serve <service>` runs one service from its `HOTLINE_*` environment, as its own binary
 //! would: the fault harness (tests/e2e/faults.rs) starts each service this way as a child
-//! process it can kill -9.
+//! process it can kill -9. `replay-outbox <service> [--since T]` is that service's own
+//! `replay-outbox` (docs/operations.md), for the fault harness's lost JetStream store.
 
 #![allow(clippy::expect_used)]
 
@@ -24,7 +32,8 @@ use hotline_e2e::Stack;
 use hotline_e2e::load::{LoadConfig, run};
 
 const USAGE: &str = "usage: hotlinectl load [--rate N] [--duration SECS] [--concurrency N] \
-                     [--lifecycle SHARE] [--drain SECS] [--raw-limits SECS]\n       hotlinectl serve <service>";
+                     [--lifecycle SHARE] [--disputes SHARE] [--send-backs SHARE] \
+                     [--transfers SHARE] [--drain SECS] [--raw-limits SECS]\n       hotlinectl serve <service>\n       hotlinectl replay-outbox <service> [--since RFC3339]";
 
 fn parse(args: &[String]) -> Result<LoadConfig, String> {
     let mut config = LoadConfig::default();
@@ -40,17 +49,19 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| format!("{flag}: {what} expected, got {value:?}"))
         };
+        let share = || -> Result<f64, String> {
+            Some(number("a share between 0 and 1")?)
+                .filter(|share| *share <= 1.0)
+                .ok_or_else(|| format!("{flag}: a share between 0 and 1, got {value}"))
+        };
         match flag.as_str() {
             "--rate" => config.rate = number("a whole number")? as u32,
             "--duration" => config.duration = Duration::from_secs_f64(number("seconds")?),
             "--concurrency" => config.concurrency = (number("a whole number")? as usize).max(1),
-            "--lifecycle" => {
-                let share = number("a share between 0 and 1")?;
-                if share > 1.0 {
-                    return Err(format!("--lifecycle: a share between 0 and 1, got {value}"));
-                }
-                config.lifecycle = share;
-            }
+            "--lifecycle" => config.lifecycle = share()?,
+            "--disputes" => config.disputes = share()?,
+            "--send-backs" => config.send_backs = share()?,
+            "--transfers" => config.transfers = share()?,
             "--drain" => config.drain = Duration::from_secs_f64(number("seconds")?),
             "--raw-limits" => config.raw_limits = Duration::from_secs_f64(number("seconds")?),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
@@ -59,12 +70,20 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
     Ok(config)
 }
 
-/// Runs one service until SIGTERM/SIGINT, configured from the environment.
-async fn serve(service: &str) -> anyhow::Result<()> {
+/// Runs one service until SIGTERM/SIGINT, configured from the environment; or, when
+/// `args` is `replay-outbox [--since T]`, replays its outboxes as its own binary does
+/// (the runbook's answer to a lost JetStream store, docs/operations.md) and exits.
+async fn service(service: &str, args: &[String]) -> anyhow::Result<()> {
     macro_rules! run {
-        ($krate:ident, $config:ty) => {{
+        ($krate:ident, $config:ty, $schemas:expr) => {{
             let config: $config = hotline_service_kit::config::load()?;
             let telemetry = hotline_telemetry::init($krate::SERVICE, &config.common.telemetry)?;
+            if let Some(replayed) =
+                hotline_service_kit::replay::command(args, $schemas, &config.common).await
+            {
+                telemetry.shutdown();
+                return Ok(replayed?);
+            }
             let running =
                 $krate::start(config, hotline_service_kit::shutdown::on_signals()).await?;
             running.wait().await;
@@ -72,21 +91,48 @@ async fn serve(service: &str) -> anyhow::Result<()> {
             Ok(())
         }};
     }
+    use hotline_emergency_bridge as bridge;
     match service {
-        "intake" => run!(hotline_intake, hotline_intake::IntakeConfig),
-        "router" => run!(hotline_router, hotline_router::RouterConfig),
+        "intake" => run!(
+            hotline_intake,
+            hotline_intake::IntakeConfig,
+            &[hotline_intake::SCHEMA]
+        ),
+        "router" => run!(
+            hotline_router,
+            hotline_router::RouterConfig,
+            &[hotline_router::SCHEMA]
+        ),
         "deadline-watcher" => run!(
             hotline_deadline_watcher,
-            hotline_deadline_watcher::DeadlineWatcherConfig
+            hotline_deadline_watcher::DeadlineWatcherConfig,
+            &[hotline_deadline_watcher::SCHEMA]
         ),
-        "supervision" => run!(hotline_supervision, hotline_supervision::SupervisionConfig),
-        "analytics" => run!(hotline_analytics, hotline_analytics::AnalyticsConfig),
-        "knowledge" => run!(hotline_knowledge, hotline_knowledge::KnowledgeConfig),
+        "supervision" => run!(
+            hotline_supervision,
+            hotline_supervision::SupervisionConfig,
+            &[hotline_supervision::SCHEMA]
+        ),
+        "analytics" => run!(
+            hotline_analytics,
+            hotline_analytics::AnalyticsConfig,
+            &[hotline_analytics::SCHEMA]
+        ),
+        "knowledge" => run!(
+            hotline_knowledge,
+            hotline_knowledge::KnowledgeConfig,
+            &[hotline_knowledge::SCHEMA]
+        ),
         "emergency-bridge" => run!(
             hotline_emergency_bridge,
-            hotline_emergency_bridge::EmergencyBridgeConfig
+            bridge::EmergencyBridgeConfig,
+            &[bridge::SCHEMA, bridge::LANE_SCHEMA]
         ),
-        "gateway" => run!(hotline_gateway, hotline_gateway::GatewayConfig),
+        "gateway" => run!(
+            hotline_gateway,
+            hotline_gateway::GatewayConfig,
+            &[hotline_gateway::SCHEMA]
+        ),
         other => anyhow::bail!("unknown service {other:?}"),
     }
 }
@@ -94,13 +140,19 @@ async fn serve(service: &str) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [command, service] = args.as_slice()
-        && command == "serve"
+    if let [command, name, rest @ ..] = args.as_slice()
+        && (command == "serve" && rest.is_empty() || command == "replay-outbox")
     {
-        return match serve(service).await {
+        let args: Vec<String> = match command.as_str() {
+            "serve" => Vec::new(),
+            _ => std::iter::once(command.clone())
+                .chain(rest.iter().cloned())
+                .collect(),
+        };
+        return match service(name, &args).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("{service}: {error:#}");
+                eprintln!("{name}: {error:#}");
                 std::process::ExitCode::FAILURE
             }
         };
@@ -118,12 +170,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let stack = Stack::start_with(|gateway| {
-        gateway.gateway.submit_per_minute = 0;
-        gateway.gateway.query_per_minute = 0;
-    })
-    .await;
-    stack.wait_ready().await;
+    let stack = Stack::start_for_load(&config).await;
     let report = run(&stack.target().await, &config).await;
     print!("{}", report.render(&config));
     stack.stop().await;
@@ -131,5 +178,37 @@ async fn main() -> std::process::ExitCode {
         std::process::ExitCode::SUCCESS
     } else {
         std::process::ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &str) -> Vec<String> {
+        a.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_mix_is_off_by_default_and_each_share_is_between_0_and_1() {
+        let plain = parse(&[]).expect("defaults");
+        assert_eq!(
+            (plain.disputes, plain.send_backs, plain.transfers),
+            (0.0, 0.0, 0.0)
+        );
+        let mix = parse(&args("--disputes 0.05 --send-backs 0.1 --transfers 0.02")).expect("mix");
+        assert_eq!(
+            (mix.disputes, mix.send_backs, mix.transfers),
+            (0.05, 0.1, 0.02)
+        );
+        assert!(mix.people_review());
+        for bad in [
+            "--disputes 1.5",
+            "--send-backs -0.1",
+            "--transfers x",
+            "--disputes",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
     }
 }
