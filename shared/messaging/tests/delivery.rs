@@ -504,15 +504,24 @@ async fn a_backlog_is_applied_in_batches_and_a_failing_event_costs_only_its_batc
             .await
             .unwrap()
     };
-    wait_for("every good and flaky event applied, every poisoned one dead-lettered", WAIT, || async {
-        (effects(&w.pool).await == 7 * 30 && dead_letters().await == 30).then_some(())
-    })
+    wait_for(
+        "every good and flaky event applied, every poisoned one dead-lettered",
+        WAIT,
+        || async { (effects(&w.pool).await == 7 * 30 && dead_letters().await == 30).then_some(()) },
+    )
     .await;
 
     let counts = effect_counts(&w.pool).await;
     assert_eq!(counts.len(), 7 * 30, "one row per applied event");
-    assert!(counts.iter().all(|(_, _, n)| *n == 1), "an event applied twice: {counts:?}");
-    assert!(!counts.iter().any(|(order, _, _)| *order == poisoned.to_string()));
+    assert!(
+        counts.iter().all(|(_, _, n)| *n == 1),
+        "an event applied twice: {counts:?}"
+    );
+    assert!(
+        !counts
+            .iter()
+            .any(|(order, _, _)| *order == poisoned.to_string())
+    );
     for order in good.iter().chain([&flaky]) {
         let applied: Vec<i64> = sqlx::query_scalar(
             "SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq",
@@ -527,11 +536,12 @@ async fn a_backlog_is_applied_in_batches_and_a_failing_event_costs_only_its_batc
             "order {order} applied out of order: {applied:?}"
         );
     }
-    let largest_batch: i64 =
-        sqlx::query_scalar("SELECT max(n) FROM (SELECT count(*) AS n FROM svc.effects GROUP BY txid) t")
-            .fetch_one(&w.pool)
-            .await
-            .unwrap();
+    let largest_batch: i64 = sqlx::query_scalar(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM svc.effects GROUP BY txid) t",
+    )
+    .fetch_one(&w.pool)
+    .await
+    .unwrap();
     assert!(
         largest_batch > 1,
         "a backlog should be applied several events per transaction"
@@ -559,7 +569,10 @@ async fn a_consumer_killed_after_a_batch_commit_applies_each_event_exactly_once(
         CancellationToken::new(),
     ));
     tokio::time::timeout(WAIT, crashed).await.unwrap().unwrap();
-    assert!(effects(&w.pool).await >= 1, "the first batch committed before the crash");
+    assert!(
+        effects(&w.pool).await >= 1,
+        "the first batch committed before the crash"
+    );
 
     // Restart: the unacknowledged batch is redelivered after ack_wait; the inbox absorbs
     // what was committed, the rest is applied once.
@@ -579,7 +592,10 @@ async fn a_consumer_killed_after_a_batch_commit_applies_each_event_exactly_once(
     .await;
     let counts = effect_counts(&w.pool).await;
     assert_eq!(counts.len(), 40);
-    assert!(counts.iter().all(|(_, _, n)| *n == 1), "an event applied twice: {counts:?}");
+    assert!(
+        counts.iter().all(|(_, _, n)| *n == 1),
+        "an event applied twice: {counts:?}"
+    );
     shutdown.cancel();
     restarted.await.unwrap();
 }
