@@ -79,14 +79,16 @@ impl Registrar {
 
         let result: Result<_, RegisterError> = async {
             let mut tx = self.pool.begin().await?;
-            let day = local_day(now);
-            let seq = store::next_sequence(&mut tx, &valid.region_code, day).await?;
-            let number = format_number(&valid.region_code, day, u32::try_from(seq).unwrap_or(0));
+            // The order's number is taken last (below): the day's sequence row stays locked
+            // until the commit, so the less that follows it, the more registrations of one
+            // district go through per second. Until then the row carries a placeholder that
+            // no other transaction can see.
+            let placeholder = format!("pending:{order_id}");
             store::insert_order(
                 &mut tx,
                 &NewOrder {
                     order_id,
-                    number: &number,
+                    number: &placeholder,
                     check_code: &check_code,
                     phone_check: &self.hasher.last4_check(order_id, valid.phone.last4()),
                     registered_at: now,
@@ -112,6 +114,10 @@ impl Registrar {
             if let Some(status) = crate::triage::initial_status(&triage.decision) {
                 store::advance_status(&mut tx, order_id, status, now).await?;
             }
+            let day = local_day(now);
+            let seq = store::next_sequence(&mut tx, &valid.region_code, day).await?;
+            let number = format_number(&valid.region_code, day, u32::try_from(seq).unwrap_or(0));
+            store::assign_number(&mut tx, order_id, &number).await?;
             crate::triage::announce(
                 &self.outbox,
                 &mut tx,

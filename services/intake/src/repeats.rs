@@ -15,7 +15,8 @@
 //!   registration stores each matter's content words ([`record_matter_words`], table
 //!   `intake.matter_words`, indexed by county and time), and the county side reads only the
 //!   orders that share a word with the new matter, most shared words first, at most
-//!   [`POOL_LIMIT`] of them. On the labelled pairs every true repeat shares at least one
+//!   [`POOL_LIMIT`] of them, ranked among the [`COUNTY_SCAN_LIMIT`] newest that share one
+//!   (words are distinct per matter, so the shared words are a count of matches). On the labelled pairs every true repeat shares at least one
 //!   word with its original (`docs/repeat-detection.md`).
 //! - The pool (at most twice [`POOL_LIMIT`] orders) is scored in Rust
 //!   ([`crate::domain::similarity::score`]) on the blocking thread pool, since segmenting
@@ -36,6 +37,12 @@ use crate::domain::similarity::{MatterFeatures, RequestFacts, score};
 
 /// Most orders read from each side (the requester's, the county's) before scoring.
 pub const POOL_LIMIT: i64 = 100;
+
+/// Most of the county's word-sharing orders ranked by shared words, newest first: bounds
+/// the county side's work however busy the county is (a county with 300 orders a day has
+/// 9,000 in a 30-day window; unbounded, every registration ranked all that share a common
+/// word, about 11 µs of database time each).
+pub const COUNTY_SCAN_LIMIT: i64 = 1000;
 
 /// An earlier order that the new request may repeat.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,10 +104,12 @@ pub async fn candidates(
              WHERE r.phone_hash = $1 AND o.registered_at >= $3 AND o.registered_at < $4 \
              ORDER BY o.registered_at DESC LIMIT $6) \
            UNION \
-           (SELECT w.order_id FROM intake.matter_words w \
-             WHERE w.region_code = $2 AND w.registered_at >= $3 AND w.registered_at < $4 \
-               AND w.words && $5 \
-             ORDER BY cardinality(ARRAY(SELECT unnest(w.words) INTERSECT SELECT unnest($5::text[]))) DESC, \
+           (SELECT w.order_id FROM \
+              (SELECT w.order_id, w.words, w.registered_at FROM intake.matter_words w \
+                WHERE w.region_code = $2 AND w.registered_at >= $3 AND w.registered_at < $4 \
+                  AND w.words && $5 \
+                ORDER BY w.registered_at DESC LIMIT $8) w \
+             ORDER BY (SELECT count(*) FROM unnest(w.words) x WHERE x = ANY($5)) DESC, \
                       w.registered_at DESC \
              LIMIT $6)) \
          SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, r.phone_hash, s.status \
@@ -116,6 +125,7 @@ pub async fn candidates(
     .bind(features.words())
     .bind(POOL_LIMIT)
     .bind(OrderStatus::RepeatLinked.code())
+    .bind(COUNTY_SCAN_LIMIT)
     .fetch_all(pool)
     .await?;
 

@@ -43,6 +43,21 @@ pub async fn next_sequence(
     .await
 }
 
+/// Give a just-inserted order its number (registration takes the number last, see
+/// `registration.rs`).
+pub async fn assign_number(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    number: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE intake.orders SET number = $2 WHERE order_id = $1")
+        .bind(order_id)
+        .bind(number)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     let r = o.registration;
     sqlx::query(

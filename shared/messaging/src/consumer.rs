@@ -1,5 +1,15 @@
 //! The inbox consumer loop: durable pull consumer → per-order lanes → one transaction per
-//! event (inbox row + the handler's writes + its outbox rows) → commit → ack.
+//! event, or per batch of events under load (inbox rows + the handlers' writes + their
+//! outbox rows) → commit → ack.
+//!
+//! **Batches.** A lane that has more than one message waiting applies up to
+//! [`ConsumerConfig::batch_max`] of them, in order, in one transaction: one commit (one WAL
+//! flush) instead of one per event, which is what a busy system spends its database time
+//! on. If any event of the batch fails (a transient or permanent handler error, a database
+//! error, a failed commit), the whole batch is rolled back and its events are applied one
+//! at a time, each with the single-event rules below, so a batch never changes what
+//! happens to an event, only how many commits it takes. An idle system never waits to fill
+//! a batch: a lane takes what is already queued and nothing more.
 //!
 //! Guarantees and how they are kept:
 //! - **No double effect**: the event id goes into `<schema>.inbox` in the handler's
@@ -29,7 +39,7 @@ use futures::StreamExt;
 use hotline_contract::events::DeadLetterRecorded;
 use hotline_contract::{Namespace, RawEnvelope};
 use hotline_telemetry::{TraceContext, extract_nats};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -37,6 +47,10 @@ use tracing::Instrument;
 use crate::handler::{EventHandler, HandlerError, IncomingEvent};
 use crate::outbox::Outbox;
 use crate::provision::{ConsumerSpec, ensure_consumer};
+
+/// Events a lane applies in one transaction at most, by default: enough to turn a backlog's
+/// commits into a few, few enough that a batch's locks are held only briefly.
+pub const DEFAULT_BATCH_MAX: usize = 16;
 
 /// Settings of one consumer loop.
 #[derive(Debug, Clone)]
@@ -52,6 +66,8 @@ pub struct ConsumerConfig {
     pub lanes: usize,
     /// Transient failures retried while holding the lane, before a delayed nak.
     pub retries_in_place: u32,
+    /// Most events a lane applies in one transaction (1: one transaction per event).
+    pub batch_max: usize,
     /// Deliveries after which a message that still fails transiently is dead-lettered.
     pub dead_letter_after_deliveries: i64,
     pub base_backoff: Duration,
@@ -76,6 +92,7 @@ impl ConsumerConfig {
             spec,
             lanes: 8,
             retries_in_place: 5,
+            batch_max: DEFAULT_BATCH_MAX,
             dead_letter_after_deliveries: 20,
             base_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
@@ -153,12 +170,21 @@ pub async fn run_consumer<H: EventHandler>(
         senders.push(tx);
         let lane = lane.clone();
         workers.push(tokio::spawn(async move {
-            while let Some(delivery) = rx.recv().await {
+            let batch_max = lane.config.batch_max.max(1);
+            while let Some(first) = rx.recv().await {
                 if lane.crashed.is_cancelled() {
                     // A crashed process handles nothing more.
                     continue;
                 }
-                lane.process(delivery).await;
+                // Whatever is already queued joins the batch; nothing waits for more.
+                let mut batch = vec![first];
+                while batch.len() < batch_max {
+                    match rx.try_recv() {
+                        Ok(delivery) => batch.push(delivery),
+                        Err(_) => break,
+                    }
+                }
+                lane.process_batch(batch).await;
             }
         }));
     }
@@ -282,8 +308,60 @@ enum Outcome {
     Failed(HandlerError),
 }
 
+enum BatchOutcome {
+    /// For each event of the batch: was it a duplicate?
+    Committed(Vec<bool>),
+    /// Rolled back, with the reason.
+    Failed(String),
+}
+
 impl<H: EventHandler> Lane<H> {
-    async fn process(&self, delivery: Delivery) {
+    /// Apply a lane's batch: together in one transaction when there are several, else (or
+    /// when the batch fails) one at a time.
+    async fn process_batch(&self, batch: Vec<Delivery>) {
+        let mut ready = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            if let Some(prepared) = self.prepare(delivery).await {
+                ready.push(prepared);
+            }
+        }
+        if ready.len() > 1 {
+            match self.try_apply_batch(&ready).await {
+                BatchOutcome::Committed(outcomes) => {
+                    if self.crash_point() {
+                        return;
+                    }
+                    let consumer = self.config.spec.durable.as_str();
+                    metrics::histogram!("hotline_consumer_batch_size", "consumer" => consumer.to_owned())
+                        .record(ready.len() as f64);
+                    for ((message, event, span), duplicate) in ready.iter().zip(outcomes) {
+                        acknowledge_applied(consumer, message, event, duplicate)
+                            .instrument(span.clone())
+                            .await;
+                    }
+                    return;
+                }
+                BatchOutcome::Failed(reason) => {
+                    tracing::info!(
+                        consumer = %self.config.spec.durable,
+                        events = ready.len(),
+                        %reason,
+                        "batch rolled back; applying its events one at a time"
+                    );
+                }
+            }
+        }
+        for (message, event, span) in ready {
+            if self.crashed.is_cancelled() {
+                return;
+            }
+            self.apply(&message, &event).instrument(span).await;
+        }
+    }
+
+    /// Turn a delivery into an event to apply, with its span; a message that is not an
+    /// envelope is dead-lettered here and yields nothing.
+    async fn prepare(&self, delivery: Delivery) -> Option<(Message, IncomingEvent, tracing::Span)> {
         let Delivery { message, parsed } = delivery;
         let (stream_sequence, delivered) = message
             .info()
@@ -296,7 +374,7 @@ impl<H: EventHandler> Lane<H> {
                 let id = fallback_message_id(&message, stream_sequence);
                 self.dead_letter(&message, &id, &subject, stream_sequence, &reason)
                     .await;
-                return;
+                return None;
             }
         };
         let trace = extract_nats(message.headers.as_ref()).unwrap_or_else(TraceContext::new_root);
@@ -313,7 +391,37 @@ impl<H: EventHandler> Lane<H> {
             &event.trace,
             Some(&event.envelope.subject),
         );
-        self.apply(&message, &event).instrument(span).await;
+        Some((message, event, span))
+    }
+
+    /// Apply every event of `batch` in one transaction, in order. Committed: for each event,
+    /// whether it was a duplicate. Any failure rolls everything back.
+    async fn try_apply_batch(
+        &self,
+        batch: &[(Message, IncomingEvent, tracing::Span)],
+    ) -> BatchOutcome {
+        let mut tx = match self.pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return BatchOutcome::Failed(e.to_string()),
+        };
+        let mut duplicates = Vec::with_capacity(batch.len());
+        for (_, event, span) in batch {
+            let message_id = event.envelope.id.to_string();
+            let outcome = self
+                .apply_in(&mut tx, event, &message_id)
+                .instrument(span.clone())
+                .await;
+            match outcome {
+                Outcome::Applied => duplicates.push(false),
+                Outcome::Duplicate => duplicates.push(true),
+                // Dropping `tx` rolls the whole batch back.
+                Outcome::Failed(error) => return BatchOutcome::Failed(error.to_string()),
+            }
+        }
+        match tx.commit().await {
+            Ok(()) => BatchOutcome::Committed(duplicates),
+            Err(e) => BatchOutcome::Failed(e.to_string()),
+        }
     }
 
     async fn apply(&self, message: &Message, event: &IncomingEvent) {
@@ -325,15 +433,11 @@ impl<H: EventHandler> Lane<H> {
             match self.try_apply(event, &message_id).await {
                 Outcome::Applied if self.crash_point() => return,
                 Outcome::Applied => {
-                    count(consumer, "applied");
-                    tracing::info!(event_type = %event.envelope.event_type, "event applied");
-                    ack(message, AckKind::Ack).await;
+                    acknowledge_applied(consumer, message, event, false).await;
                     return;
                 }
                 Outcome::Duplicate => {
-                    count(consumer, "duplicate");
-                    tracing::info!(event_type = %event.envelope.event_type, "event already applied; acknowledging the redelivery");
-                    ack(message, AckKind::Ack).await;
+                    acknowledge_applied(consumer, message, event, true).await;
                     return;
                 }
                 Outcome::Failed(HandlerError::Permanent(reason)) => {
@@ -386,6 +490,24 @@ impl<H: EventHandler> Lane<H> {
             Ok(tx) => tx,
             Err(e) => return Outcome::Failed(e.into()),
         };
+        match self.apply_in(&mut tx, event, message_id).await {
+            Outcome::Applied => {}
+            // Dropping `tx` rolls back (a duplicate wrote nothing).
+            other => return other,
+        }
+        match tx.commit().await {
+            Ok(()) => Outcome::Applied,
+            Err(e) => Outcome::Failed(e.into()),
+        }
+    }
+
+    /// The inbox row and the handler's writes for one event, in the caller's transaction.
+    async fn apply_in(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        message_id: &str,
+    ) -> Outcome {
         let inserted = sqlx::query(&self.inbox_sql)
             .bind(&self.config.spec.durable)
             .bind(message_id)
@@ -397,13 +519,9 @@ impl<H: EventHandler> Lane<H> {
             Ok(_) => {}
             Err(e) => return Outcome::Failed(e.into()),
         }
-        if let Err(error) = self.handler.handle(&mut tx, event).await {
-            // Dropping `tx` rolls back.
-            return Outcome::Failed(error);
-        }
-        match tx.commit().await {
+        match self.handler.handle(tx, event).await {
             Ok(()) => Outcome::Applied,
-            Err(e) => Outcome::Failed(e.into()),
+            Err(error) => Outcome::Failed(error),
         }
     }
 
@@ -523,6 +641,24 @@ fn payload_text(payload: &[u8]) -> String {
             base64::engine::general_purpose::STANDARD.encode(cut)
         ),
     }
+}
+
+/// Count, log and acknowledge an event whose transaction committed (or that the inbox had
+/// already seen).
+async fn acknowledge_applied(
+    consumer: &str,
+    message: &Message,
+    event: &IncomingEvent,
+    duplicate: bool,
+) {
+    if duplicate {
+        count(consumer, "duplicate");
+        tracing::info!(event_type = %event.envelope.event_type, "event already applied; acknowledging the redelivery");
+    } else {
+        count(consumer, "applied");
+        tracing::info!(event_type = %event.envelope.event_type, "event applied");
+    }
+    ack(message, AckKind::Ack).await;
 }
 
 async fn ack(message: &Message, kind: AckKind) {

@@ -2,7 +2,9 @@
 //! Delivery guarantees against a real nats-server and a real PostgreSQL: a crash between
 //! commit and ack has one effect, a malformed message is dead-lettered while the next one is
 //! applied, outbox rows wait out a NATS outage and go once (never twice), and a deleted
-//! consumer is re-created on its own.
+//! consumer is re-created on its own; a backlog is applied in batches (several events per
+//! transaction) with the same exactly-once, in-order and dead-letter outcomes, also when an
+//! event in the batch fails or the consumer crashes after a batch's commit.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
@@ -53,7 +55,8 @@ async fn world() -> World {
         .unwrap();
     hotline_messaging::MIGRATOR.run(&pool).await.unwrap();
     sqlx::query(
-        "CREATE TABLE svc.effects (seq BIGSERIAL PRIMARY KEY, aggregate TEXT NOT NULL, stream_seq BIGINT NOT NULL)",
+        "CREATE TABLE svc.effects (seq BIGSERIAL PRIMARY KEY, aggregate TEXT NOT NULL, stream_seq BIGINT NOT NULL, \
+         txid BIGINT NOT NULL DEFAULT txid_current())",
     )
         .execute(&pool)
         .await
@@ -422,4 +425,177 @@ async fn a_batch_appended_at_once_is_published_once_each_in_the_order_given() {
         published, expected,
         "each once, in the order given, ids as returned"
     );
+}
+
+/// Fails the events of `poisoned` permanently, and the first attempt of each event of
+/// `flaky` transiently; records an effect for everything else.
+struct FailSome {
+    poisoned: Uuid,
+    flaky: Uuid,
+    flaky_failures: AtomicU32,
+}
+
+impl EventHandler for FailSome {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        let order = event.envelope.decode::<OrderSigned>()?.data.order_id;
+        if order == self.poisoned {
+            return Err(HandlerError::permanent("poisoned order"));
+        }
+        if order == self.flaky
+            && self
+                .flaky_failures
+                .fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |n| n.checked_sub(1),
+                )
+                .is_ok()
+        {
+            return Err(HandlerError::transient("not yet"));
+        }
+        RecordEffect.handle(tx, event).await
+    }
+}
+
+/// Effects per (order, stream sequence): exactly one each means nothing lost or doubled.
+async fn effect_counts(pool: &PgPool) -> Vec<(String, i64, i64)> {
+    sqlx::query_as(
+        "SELECT aggregate, stream_seq, count(*) FROM svc.effects GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_backlog_is_applied_in_batches_and_a_failing_event_costs_only_its_batch() {
+    let w = world().await;
+    // Four lanes' worth of orders, 30 events each, all published before the consumer
+    // starts: every lane has a backlog, so it takes batches.
+    let good: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+    let (poisoned, flaky) = (Uuid::now_v7(), Uuid::now_v7());
+    for _ in 0..30 {
+        for order in good.iter().chain([&poisoned, &flaky]) {
+            publish(&w, &signed(*order)).await;
+        }
+    }
+    let handler = FailSome {
+        poisoned,
+        flaky,
+        flaky_failures: AtomicU32::new(5),
+    };
+    let shutdown = CancellationToken::new();
+    let mut config = consumer_config(&w, "svc-batch");
+    config.lanes = 4;
+    let task = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        config,
+        Arc::new(handler),
+        shutdown.clone(),
+    ));
+    let dead_letters = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM svc.dead_letter")
+            .fetch_one(&w.pool)
+            .await
+            .unwrap()
+    };
+    wait_for(
+        "every good and flaky event applied, every poisoned one dead-lettered",
+        WAIT,
+        || async { (effects(&w.pool).await == 7 * 30 && dead_letters().await == 30).then_some(()) },
+    )
+    .await;
+
+    let counts = effect_counts(&w.pool).await;
+    assert_eq!(counts.len(), 7 * 30, "one row per applied event");
+    assert!(
+        counts.iter().all(|(_, _, n)| *n == 1),
+        "an event applied twice: {counts:?}"
+    );
+    assert!(
+        !counts
+            .iter()
+            .any(|(order, _, _)| *order == poisoned.to_string())
+    );
+    for order in good.iter().chain([&flaky]) {
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq",
+        )
+        .bind(order.to_string())
+        .fetch_all(&w.pool)
+        .await
+        .unwrap();
+        assert_eq!(applied.len(), 30);
+        assert!(
+            applied.windows(2).all(|p| p[0] < p[1]),
+            "order {order} applied out of order: {applied:?}"
+        );
+    }
+    let largest_batch: i64 = sqlx::query_scalar(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM svc.effects GROUP BY txid) t",
+    )
+    .fetch_one(&w.pool)
+    .await
+    .unwrap();
+    assert!(
+        largest_batch > 1,
+        "a backlog should be applied several events per transaction"
+    );
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_consumer_killed_after_a_batch_commit_applies_each_event_exactly_once() {
+    let w = world().await;
+    let order = Uuid::now_v7();
+    for _ in 0..40 {
+        publish(&w, &signed(order)).await;
+    }
+    // One lane: the backlog of one order goes in batches; crash after the first commit.
+    let mut config = consumer_config(&w, "svc-batch-crash");
+    config.lanes = 1;
+    config.faults.crash_after_commit_before_ack = Arc::new(AtomicU32::new(1));
+    let crashed = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        config,
+        Arc::new(RecordEffect),
+        CancellationToken::new(),
+    ));
+    tokio::time::timeout(WAIT, crashed).await.unwrap().unwrap();
+    assert!(
+        effects(&w.pool).await >= 1,
+        "the first batch committed before the crash"
+    );
+
+    // Restart: the unacknowledged batch is redelivered after ack_wait; the inbox absorbs
+    // what was committed, the rest is applied once.
+    let shutdown = CancellationToken::new();
+    let mut config = consumer_config(&w, "svc-batch-crash");
+    config.lanes = 1;
+    let restarted = tokio::spawn(run_consumer(
+        w.js.clone(),
+        w.pool.clone(),
+        config,
+        Arc::new(RecordEffect),
+        shutdown.clone(),
+    ));
+    wait_for("all forty events", WAIT, || async {
+        (effects(&w.pool).await == 40).then_some(())
+    })
+    .await;
+    let counts = effect_counts(&w.pool).await;
+    assert_eq!(counts.len(), 40);
+    assert!(
+        counts.iter().all(|(_, _, n)| *n == 1),
+        "an event applied twice: {counts:?}"
+    );
+    shutdown.cancel();
+    restarted.await.unwrap();
 }
