@@ -5,7 +5,11 @@
 //! it, the public tracking page shows it closed; another unit's staff are refused the
 //! order; a citizen writes a web message and tracks it; a unit disputes one order and
 //! reports progress, asks for more time and submits a result on another, which the
-//! reviewer sends back and the center's head approves; the head reads the boards. Screenshots of every page visited go to
+//! reviewer sends back (after an unsatisfied call-back, which opens a supervision case) and
+//! the center's head approves from the list of pending send-backs; the agent records the
+//! call-back of the closed order; the head reads the boards (with the open cases); the
+//! administrator manages accounts, reads the calendar and creates a dispatch rule.
+//! Screenshots of every page visited go to
 //! `target/test-artifacts/browser/`.
 //!
 //! Needs `/usr/bin/chromium` (or `HOTLINE_CHROMIUM`) and `tests/browser/node_modules`
@@ -87,6 +91,9 @@ async fn journeys_in_a_real_browser() {
     stack
         .person("head-web", Role::CenterHead, None, PASSWORD)
         .await;
+    stack
+        .person("admin-web", Role::Administrator, None, PASSWORD)
+        .await;
 
     let artifacts = root.join("target/test-artifacts/browser");
     let _ = std::fs::remove_dir_all(&artifacts);
@@ -104,6 +111,7 @@ async fn journeys_in_a_real_browser() {
                 .env("HOTLINE_OTHER_UNIT", format!("other-web:{PASSWORD}"))
                 .env("HOTLINE_REVIEWER", format!("reviewer-web:{PASSWORD}"))
                 .env("HOTLINE_HEAD", format!("head-web:{PASSWORD}"))
+                .env("HOTLINE_ADMIN", format!("admin-web:{PASSWORD}"))
                 .env("HOTLINE_UNIT_ID", UNIT)
                 .env("HOTLINE_ARTIFACTS", &artifacts)
                 .env("HOTLINE_CHROMIUM", &chromium)
@@ -126,6 +134,7 @@ async fn journeys_in_a_real_browser() {
         "journey c",
         "journey d",
         "journey e",
+        "journey f",
     ] {
         assert!(stdout.contains(journey), "{journey} ran:\n{stdout}");
     }
