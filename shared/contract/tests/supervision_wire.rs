@@ -262,7 +262,7 @@ fn review_queue_item_names_the_pending_proposal() {
         order_id: ORDER,
         number: Some("5201022611300001".into()),
         unit_id: "unit-gy-water".into(),
-        kind: Some(RequestKind::Complaint),
+        kind: Some(hotline_contract::vocabulary::RequestKind::Complaint),
         result_id: ORDER,
         submitted_at: at(9, 0),
         checklist: None,
