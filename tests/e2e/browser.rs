@@ -66,13 +66,16 @@ async fn journeys_in_a_real_browser() {
     }
 
     // Plain HTTP on 127.0.0.1: the session cookie cannot be `Secure` here. The tracking
-    // page is polled until the order closes, so its per-client limit is off.
+    // page is polled until the order closes, so its per-client limit is off, and so is the
+    // login limit (all journeys sign in from one address).
     // Supervision's automatic acceptance is off: every result goes through the review
     // desk in the browser (checklist, acceptance or send-back and the head's approval).
     let stack = Stack::start_configured(
         |c| {
             c.gateway.cookie_secure = false;
             c.gateway.query_per_minute = 0;
+            // Six people sign in a dozen times within a minute or two.
+            c.gateway.login_per_minute = 0;
         },
         |c| c.supervision.auto_accept_complete = false,
     )
