@@ -3,6 +3,7 @@
 //   HOTLINE_URL                       the gateway, e.g. http://127.0.0.1:12345
 //   HOTLINE_AGENT / HOTLINE_UNIT / HOTLINE_OTHER_UNIT   "login:password"
 //   HOTLINE_REVIEWER / HOTLINE_HEAD   "login:password" (a reviewer, the center's head)
+//   HOTLINE_ADMIN                     "login:password" (an administrator)
 //   HOTLINE_UNIT_ID                   the unit the registered order is dispatched to
 //   HOTLINE_ARTIFACTS                 where screenshots go
 //   HOTLINE_CHROMIUM                  the browser (default /usr/bin/chromium)
@@ -128,6 +129,30 @@ async function orderLifecycle(browser) {
   expect((await text(citizen, "#order-reply")).includes("停止夜间施工"), "the reply is shown once closed");
   await shot(citizen, "public-track-closed");
   await citizen.close();
+
+  // The agent calls the requester back and records the verdict on the closed order;
+  // a second call-back on the same order is refused.
+  const caller = await login(browser, cred("HOTLINE_AGENT"), "agent-call-back");
+  await caller.page.click(`a[href="/console/call-backs"]`);
+  await caller.page.waitForSelector("#call-back-form");
+  await caller.page.fill("#call-back-form input[name=number]", number);
+  await caller.page.check("#call-back-form input[name=verdict][value=satisfied]");
+  await caller.page.check("#call-back-form input[name=resolved][value=yes]");
+  await caller.page.fill("#call-back-form textarea[name=comment]", "来电人表示施工已停止。");
+  await shot(caller.page, "agent-call-back-filled");
+  await caller.page.click("#record-call-back");
+  await caller.page.waitForSelector("#call-back-recorded");
+  await shot(caller.page, "agent-call-back-recorded");
+  await caller.page.goto(`${base}/console/call-backs?number=${number}`);
+  await caller.page.check("#call-back-form input[name=verdict][value=unsatisfied]");
+  await caller.page.check("#call-back-form input[name=resolved][value=no]");
+  const [again] = await Promise.all([
+    caller.page.waitForResponse((r) => r.url().endsWith("/console/call-backs") && r.request().method() === "POST"),
+    caller.page.click("#record-call-back"),
+  ]);
+  expect(again.status() === 409, `a second call-back is refused, got ${again.status()}`);
+  await shot(caller.page, "agent-call-back-refused");
+  await caller.context.close();
   return number;
 }
 
@@ -139,8 +164,9 @@ async function openReview(page, number) {
   await page.waitForSelector("#checklist-form");
 }
 
-// Record the review checklist: every item passed except those in `failed` (codes).
-async function recordChecklist(page, failed) {
+// Record the review checklist: every item passed except those in `failed` (codes);
+// `poor` judges the handling poor (A17).
+async function recordChecklist(page, failed, poor = false) {
   for (const radio of await page.locator("#checklist-form input[type=radio][value=pass]").all()) {
     await radio.check();
   }
@@ -148,6 +174,7 @@ async function recordChecklist(page, failed) {
     await page.check(`#checklist-form input[name="item.${code}"][value=fail]`);
     await page.fill(`#checklist-form input[name="note.${code}"]`, "未引用具体法规条款");
   }
+  if (poor) await page.check("#checklist-form input[name=poor_handling]");
   await page.click("#record-checklist");
   await page.waitForSelector("#checklist-state");
 }
@@ -223,8 +250,18 @@ async function unitFormsAndSendBack(browser) {
 
   const reviewer = await login(browser, cred("HOTLINE_REVIEWER"), "reviewer-d");
   await openReview(reviewer.page, handled);
-  await recordChecklist(reviewer.page, ["basis_cited"]);
+  // The reviewer calls the requester back: reached, unsatisfied.
+  await reviewer.page.check("#review-call-back-form input[name=reached][value=yes]");
+  await reviewer.page.check("#review-call-back-form input[name=verdict][value=unsatisfied]");
+  await reviewer.page.fill("#review-call-back-form textarea[name=verified]", "群众反映井盖仍未安装，临时围挡不牢固。");
+  await shot(reviewer.page, "review-call-back-filled");
+  await Promise.all([reviewer.page.waitForURL(/call_back=recorded/), reviewer.page.click("#record-review-call-back")]);
+  expect((await text(reviewer.page, "#call-back-state")).includes("回访已记录"), "the call-back is recorded");
+  await shot(reviewer.page, "review-call-back-recorded");
+  // Unsatisfied requester and poor handling: a supervision case (A17).
+  await recordChecklist(reviewer.page, ["basis_cited"], true);
   expect((await text(reviewer.page, "#checklist-state")).includes("未通过"), "a failed item is reported");
+  expect((await text(reviewer.page, "#case-opened")).includes("督办案件"), "a supervision case is opened");
   expect(await reviewer.page.isChecked(`#send-back-form input[name=failed][value=basis_cited]`), "the failed item is cited");
   await reviewer.page.selectOption("#send-back-form select[name=reason_code]", "basis_missing");
   await reviewer.page.fill("#send-back-form textarea[name=reasons]", "办理依据只写了条例名称，请补充具体条款。");
@@ -235,13 +272,22 @@ async function unitFormsAndSendBack(browser) {
   await shot(reviewer.page, "send-back-proposed");
   await reviewer.context.close();
 
+  // The head finds the proposal in the list of send-backs awaiting approval.
   const head = await login(browser, cred("HOTLINE_HEAD"), "head");
-  await head.page.goto(proposalUrl);
+  await head.page.click(`a[href="/console/send-backs"]`);
+  await head.page.waitForSelector("#send-backs");
+  const row = head.page.locator(`#send-backs tr:has-text("${handled}")`);
+  expect((await row.count()) === 1, "the proposal is in the head's list");
+  await shot(head.page, "head-send-backs-list");
+  await Promise.all([head.page.waitForURL(proposalUrl), row.locator("a").click()]);
+  expect((await text(head.page, "#proposal-number")) === handled, "the approval page names the order");
   await shot(head.page, "head-approval-page");
   await head.page.click("#approve-send-back");
   await head.page.waitForSelector("#approval");
   expect((await text(head.page, "#approval")).includes("退回原承办单位"), "the send-back is approved");
   await shot(head.page, "head-approved");
+  await head.page.goto(`${base}/console/send-backs`);
+  expect(!(await head.page.content()).includes(handled), "the approved send-back leaves the list");
   await head.context.close();
 
   await until(unit.page, orderUrl, async (p) => (await text(p, "#redo-count")) === "1 次", "the order back with the unit for a redo");
@@ -252,10 +298,14 @@ async function unitFormsAndSendBack(browser) {
 
 // (e) the center's head reads the supervision board, the analytics dashboard and the
 // administration lists.
-async function boards(browser) {
+async function boards(browser, handled) {
   const head = await login(browser, cred("HOTLINE_HEAD"), "head-boards");
   await head.page.click(`a[href="/console/supervision"]`);
   await head.page.waitForSelector("#stages");
+  // The case opened in journey d (unsatisfied requester, poor handling) is on the board.
+  await head.page.waitForSelector("#cases");
+  expect((await text(head.page, `#cases tr:has-text("${handled}")`)).includes("督办单"), "the open case is on the board at notice level");
+  expect((await head.page.locator("#escalations, #no-escalations").count()) === 1, "the escalations section is shown");
   await shot(head.page, "supervision-board");
   await head.page.goto(`${base}/console`);
   await head.page.click(`a[href="/console/analytics"]`);
@@ -275,6 +325,54 @@ async function boards(browser) {
   expect((await head.page.content()).includes(unitId), "the unit directory lists the unit");
   await shot(head.page, "admin-directory");
   await head.context.close();
+}
+
+// (f) the administrator creates an account for a unit's staff member, resets its
+// password and switches it off; reads the official calendar; creates a dispatch rule.
+async function administration(browser) {
+  const admin = await login(browser, cred("HOTLINE_ADMIN"), "admin");
+  await admin.page.click(`a[href="/console/admin/accounts"]`);
+  await admin.page.waitForSelector("#accounts");
+  const id = `web-staff-${Date.now() % 100000}`;
+  await admin.page.fill("#account-form input[name=principal_id]", id);
+  await admin.page.fill("#account-form input[name=display_name]", "王五");
+  await admin.page.selectOption("#account-form select[name=role]", "unit_handler");
+  await admin.page.fill("#account-form input[name=unit_id]", unitId);
+  await admin.page.fill("#account-form input[name=password]", "First-Passw0rd");
+  await shot(admin.page, "admin-account-filled");
+  await admin.page.click("#create-account");
+  await admin.page.waitForSelector("#account-done");
+  expect((await text(admin.page, `#account-${id}`)).includes(unitId), "the new account is listed with its unit");
+  await shot(admin.page, "admin-account-created");
+  await admin.page.fill(`#account-${id} input[name=password]`, "Second-Passw0rd");
+  await admin.page.click(`#account-${id} button:has-text("重置密码")`);
+  await admin.page.waitForSelector("#account-done");
+  expect((await text(admin.page, "#account-done")).includes("密码已重置"), "the password is reset");
+  await shot(admin.page, "admin-password-reset");
+  await Promise.all([admin.page.waitForURL(`${base}/console/admin/accounts`), admin.page.click(`#account-${id} button:has-text("停用")`)]);
+  expect((await text(admin.page, `#account-${id}`)).includes("已停用"), "the account is switched off");
+  await shot(admin.page, "admin-account-disabled");
+
+  await admin.page.goto(`${base}/console`);
+  await admin.page.click(`a[href="/console/admin/calendar"]`);
+  await admin.page.waitForSelector("#calendar-years");
+  await shot(admin.page, "admin-calendar");
+
+  await admin.page.goto(`${base}/console/admin`);
+  await admin.page.waitForSelector("#new-rule-form", { state: "attached" });
+  await admin.page.click("details summary");
+  const rule = `web-rule-${Date.now() % 100000}`;
+  await admin.page.fill("#new-rule-form input[name=rule_id]", rule);
+  await admin.page.fill("#new-rule-form input[name=category]", "environment.noise");
+  await admin.page.fill("#new-rule-form input[name=region_code]", unitId.slice(0, 6));
+  await admin.page.selectOption("#new-rule-form select[name=kind]", "suggestion");
+  await admin.page.fill("#new-rule-form input[name=unit_id]", unitId);
+  await admin.page.fill("#new-rule-form input[name=reason]", "浏览器测试新建规则");
+  await shot(admin.page, "admin-rule-filled");
+  await Promise.all([admin.page.waitForURL(/\/console\/admin\?region_code=/), admin.page.click("#create-rule")]);
+  expect((await admin.page.locator(`#rules tr:has-text("${rule}")`).count()) === 1, "the new rule is listed");
+  await shot(admin.page, "admin-rule-created");
+  await admin.context.close();
 }
 
 // (b) a unit user cannot open another unit's order.
@@ -328,8 +426,10 @@ try {
   console.log("journey c: web message submitted and tracked");
   const d = await unitFormsAndSendBack(browser);
   console.log(`journey d: order ${d.disputed} disputed; order ${d.handled} progress, extension, result, send-back approved by the head`);
-  await boards(browser);
+  await boards(browser, d.handled);
   console.log("journey e: supervision board, analytics dashboard, administration");
+  await administration(browser);
+  console.log("journey f: accounts, calendar, new dispatch rule");
 } catch (error) {
   failed = true;
   console.error(`browser journey failed: ${error.stack || error}`);

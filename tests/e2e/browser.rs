@@ -5,7 +5,11 @@
 //! it, the public tracking page shows it closed; another unit's staff are refused the
 //! order; a citizen writes a web message and tracks it; a unit disputes one order and
 //! reports progress, asks for more time and submits a result on another, which the
-//! reviewer sends back and the center's head approves; the head reads the boards. Screenshots of every page visited go to
+//! reviewer sends back (after an unsatisfied call-back, which opens a supervision case) and
+//! the center's head approves from the list of pending send-backs; the agent records the
+//! call-back of the closed order; the head reads the boards (with the open cases); the
+//! administrator manages accounts, reads the calendar and creates a dispatch rule.
+//! Screenshots of every page visited go to
 //! `target/test-artifacts/browser/`.
 //!
 //! Needs `/usr/bin/chromium` (or `HOTLINE_CHROMIUM`) and `tests/browser/node_modules`
@@ -62,13 +66,16 @@ async fn journeys_in_a_real_browser() {
     }
 
     // Plain HTTP on 127.0.0.1: the session cookie cannot be `Secure` here. The tracking
-    // page is polled until the order closes, so its per-client limit is off.
+    // page is polled until the order closes, so its per-client limit is off, and so is the
+    // login limit (all journeys sign in from one address).
     // Supervision's automatic acceptance is off: every result goes through the review
     // desk in the browser (checklist, acceptance or send-back and the head's approval).
     let stack = Stack::start_configured(
         |c| {
             c.gateway.cookie_secure = false;
             c.gateway.query_per_minute = 0;
+            // Six people sign in a dozen times within a minute or two.
+            c.gateway.login_per_minute = 0;
         },
         |c| c.supervision.auto_accept_complete = false,
     )
@@ -87,6 +94,9 @@ async fn journeys_in_a_real_browser() {
     stack
         .person("head-web", Role::CenterHead, None, PASSWORD)
         .await;
+    stack
+        .person("admin-web", Role::Administrator, None, PASSWORD)
+        .await;
 
     let artifacts = root.join("target/test-artifacts/browser");
     let _ = std::fs::remove_dir_all(&artifacts);
@@ -104,6 +114,7 @@ async fn journeys_in_a_real_browser() {
                 .env("HOTLINE_OTHER_UNIT", format!("other-web:{PASSWORD}"))
                 .env("HOTLINE_REVIEWER", format!("reviewer-web:{PASSWORD}"))
                 .env("HOTLINE_HEAD", format!("head-web:{PASSWORD}"))
+                .env("HOTLINE_ADMIN", format!("admin-web:{PASSWORD}"))
                 .env("HOTLINE_UNIT_ID", UNIT)
                 .env("HOTLINE_ARTIFACTS", &artifacts)
                 .env("HOTLINE_CHROMIUM", &chromium)
@@ -126,6 +137,7 @@ async fn journeys_in_a_real_browser() {
         "journey c",
         "journey d",
         "journey e",
+        "journey f",
     ] {
         assert!(stdout.contains(journey), "{journey} ran:\n{stdout}");
     }

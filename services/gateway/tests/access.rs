@@ -638,28 +638,9 @@ async fn pages_are_declared_and_guarded_like_the_api() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.text().await.unwrap().contains("账号或密码错误"));
-    let r = no_redirect
-        .post(gw.url("/console/login"))
-        .form(&[
-            ("principal_id", "page-unit"),
-            ("password", "Unit-Handler-Passw0rd"),
-        ])
-        .send()
+    let (cookie, csrf) = console_login(&gw, "page-unit", "Unit-Handler-Passw0rd")
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect();
-    let cookie = cookies.join("; ");
-    let csrf = cookies
-        .iter()
-        .find_map(|c| c.strip_prefix("hotline_csrf="))
-        .unwrap()
-        .to_owned();
+        .expect("the unit's staff member signs in");
     let get = |path: &str| {
         no_redirect
             .get(gw.url(path))
@@ -716,5 +697,171 @@ async fn pages_are_declared_and_guarded_like_the_api() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = get("/console").await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    gw.stop().await;
+}
+
+/// Sign in through the console's login form: the cookies (`a=b; c=d`) and the CSRF
+/// token, or `None` when the login is refused.
+async fn console_login(gw: &Gateway, id: &str, password: &str) -> Option<(String, String)> {
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirect
+        .post(gw.url("/console/login"))
+        .form(&[("principal_id", id), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    if r.status() != StatusCode::SEE_OTHER {
+        return None;
+    }
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("hotline_csrf="))
+        .unwrap()
+        .to_owned();
+    Some((cookies.join("; "), csrf))
+}
+
+/// The administrator manages accounts in the console: creates a unit's staff member (the
+/// unit is required), resets the password (the old one stops working, the session ends),
+/// and switches the account off; the API resets a password with the same checks. Other
+/// roles are refused the page.
+#[tokio::test]
+async fn the_administrator_manages_accounts_in_the_console() {
+    let gw = Gateway::start().await;
+    let (cookie, csrf) = console_login(&gw, "admin", ADMIN_PASSWORD).await.unwrap();
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |path: &str, fields: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone())];
+        form.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        no_redirect
+            .post(gw.url(path))
+            .header("cookie", cookie.clone())
+            .form(&form)
+            .send()
+    };
+    let r = no_redirect
+        .get(gw.url("/console/admin/accounts"))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains(r#"id="account-admin""#));
+
+    let new = |unit: &'static str| {
+        vec![
+            ("principal_id", "li.si"),
+            ("display_name", "李四"),
+            ("role", "unit_handler"),
+            ("unit_id", unit),
+            ("password", "First-Passw0rd"),
+        ]
+    };
+    let r = post("/console/admin/accounts", new("")).await.unwrap();
+    assert_eq!(r.status(), 422, "a unit's staff member needs the unit");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("须指定所属单位"));
+    assert!(
+        !page.contains("First-Passw0rd"),
+        "the password is not echoed"
+    );
+    let r = post("/console/admin/accounts", new(OWN_UNIT))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.text().await.unwrap().contains(OWN_UNIT));
+    let r = post("/console/admin/accounts", new(OWN_UNIT))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let (staff_cookie, _) = console_login(&gw, "li.si", "First-Passw0rd").await.unwrap();
+    // A unit's staff member may not manage accounts.
+    let r = no_redirect
+        .get(gw.url("/console/admin/accounts"))
+        .header("cookie", staff_cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let reset = "/console/admin/accounts/li.si/password";
+    let r = post(reset, vec![("password", "weak")]).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = post(reset, vec![("password", "Second-Passw0rd")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        console_login(&gw, "li.si", "First-Passw0rd")
+            .await
+            .is_none()
+    );
+    let r = no_redirect
+        .get(gw.url("/console"))
+        .header("cookie", staff_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the old session ended");
+    assert!(
+        console_login(&gw, "li.si", "Second-Passw0rd")
+            .await
+            .is_some()
+    );
+
+    // The API: the same password rules.
+    let (status, _) = gw
+        .send(
+            Method::POST,
+            "/api/v1/accounts/li.si/password",
+            Some(&gw.admin),
+            Some(json!({"password": "weak"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = gw
+        .send(
+            Method::POST,
+            "/api/v1/accounts/li.si/password",
+            Some(&gw.admin),
+            Some(json!({"password": "Third-Passw0rd!"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert!(
+        console_login(&gw, "li.si", "Third-Passw0rd!")
+            .await
+            .is_some()
+    );
+
+    let r = post("/console/admin/accounts/li.si/deactivation", vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        console_login(&gw, "li.si", "Third-Passw0rd!")
+            .await
+            .is_none()
+    );
+    let r = post("/console/admin/accounts/nobody-here/deactivation", vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     gw.stop().await;
 }

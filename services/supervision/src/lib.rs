@@ -18,6 +18,7 @@
 //! (A23). The outbox relay publishes what the handlers queue. See `docs/supervision.md`.
 
 pub mod archive;
+pub mod case_list;
 pub mod cases;
 pub mod config;
 pub mod desk;
@@ -162,6 +163,7 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
     serve!(verbs::SUPERVISION_ARCHIVE, archive);
     serve!(verbs::SUPERVISION_HOTSPOTS, hotspots);
     serve!(verbs::SUPERVISION_HOTSPOT, hotspot);
+    serve!(verbs::SUPERVISION_CASES, cases);
     running.spawn("rpc", rpc.wait());
 
     tracing::info!(ops = %running.ops_addr(), "supervision ready");

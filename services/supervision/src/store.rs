@@ -446,7 +446,7 @@ struct QueueRow {
     result_id: Uuid,
     submitted_at: DateTime<Utc>,
     result_checklist: Option<Json<ResultChecklist>>,
-    send_back_pending: bool,
+    proposal_id: Option<Uuid>,
 }
 
 /// One page of results waiting for a reviewer, oldest first, after `cursor`.
@@ -457,8 +457,9 @@ pub async fn pending_reviews(
 ) -> Result<Vec<ReviewQueueItem>, sqlx::Error> {
     let rows: Vec<QueueRow> = sqlx::query_as(
         "SELECT r.order_id, o.number, r.unit_id, o.kind, r.result_id, r.submitted_at, \
-         r.result_checklist, EXISTS (SELECT 1 FROM supervision.send_backs s \
-           WHERE s.result_id = r.result_id AND s.outcome IS NULL) AS send_back_pending \
+         r.result_checklist, (SELECT s.proposal_id FROM supervision.send_backs s \
+           WHERE s.result_id = r.result_id AND s.outcome IS NULL \
+           ORDER BY s.proposed_at LIMIT 1) AS proposal_id \
          FROM supervision.reviews r LEFT JOIN supervision.orders o USING (order_id) \
          WHERE r.decision = 'pending_review' \
            AND ($1::timestamptz IS NULL OR (r.submitted_at, r.order_id) > ($1, $2)) \
@@ -479,7 +480,8 @@ pub async fn pending_reviews(
             result_id: r.result_id,
             submitted_at: r.submitted_at,
             checklist: r.result_checklist.map(|Json(c)| c),
-            send_back_pending: r.send_back_pending,
+            send_back_pending: r.proposal_id.is_some(),
+            proposal_id: r.proposal_id,
         })
         .collect())
 }

@@ -151,6 +151,47 @@ async fn an_overdue_unit_is_supervised_and_escalated_while_it_does_not_rectify()
         ]
     );
 
+    // The supervision board lists the open case at its level, escalated twice.
+    let listed = |list: CaseList| list.items.into_iter().find(|c| c.case_id == case_id);
+    let open: CaseList = s
+        .call(
+            verbs::SUPERVISION_CASES,
+            &CasesQuery {
+                unit_id: Some(UNIT.into()),
+                limit: None,
+            },
+        )
+        .await
+        .unwrap();
+    let case = listed(open).expect("the open case is listed");
+    assert_eq!(case.order_id, order_id);
+    assert_eq!(case.level, SupervisionLevel::Interview);
+    assert_eq!(case.status, "open");
+    assert_eq!(case.reason_code, "overdue_handling");
+    assert_eq!(case.escalations, 2);
+    assert!(case.last_escalated_at.is_some());
+    let other: CaseList = s
+        .call(
+            verbs::SUPERVISION_CASES,
+            &CasesQuery {
+                unit_id: Some("no-such-unit".into()),
+                limit: Some(5),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(other.items.is_empty());
+    let refused = s
+        .call::<_, CaseList>(
+            verbs::SUPERVISION_CASES,
+            &CasesQuery {
+                unit_id: None,
+                limit: Some(0),
+            },
+        )
+        .await;
+    assert_eq!(code(refused.unwrap_err()), RpcErrorCode::InvalidRequest);
+
     // The unit reports; only the head closes.
     let report: CaseReceipt = s
         .call(
@@ -188,6 +229,11 @@ async fn an_overdue_unit_is_supervised_and_escalated_while_it_does_not_rectify()
         .await
         .unwrap();
     assert_eq!(closed.status, "closed");
+    let after: CaseList = s
+        .call(verbs::SUPERVISION_CASES, &CasesQuery::default())
+        .await
+        .unwrap();
+    assert!(listed(after).is_none(), "a closed case leaves the board");
     s.stop().await;
 }
 

@@ -167,14 +167,21 @@ async fn the_queue_lists_results_awaiting_review_oldest_first_page_by_page() {
     // Decided results leave the queue; a waiting send-back is shown.
     s.checklist(orders[1], &[], None).await.unwrap();
     s.accept(orders[1], "reviewer-2").await.unwrap();
-    s.propose(orders[0], "reviewer-1").await;
+    let proposal = s.propose(orders[0], "reviewer-1").await;
     let now = s.queue(None, None).await.unwrap();
-    let listed: Vec<(Uuid, bool)> = now
+    let listed: Vec<(Uuid, bool, Option<Uuid>)> = now
         .items
         .iter()
-        .map(|i| (i.order_id, i.send_back_pending))
+        .map(|i| (i.order_id, i.send_back_pending, i.proposal_id))
         .collect();
-    assert_eq!(listed, [(orders[0], true), (orders[2], false)]);
+    // The waiting proposal is named, for the head's list of pending send-backs.
+    assert_eq!(
+        listed,
+        [
+            (orders[0], true, Some(proposal.proposal_id)),
+            (orders[2], false, None)
+        ]
+    );
 
     let refused = s.queue(Some(0), Some("yesterday".into())).await;
     assert_eq!(

@@ -100,6 +100,8 @@ pub mod verbs {
     // Hot-spot reports (A17.4).
     pub const SUPERVISION_HOTSPOTS: (&str, &str) = ("supervision", "hotspots");
     pub const SUPERVISION_HOTSPOT: (&str, &str) = ("supervision", "hotspot");
+    // The open supervision cases and escalations, for the supervision board (issue 10).
+    pub const SUPERVISION_CASES: (&str, &str) = ("supervision", "cases");
     // Joint handling with a partner hotline (A8, issue 8).
     pub const EMERGENCY_BRIDGE_START_JOINT_HANDLING: (&str, &str) =
         ("emergency-bridge", "start_joint_handling");
@@ -181,6 +183,7 @@ pub mod verbs {
         INTAKE_REVEAL_FOR_TRANSFER,
         SUPERVISION_HOTSPOTS,
         SUPERVISION_HOTSPOT,
+        SUPERVISION_CASES,
         EMERGENCY_BRIDGE_START_JOINT_HANDLING,
         EMERGENCY_BRIDGE_JOINT_HANDLING,
         INTAKE_PUBLIC_STATUS,

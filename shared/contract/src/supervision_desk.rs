@@ -274,6 +274,10 @@ pub struct ReviewQueueItem {
     pub checklist: Option<ResultChecklist>,
     /// A send-back proposal waits for the head's approval.
     pub send_back_pending: bool,
+    /// The proposal waiting for the head's approval (absent when none waits, and from
+    /// supervision versions before the head's list of pending send-backs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_id: Option<Uuid>,
 }
 
 /// Reply to [`ReviewQueueQuery`].
@@ -426,4 +430,52 @@ pub struct ArchiveRecord {
     /// The trail row of the acceptance and its hash (hex): the chain up to the archive.
     pub trail_seq: i64,
     pub trail_hash: String,
+}
+
+/// The most cases one reply of [`CasesQuery`] holds, and the count when none is asked.
+pub const CASES_MAX_LIMIT: u32 = 200;
+pub const CASES_DEFAULT_LIMIT: u32 = 50;
+
+/// `rpc.supervision.cases`: the supervision cases not closed yet (督办案件, A17, A18),
+/// the most recently opened first; read by the supervision board. No personal data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesQuery {
+    /// Only this unit's cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<String>,
+    /// 1 to [`CASES_MAX_LIMIT`]; [`CASES_DEFAULT_LIMIT`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One open (or rectified, not yet closed) supervision case.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub case_id: Uuid,
+    pub order_id: Uuid,
+    /// The order's number (absent until supervision has seen the order dispatched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub unit_id: String,
+    /// Why the case was opened, as a code (e.g. `overdue`, `refused`, `poor_handling`).
+    pub reason_code: String,
+    /// The level the case stands at now.
+    pub level: SupervisionLevel,
+    /// `open` or `rectified`.
+    pub status: String,
+    pub opened_at: DateTime<Utc>,
+    /// How often the case was escalated (升级督办, A18).
+    pub escalations: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_escalated_at: Option<DateTime<Utc>>,
+}
+
+/// Reply to [`CasesQuery`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseList {
+    pub items: Vec<CaseSummary>,
 }

@@ -188,6 +188,7 @@ fn review_desk_bodies() {
                 submitted_at: at(9, 0),
                 checklist: Some(checklist.clone()),
                 send_back_pending: false,
+                proposal_id: None,
             }],
             next_after: None,
         }),
@@ -251,4 +252,27 @@ fn review_desk_bodies() {
             trail_hash: "00ff".into(),
         }),
     }));
+}
+
+/// `proposal_id` came later: a queue item without it (an older supervision) still reads,
+/// and one with a pending proposal names it so the head's list can link to the approval.
+#[test]
+fn review_queue_item_names_the_pending_proposal() {
+    let item = ReviewQueueItem {
+        order_id: ORDER,
+        number: Some("5201022611300001".into()),
+        unit_id: "unit-gy-water".into(),
+        kind: Some(hotline_contract::vocabulary::RequestKind::Complaint),
+        result_id: ORDER,
+        submitted_at: at(9, 0),
+        checklist: None,
+        send_back_pending: true,
+        proposal_id: Some(PROPOSAL),
+    };
+    insta::assert_json_snapshot!(body(item.clone()));
+    let mut older = serde_json::to_value(&item).unwrap();
+    older.as_object_mut().unwrap().remove("proposal_id");
+    let read: ReviewQueueItem = serde_json::from_value(older).unwrap();
+    assert_eq!(read.proposal_id, None);
+    assert!(read.send_back_pending);
 }

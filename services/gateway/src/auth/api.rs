@@ -29,8 +29,8 @@ use crate::routes::{AppState, parse_json};
 /// The accounts' part of the OpenAPI document.
 #[derive(Debug, OpenApi)]
 #[openapi(
-    paths(login, whoami, logout, list_accounts, create_account, deactivate, issue_token, revoke_token),
-    components(schemas(LoginRequest, SessionView, Principal, AccountRequest, AccountView, TokenRequest, TokenIssued, Role)),
+    paths(login, whoami, logout, list_accounts, create_account, deactivate, reset_password, issue_token, revoke_token),
+    components(schemas(LoginRequest, SessionView, Principal, AccountRequest, AccountView, PasswordReset, TokenRequest, TokenIssued, Role)),
     tags((name = "accounts", description = "登录、账号与接口令牌"))
 )]
 pub struct AccountsDoc;
@@ -284,6 +284,57 @@ pub async fn deactivate(
     }
 }
 
+/// A new password for a person's account, set by the administrator.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// Field errors of a new password (empty when it is acceptable).
+pub fn password_errors(password: &str) -> Vec<FieldError> {
+    secrets::password_problem(password)
+        .map(|message| FieldError {
+            field: "password".to_owned(),
+            code: "weak_password".to_owned(),
+            message,
+        })
+        .into_iter()
+        .collect()
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/accounts/{principal_id}/password",
+    params(("principal_id" = String, Path, description = "登录名")),
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "密码已重置（该账号的会话结束）"),
+        (status = 404, description = "无此账号、账号已停用或为系统账号", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "密码不符合要求", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "accounts"
+)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(admin): Extension<Principal>,
+    Path(principal_id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, Problem> {
+    let req: PasswordReset = parse_json(body)?;
+    let errors = password_errors(&req.password);
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    match store::reset_password(&state.pool, &principal_id, &req.password).await {
+        Ok(()) => {
+            tracing::info!(by = %admin.principal_id, "password reset");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(StoreError::NoSuchAccount) => Err(no_such_account()),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 /// A token for an account (a partner's or another system's, or a person's script).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -378,11 +429,15 @@ pub fn routes(login: axum::routing::MethodRouter<AppState>) -> axum::Router<AppS
             "/api/v1/accounts/{principal_id}/deactivation",
             post(deactivate),
         )
+        .route(
+            "/api/v1/accounts/{principal_id}/password",
+            post(reset_password),
+        )
         .route("/api/v1/tokens", post(issue_token))
         .route("/api/v1/tokens/{token_id}", delete(revoke_token))
 }
 
-fn no_such_account() -> Problem {
+pub(crate) fn no_such_account() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
         "not_found",

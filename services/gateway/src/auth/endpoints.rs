@@ -135,6 +135,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::ManageAccounts),
         &[],
     ),
+    e(
+        "POST",
+        "/api/v1/accounts/{principal_id}/password",
+        Requires(P::ManageAccounts),
+        &[],
+    ),
     e("POST", "/api/v1/tokens", Requires(P::ManageAccounts), &[]),
     e(
         "DELETE",
@@ -628,6 +634,18 @@ pub static PAGES: &[Endpoint] = &[
         &[],
     ),
     e(
+        "POST",
+        "/console/review/{order_id}/call-back",
+        Requires(P::Review),
+        &[],
+    ),
+    e(
+        "GET",
+        "/console/send-backs",
+        Requires(P::ApproveSendBack),
+        &[],
+    ),
+    e(
         "GET",
         "/console/send-backs/{proposal_id}",
         AnyOf(&[P::Review, P::ApproveSendBack]),
@@ -639,6 +657,19 @@ pub static PAGES: &[Endpoint] = &[
         Requires(P::ApproveSendBack),
         &[],
     ),
+    // The satisfaction call-back of a closed order, as the calling agent (A16).
+    e(
+        "GET",
+        "/console/call-backs",
+        Requires(P::RecordSatisfaction),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/call-backs",
+        Requires(P::RecordSatisfaction),
+        &[],
+    ),
     // The boards (A17, A18, A20): figures only.
     e("GET", "/console/supervision", Requires(P::ReadMonitor), &[]),
     e("GET", "/console/analytics", Requires(P::ReadKpis), &[]),
@@ -648,6 +679,44 @@ pub static PAGES: &[Endpoint] = &[
         "POST",
         "/console/admin/rules/{rule_id}",
         Requires(P::ManageDispatchRules),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/admin/rules",
+        Requires(P::ManageDispatchRules),
+        &[],
+    ),
+    // The official calendar as deadline-watcher holds it (A15; public on the API).
+    e(
+        "GET",
+        "/console/admin/calendar",
+        Requires(P::ReadDirectory),
+        &[],
+    ),
+    // Accounts (issue 10): the administrator only.
+    e(
+        "GET",
+        "/console/admin/accounts",
+        Requires(P::ManageAccounts),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/admin/accounts",
+        Requires(P::ManageAccounts),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/admin/accounts/{principal_id}/deactivation",
+        Requires(P::ManageAccounts),
+        &[],
+    ),
+    e(
+        "POST",
+        "/console/admin/accounts/{principal_id}/password",
+        Requires(P::ManageAccounts),
         &[],
     ),
 ];

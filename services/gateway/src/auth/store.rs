@@ -127,6 +127,34 @@ pub async fn deactivate(pool: &PgPool, principal_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Give an active person's account a new password (argon2id, like a new account's); its
+/// sessions end, so whoever held the old password is signed out. Tokens stay.
+pub async fn reset_password(
+    pool: &PgPool,
+    principal_id: &str,
+    password: &str,
+) -> Result<(), StoreError> {
+    let hash = secrets::hash_password(password)?;
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE principals SET password_hash = $2, updated_at = now() \
+         WHERE principal_id = $1 AND active AND kind = 'person'",
+    )
+    .bind(principal_id)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NoSuchAccount);
+    }
+    sqlx::query("DELETE FROM sessions WHERE principal_id = $1")
+        .bind(principal_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The principal behind a login name and password, if both are right and it is active.
 /// An unknown name costs the same hashing work as a wrong password.
 pub async fn check_password(

@@ -2,7 +2,8 @@
 //! catalogue and the dispatch rules, read through the same RPCs as `GET /api/v1/units`,
 //! `/api/v1/dispatch-catalogue` and `/api/v1/dispatch-rules`; a rule is edited (priority,
 //! unit, active, with a reason) through `rpc.router.save_rule` with the version the editor
-//! saw, so a rule changed meanwhile is refused (409) instead of overwritten.
+//! saw, so a rule changed meanwhile is refused (409) instead of overwritten; a new rule is
+//! created through the same RPC without a version (a rule id in use is refused).
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -15,6 +16,7 @@ use hotline_contract::directory::{
 };
 use hotline_contract::knowledge::{ExportData, TransferFormat};
 use hotline_contract::rpc::verbs;
+use hotline_contract::vocabulary::RequestKind;
 use serde::Deserialize;
 
 use super::{bad_form, csrf_field, document, esc, html, problem_page, see_other};
@@ -131,8 +133,13 @@ pub async fn page(
                 .take(MAX_ROWS)
                 .map(|r| rule_row(r, editable, &field))
                 .collect();
+            let create = if editable {
+                new_rule_form(&field)
+            } else {
+                String::new()
+            };
             format!(
-                r#"<h2>派单规则</h2><table id="rules"><thead><tr><th>规则</th><th>类别</th><th>区域</th><th>承办单位</th><th>优先级</th><th>状态</th><th>版本</th><th>修改</th></tr></thead><tbody>{rows}</tbody></table>{note}"#,
+                r#"<h2>派单规则</h2>{create}<table id="rules"><thead><tr><th>规则</th><th>类别</th><th>区域</th><th>承办单位</th><th>优先级</th><th>状态</th><th>版本</th><th>修改</th></tr></thead><tbody>{rows}</tbody></table>{note}"#,
                 note = cut_note(rules.rules.len()),
             )
         }
@@ -174,6 +181,99 @@ fn rule_row(r: &RuleView, editable: bool, field: &str) -> String {
         if r.active { "启用" } else { "停用" },
         r.version,
     )
+}
+
+/// The new-rule form (A12): category, region, optional request kind, unit, priority.
+fn new_rule_form(field: &str) -> String {
+    let kinds: String = [
+        RequestKind::Consultation,
+        RequestKind::Help,
+        RequestKind::Complaint,
+        RequestKind::Report,
+        RequestKind::Suggestion,
+    ]
+    .iter()
+    .map(|k| format!(r#"<option value="{}">{}</option>"#, k.code(), k.label_zh()))
+    .collect();
+    format!(
+        r#"<details><summary>新建派单规则</summary><form class="stack" method="post" action="/console/admin/rules" id="new-rule-form">{field}
+<label>规则编号<input name="rule_id" required placeholder="如 noise-520102"></label>
+<label>类别<input name="category" required placeholder="如 environment.noise"></label>
+<label>区域代码<input name="region_code" required inputmode="numeric" maxlength="12"></label>
+<label>诉求类型（可选）<select name="kind"><option value="">不限</option>{kinds}</select></label>
+<label>承办单位<input name="unit_id" required></label>
+<label>优先级<input name="priority" type="number" value="0"></label>
+<label>新建原因<input name="reason" required></label>
+<button type="submit" id="create-rule">新建规则</button></form></details>"#
+    )
+}
+
+/// The new-rule form as posted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewRuleForm {
+    pub rule_id: String,
+    pub category: String,
+    pub region_code: String,
+    #[serde(default)]
+    pub kind: String,
+    pub unit_id: String,
+    #[serde(default)]
+    pub priority: i32,
+    pub reason: String,
+}
+
+impl NewRuleForm {
+    /// The command creating the rule (pure): no expected version, so a rule that exists
+    /// already is refused by the router; `None` for a kind the form does not offer.
+    pub fn command(&self, edited_by: &str) -> Option<SaveRuleCommand> {
+        let kind = match self.kind.trim() {
+            "" => None,
+            code => Some(RequestKind::from_code(code)?),
+        };
+        Some(SaveRuleCommand {
+            rule_id: self.rule_id.trim().to_owned(),
+            category: self.category.trim().to_owned(),
+            region_code: self.region_code.trim().to_owned(),
+            kind,
+            unit_id: self.unit_id.trim().to_owned(),
+            priority: self.priority,
+            active: true,
+            reason: Some(self.reason.trim().to_owned()).filter(|r| !r.is_empty()),
+            expected_version: None,
+            edited_by: edited_by.to_owned(),
+        })
+    }
+}
+
+/// `POST /console/admin/rules`: a new dispatch rule (A12), effective for the next order.
+pub async fn create_rule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
+    Extension(csrf): Extension<PageCsrf>,
+    form: Result<Form<NewRuleForm>, FormRejection>,
+) -> Response {
+    let who = Some((&principal, &csrf));
+    let Some(command) = form
+        .ok()
+        .and_then(|Form(f)| f.command(&principal.principal_id))
+    else {
+        return bad_form(who);
+    };
+    let reply: Result<RuleView, _> = call(
+        &state,
+        verbs::ROUTER_SAVE_RULE,
+        &command,
+        &trace_of(&headers),
+    )
+    .await;
+    match reply {
+        Ok(rule) => see_other(&format!(
+            "/console/admin?region_code={}",
+            rule.region_code.chars().take(6).collect::<String>()
+        )),
+        Err(e) => problem_page(&call_problem(e), who),
+    }
 }
 
 /// The rule edit form.

@@ -1,4 +1,5 @@
-//! The center's boards: the supervision board (督办看板, A17, A20 dynamic monitoring) and
+//! The center's boards: the supervision board (督办看板, A17, A20 dynamic monitoring; its
+//! open cases and escalations from supervision in [`super::cases`]) and
 //! the analytics dashboard (数据看板, A18, A20). Both read analytics' projections through
 //! the same RPCs as `GET /api/v1/monitor` and `GET /api/v1/kpis`; figures only, no personal
 //! data (the stuck list names order numbers, regions and units). The bars are inline SVG
@@ -191,11 +192,14 @@ pub async fn supervision(
         )
     };
     let r = &report.registrations;
+    let cases = super::cases::open_cases(&state, &headers, None).await;
+    let cases = super::cases::section(cases.as_ref());
     let body = format!(
         r#"<form class="filters" method="get" action="/console/supervision"><label>区域代码<input name="region_code" value="{region}" inputmode="numeric" maxlength="6"></label><button type="submit">筛选</button></form>
 <p class="muted">统计时间：{at}。今日受理 {today} 件（上周同日 {last}）。</p>
 <h2>各环节工单</h2>{cards}
-<h2>超时滞留工单（应督办）</h2>{stuck}"#,
+<h2>超时滞留工单（应督办）</h2>{stuck}
+{cases}"#,
         region = esc(params.region_code.as_deref().unwrap_or("")),
         at = beijing(report.at),
         today = r.today,
@@ -286,11 +290,7 @@ pub async fn analytics(
 
 /// Today's date in Beijing.
 fn beijing_today() -> NaiveDate {
-    let now = Utc::now();
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(offset) => now.with_timezone(&offset).date_naive(),
-        None => now.date_naive(),
-    }
+    super::beijing_date(Utc::now())
 }
 
 const SLICES: [(&str, &str); 8] = [

@@ -120,7 +120,9 @@ pub async fn review_queue(
         .items
         .iter()
         .map(|item| {
-            let action = if item.send_back_pending {
+            let action = if let Some(proposal) = item.proposal_id {
+                format!(r#"<a href="/console/send-backs/{proposal}">退回提议待批准</a>"#)
+            } else if item.send_back_pending {
                 "退回提议待批准".to_owned()
             } else {
                 format!(

@@ -15,16 +15,28 @@
 //!   [`unit_forms`]: dispute, progress, extension, suspension, co-handling report;
 //!   [`countdown`]: the deadline countdowns (pure).
 //! - [`desk`]: the agent's intake form and the review queue; [`review`]: one result's
-//!   checklist, acceptance and send-back, and the head's approval.
-//! - [`board`]: the supervision board and the analytics dashboard.
-//! - [`admin`]: units, catalogue and dispatch rules (rule edits).
+//!   checklist, acceptance and send-back, and the head's approval; [`review_call_back`]:
+//!   the reviewer's call-back to the requester; [`send_backs`]: the
+//!   head's list of send-backs awaiting approval.
+//! - [`call_back`]: the satisfaction call-back (回访) of a closed order.
+//! - [`board`]: the supervision board (with [`cases`]: the open supervision cases and
+//!   escalations) and the analytics dashboard.
+//! - [`admin`]: units, catalogue and dispatch rules (new rules and rule edits);
+//!   [`accounts`]: accounts (create with role and unit, disable, reset password);
+//!   [`calendar`]: the official working-day calendar's loaded years and holidays.
 
+pub mod accounts;
 pub mod admin;
 pub mod board;
+pub mod calendar;
+pub mod call_back;
+pub mod cases;
 pub mod countdown;
 pub mod desk;
 pub mod public;
 pub mod review;
+pub mod review_call_back;
+pub mod send_backs;
 pub mod staff;
 pub mod unit;
 pub mod unit_forms;
@@ -110,11 +122,34 @@ pub fn routes(
             "/console/review/{order_id}/send-back",
             post(review::send_back),
         )
+        .route(
+            "/console/review/{order_id}/call-back",
+            post(review_call_back::record),
+        )
+        .route("/console/send-backs", get(send_backs::list))
+        .route(
+            "/console/call-backs",
+            get(call_back::page).post(call_back::record),
+        )
         .route("/console/send-backs/{proposal_id}", get(review::proposal))
         .route("/console/supervision", get(board::supervision))
         .route("/console/analytics", get(board::analytics))
         .route("/console/admin", get(admin::page))
+        .route("/console/admin/rules", post(admin::create_rule))
         .route("/console/admin/rules/{rule_id}", post(admin::save_rule))
+        .route("/console/admin/calendar", get(calendar::page))
+        .route(
+            "/console/admin/accounts",
+            get(accounts::page).post(accounts::create),
+        )
+        .route(
+            "/console/admin/accounts/{principal_id}/deactivation",
+            post(accounts::deactivate),
+        )
+        .route(
+            "/console/admin/accounts/{principal_id}/password",
+            post(accounts::reset_password),
+        )
         .route(
             "/console/send-backs/{proposal_id}/approval",
             post(review::approve),
@@ -164,6 +199,14 @@ pub fn beijing(at: DateTime<Utc>) -> String {
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         None => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// The Beijing date of an instant.
+pub fn beijing_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    match FixedOffset::east_opt(8 * 3600) {
+        Some(offset) => at.with_timezone(&offset).date_naive(),
+        None => at.date_naive(),
     }
 }
 

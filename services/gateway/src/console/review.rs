@@ -10,8 +10,8 @@
 //! [`checklist_form`]); the handlers only call and render.
 
 use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Extension, Path, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hotline_contract::rpc::verbs;
@@ -20,6 +20,7 @@ use hotline_contract::supervision_desk::{
     RecordChecklistCommand, ReviewChecklist, ReviewItem, ReviewQueue, ReviewQueueItem,
     ReviewQueueQuery, SendBackApproval, SendBackOutcome, SendBackProposal,
 };
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{bad_form, beijing, csrf_field, document, esc, html, problem_page, see_other};
@@ -170,6 +171,7 @@ async fn review_page(
     (principal, csrf): (&Principal, &PageCsrf),
     order_id: Uuid,
     recorded: Option<&ReviewChecklist>,
+    notice: &str,
 ) -> Response {
     let who = Some((principal, csrf));
     let item = match queue_item(state, headers, order_id).await {
@@ -197,6 +199,14 @@ async fn review_page(
             )
         },
     );
+    let case = recorded
+        .and_then(|c| c.case_id)
+        .map(|case| {
+            format!(
+                r#"<p class="problem" id="case-opened">群众不满意且办理质量差，已立督办案件（{case}）。</p>"#
+            )
+        })
+        .unwrap_or_default();
     let summary = recorded.map_or_else(String::new, |c| {
         if c.all_passed {
             r#"<p class="ok" id="checklist-state">审核要点全部通过，可以审核通过。</p>"#.to_owned()
@@ -222,15 +232,25 @@ async fn review_page(
         )
     };
     let body = format!(
-        r#"{summary}<dl><dt>工单编号</dt><dd id="review-number">{number}</dd><dt>承办单位</dt><dd>{unit}</dd><dt>类型</dt><dd>{kind}</dd><dt>提交时间</dt><dd>{at}</dd><dt>办理结果要素</dt><dd>{parts}</dd></dl>{checklist}{decide}<p><a href="/console/review">返回待审核</a></p>"#,
+        r#"{notice}{case}{summary}<dl><dt>工单编号</dt><dd id="review-number">{number}</dd><dt>承办单位</dt><dd>{unit}</dd><dt>类型</dt><dd>{kind}</dd><dt>提交时间</dt><dd>{at}</dd><dt>办理结果要素</dt><dd>{parts}</dd></dl>{checklist}{call_back}{decide}<p><a href="/console/review">返回待审核</a></p>"#,
         number = esc(item.number.as_deref().unwrap_or("—")),
         unit = esc(&item.unit_id),
         kind = item.kind.map_or("—", |k| k.label_zh()),
         at = beijing(item.submitted_at),
         parts = esc(&parts),
         checklist = checklist_form(&action, &field, recorded),
+        call_back = super::review_call_back::form(&action, &field),
     );
     html(StatusCode::OK, document("审核办理结果", who, &body))
+}
+
+/// What the review page says after a call-back (see [`super::review_call_back`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReviewNotice {
+    #[serde(default)]
+    pub call_back: Option<String>,
+    #[serde(default)]
+    pub case: Option<String>,
 }
 
 /// `GET /console/review/{order_id}`: the result under review.
@@ -240,11 +260,25 @@ pub async fn page(
     Extension(principal): Extension<Principal>,
     Extension(csrf): Extension<PageCsrf>,
     Path(order_id): Path<String>,
+    notice: Result<Query<ReviewNotice>, QueryRejection>,
 ) -> Response {
     let Ok(order_id) = order_id.parse::<Uuid>() else {
         return bad_form(Some((&principal, &csrf)));
     };
-    review_page(&state, &headers, (&principal, &csrf), order_id, None).await
+    let notice = notice.map(|Query(n)| n).unwrap_or_default();
+    let notice = super::review_call_back::notice(
+        notice.case.as_deref(),
+        notice.call_back.as_deref() == Some("recorded"),
+    );
+    review_page(
+        &state,
+        &headers,
+        (&principal, &csrf),
+        order_id,
+        None,
+        &notice,
+    )
+    .await
 }
 
 /// `POST /console/review/{order_id}/checklist`: record the checked items (A16) and show
@@ -289,6 +323,7 @@ pub async fn checklist(
                 (&principal, &csrf),
                 order_id,
                 Some(&recorded),
+                "",
             )
             .await
         }
@@ -341,8 +376,11 @@ pub async fn send_back(
     }
 }
 
-/// `GET /console/send-backs/{proposal_id}`: the proposal; the head's approval form.
+/// `GET /console/send-backs/{proposal_id}`: the proposal with its order (from the
+/// pending list); the head's approval form while it waits.
 pub async fn proposal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     Extension(principal): Extension<Principal>,
     Extension(csrf): Extension<PageCsrf>,
     Path(proposal_id): Path<String>,
@@ -350,6 +388,28 @@ pub async fn proposal(
     let who = Some((&principal, &csrf));
     let Ok(proposal_id) = proposal_id.parse::<Uuid>() else {
         return bad_form(who);
+    };
+    // Supervision unreachable: the form still shows; the approval itself will say.
+    let found = super::send_backs::pending(&state, &headers)
+        .await
+        .map(|items| {
+            items
+                .into_iter()
+                .find(|i| i.proposal_id == Some(proposal_id))
+        });
+    let details = match &found {
+        Ok(Some(item)) => format!(
+            r#"<dl><dt>工单编号</dt><dd id="proposal-number">{number}</dd><dt>承办单位</dt><dd>{unit}</dd><dt>类型</dt><dd>{kind}</dd><dt>办理结果提交时间</dt><dd>{at}</dd></dl>"#,
+            number = esc(item.number.as_deref().unwrap_or("—")),
+            unit = esc(&item.unit_id),
+            kind = item.kind.map_or("—", |k| k.label_zh()),
+            at = beijing(item.submitted_at),
+        ),
+        Ok(None) => {
+            let body = r#"<p class="problem" id="proposal-gone">该退回提议已审批或不存在。</p><p><a href="/console/send-backs">待审批的退回</a></p>"#;
+            return html(StatusCode::NOT_FOUND, document("退回审批", who, body));
+        }
+        Err(_) => String::new(),
     };
     let action = if principal.can(Permission::ApproveSendBack) {
         format!(
@@ -361,7 +421,7 @@ pub async fn proposal(
             .to_owned()
     };
     let body = format!(
-        r#"<p class="ok" id="proposal">退回提议 <code id="proposal-id">{proposal_id}</code> 等待中心负责人审批。</p>{action}<p><a href="/console/review">返回待审核</a></p>"#
+        r#"<p class="ok" id="proposal">退回提议 <code id="proposal-id">{proposal_id}</code> 等待中心负责人审批。</p>{details}{action}<p><a href="/console/review">返回待审核</a></p>"#
     );
     html(StatusCode::OK, document("退回审批", who, &body))
 }

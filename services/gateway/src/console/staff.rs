@@ -108,6 +108,12 @@ pub async fn landing(
             "来电登记（话务受理）".to_owned(),
         ));
     }
+    if principal.can(Permission::RecordSatisfaction) {
+        links.push((
+            "/console/call-backs".to_owned(),
+            "回访登记（办结工单满意度）".to_owned(),
+        ));
+    }
     if principal.can(Permission::HandleOwnOrders)
         && let Some(unit) = &principal.unit_id
     {
@@ -122,6 +128,12 @@ pub async fn landing(
             "待审核的办理结果（审核要点、退回重办）".to_owned(),
         ));
     }
+    if principal.can(Permission::ApproveSendBack) {
+        links.push((
+            "/console/send-backs".to_owned(),
+            "待审批的退回（中心负责人审批）".to_owned(),
+        ));
+    }
     if principal.can(Permission::ReadMonitor) {
         links.push(("/console/supervision".to_owned(), "督办看板".to_owned()));
     }
@@ -132,6 +144,18 @@ pub async fn landing(
         links.push((
             "/console/admin".to_owned(),
             "系统管理（承办单位、派单目录、派单规则）".to_owned(),
+        ));
+    }
+    if principal.can(Permission::ReadDirectory) {
+        links.push((
+            "/console/admin/calendar".to_owned(),
+            "工作日历（节假日与调休）".to_owned(),
+        ));
+    }
+    if principal.can(Permission::ManageAccounts) {
+        links.push((
+            "/console/admin/accounts".to_owned(),
+            "账号管理（新建、停用、重置密码）".to_owned(),
         ));
     }
     links.push(("/knowledge".to_owned(), "知识库".to_owned()));
