@@ -135,6 +135,21 @@ async fn effects(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
+/// `order`'s events were applied `n` times, in the order they were published.
+async fn assert_applied_in_order(pool: &PgPool, order: &Uuid, n: usize) {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq")
+            .bind(order.to_string())
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(applied.len(), n, "order {order}");
+    assert!(
+        applied.windows(2).all(|p| p[0] < p[1]),
+        "order {order} applied out of order: {applied:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_consumer_killed_after_commit_before_ack_applies_the_event_exactly_once() {
     let w = world().await;
@@ -358,18 +373,7 @@ async fn events_of_one_order_are_applied_in_the_order_they_were_published() {
     })
     .await;
     for order in &orders {
-        let applied: Vec<i64> = sqlx::query_scalar(
-            "SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq",
-        )
-        .bind(order.to_string())
-        .fetch_all(&w.pool)
-        .await
-        .unwrap();
-        assert_eq!(applied.len(), 25);
-        assert!(
-            applied.windows(2).all(|p| p[0] < p[1]),
-            "order {order} applied out of order: {applied:?}"
-        );
+        assert_applied_in_order(&w.pool, order, 25).await;
     }
     shutdown.cancel();
     task.await.unwrap();
@@ -523,18 +527,7 @@ async fn a_backlog_is_applied_in_batches_and_a_failing_event_costs_only_its_batc
             .any(|(order, _, _)| *order == poisoned.to_string())
     );
     for order in good.iter().chain([&flaky]) {
-        let applied: Vec<i64> = sqlx::query_scalar(
-            "SELECT stream_seq FROM svc.effects WHERE aggregate = $1 ORDER BY seq",
-        )
-        .bind(order.to_string())
-        .fetch_all(&w.pool)
-        .await
-        .unwrap();
-        assert_eq!(applied.len(), 30);
-        assert!(
-            applied.windows(2).all(|p| p[0] < p[1]),
-            "order {order} applied out of order: {applied:?}"
-        );
+        assert_applied_in_order(&w.pool, order, 30).await;
     }
     let largest_batch: i64 = sqlx::query_scalar(
         "SELECT max(n) FROM (SELECT count(*) AS n FROM svc.effects GROUP BY txid) t",
