@@ -146,6 +146,17 @@ fn store_unavailable(e: StoreError) -> Problem {
     Problem::unavailable("暂时无法处理账号请求，请稍后重试")
 }
 
+/// The accounts page again with `problem` above `form`, answered with the problem's status.
+async fn render_problem(
+    state: &AppState,
+    who: (&Principal, &PageCsrf),
+    form: &AccountForm,
+    problem: &Problem,
+) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    render(state, who, status, form, &problem_box(problem)).await
+}
+
 /// The page, with `notice` above the table and `form` refilled.
 async fn render(
     state: &AppState,
@@ -218,13 +229,12 @@ pub async fn create(
         },
         Err(problem) => problem,
     };
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     // The password is never sent back.
     let refill = AccountForm {
         password: String::new(),
         ..form
     };
-    render(&state, who, status, &refill, &problem_box(&problem)).await
+    render_problem(&state, who, &refill, &problem).await
 }
 
 /// `POST /console/admin/accounts/{principal_id}/deactivation`: switch the account off.
@@ -243,15 +253,7 @@ pub async fn deactivate(
         Err(StoreError::NoSuchAccount) => no_such_account(),
         Err(e) => store_unavailable(e),
     };
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND);
-    render(
-        &state,
-        who,
-        status,
-        &AccountForm::default(),
-        &problem_box(&problem),
-    )
-    .await
+    render_problem(&state, who, &AccountForm::default(), &problem).await
 }
 
 /// `POST /console/admin/accounts/{principal_id}/password`: set a new password.
@@ -290,15 +292,7 @@ pub async fn reset_password(
     } else {
         Problem::invalid(errors)
     };
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    render(
-        &state,
-        who,
-        status,
-        &AccountForm::default(),
-        &problem_box(&problem),
-    )
-    .await
+    render_problem(&state, who, &AccountForm::default(), &problem).await
 }
 
 #[cfg(test)]
