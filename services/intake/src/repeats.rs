@@ -12,12 +12,15 @@
 //!   configuration decides) of the **same requester** (keyed phone hash, index
 //!   `requesters_phone_hash`) or of the **same county** (`region_code`) count.
 //! - A county gets hundreds of orders a day, too many to segment on every registration. So
-//!   registration stores each matter's content words ([`record_matter_words`], table
-//!   `intake.matter_words`, indexed by county and time), and the county side reads only the
-//!   orders that share a word with the new matter, most shared words first, at most
-//!   [`POOL_LIMIT`] of them, ranked among the [`COUNTY_SCAN_LIMIT`] newest that share one
-//!   (words are distinct per matter, so the shared words are a count of matches). On the labelled pairs every true repeat shares at least one
-//!   word with its original (`docs/repeat-detection.md`).
+//!   registration stores each matter's content words ([`record_matter_words`]): the row in
+//!   `intake.matter_words`, and one posting per word in `intake.matter_postings`, keyed by
+//!   (county, word, time). The county side reads, for each word of the new matter, the
+//!   [`PER_WORD_LIMIT`] newest orders of the county in the window that have it (one index
+//!   range scan per word), and keeps the [`POOL_LIMIT`] that share most of those words. A
+//!   rare word (a building, a village, a firm) brings all its orders; a common one (小区,
+//!   编号) only its newest, so the work is bounded by the new matter's length, not by how busy
+//!   the county is. On the labelled pairs every true repeat shares at least one word with
+//!   its original (`docs/repeat-detection.md`).
 //! - The pool (at most twice [`POOL_LIMIT`] orders) is scored in Rust
 //!   ([`crate::domain::similarity::score`]) on the blocking thread pool, since segmenting
 //!   is CPU work (about 12 µs a matter in a release build); orders under
@@ -38,11 +41,12 @@ use crate::domain::similarity::{MatterFeatures, RequestFacts, score};
 /// Most orders read from each side (the requester's, the county's) before scoring.
 pub const POOL_LIMIT: i64 = 100;
 
-/// Most of the county's word-sharing orders ranked by shared words, newest first: bounds
-/// the county side's work however busy the county is (a county with 300 orders a day has
-/// 9,000 in a 30-day window; unbounded, every registration ranked all that share a common
-/// word, about 11 µs of database time each).
-pub const COUNTY_SCAN_LIMIT: i64 = 1000;
+/// Most orders read per word of the new matter on the county side, newest first. Bounds the
+/// county side's work however busy the county is: at most this many postings per word, read
+/// by one index range scan. A rare word's orders all fit; of a common word's, only the
+/// newest are read, and an order that shares only common words with the new matter must be
+/// among their newest to be found.
+pub const PER_WORD_LIMIT: i64 = 100;
 
 /// An earlier order that the new request may repeat.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,13 +108,14 @@ pub async fn candidates(
              WHERE r.phone_hash = $1 AND o.registered_at >= $3 AND o.registered_at < $4 \
              ORDER BY o.registered_at DESC LIMIT $6) \
            UNION \
-           (SELECT w.order_id FROM \
-              (SELECT w.order_id, w.words, w.registered_at FROM intake.matter_words w \
-                WHERE w.region_code = $2 AND w.registered_at >= $3 AND w.registered_at < $4 \
-                  AND w.words && $5 \
-                ORDER BY w.registered_at DESC LIMIT $8) w \
-             ORDER BY (SELECT count(*) FROM unnest(w.words) x WHERE x = ANY($5)) DESC, \
-                      w.registered_at DESC \
+           (SELECT p.order_id FROM unnest($5::text[]) AS q(word) \
+              CROSS JOIN LATERAL \
+              (SELECT p.order_id, p.registered_at FROM intake.matter_postings p \
+                WHERE p.region_code = $2 AND p.word = q.word \
+                  AND p.registered_at >= $3 AND p.registered_at < $4 \
+                ORDER BY p.registered_at DESC LIMIT $8) p \
+             GROUP BY p.order_id \
+             ORDER BY count(*) DESC, max(p.registered_at) DESC \
              LIMIT $6)) \
          SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, r.phone_hash, s.status \
            FROM pool JOIN intake.orders o USING (order_id) \
@@ -125,7 +130,7 @@ pub async fn candidates(
     .bind(features.words())
     .bind(POOL_LIMIT)
     .bind(OrderStatus::RepeatLinked.code())
-    .bind(COUNTY_SCAN_LIMIT)
+    .bind(PER_WORD_LIMIT)
     .fetch_all(pool)
     .await?;
 
@@ -233,8 +238,13 @@ async fn insert_words(
     words: &[String],
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO intake.matter_words (order_id, region_code, registered_at, words) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING",
+        "WITH recorded AS ( \
+           INSERT INTO intake.matter_words (order_id, region_code, registered_at, words) \
+           VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING \
+           RETURNING order_id, region_code, registered_at, words) \
+         INSERT INTO intake.matter_postings (region_code, word, registered_at, order_id) \
+         SELECT DISTINCT r.region_code, word, r.registered_at, r.order_id \
+           FROM recorded r, unnest(r.words) AS word",
     )
     .bind(order_id)
     .bind(region_code)

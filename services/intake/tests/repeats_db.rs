@@ -240,6 +240,25 @@ async fn the_window_and_the_limit_bound_the_list() {
 }
 
 #[tokio::test]
+async fn in_a_busy_county_an_original_sharing_a_rare_word_is_found_behind_many_newer_orders() {
+    let mut f = Fixture::start().await;
+    let (original, _) = f
+        .insert(Order::new(NEIGHBOUR, NANMING, EARLIER_MATTER, 20))
+        .await;
+    // More newer orders than were ever ranked on the county side (1,000 before the postings),
+    // each sharing one common word (二期) with the new matter and nothing else.
+    let newer = repeats::PER_WORD_LIMIT * 11;
+    for minutes_ago in 1..=newer {
+        let mut order = Order::new(STRANGER, NANMING, "幸福小区二期路灯不亮", 0);
+        order.age = Duration::minutes(minutes_ago);
+        f.insert(order).await;
+    }
+    let found = f.candidates(30, 10).await;
+    assert_eq!(ids(&found), vec![original], "{found:#?}");
+    f.finish().await;
+}
+
+#[tokio::test]
 async fn a_county_order_without_matter_words_is_found_once_indexed() {
     let mut f = Fixture::start().await;
     let mut unindexed = Order::new(NEIGHBOUR, NANMING, EARLIER_MATTER, 2);
@@ -271,6 +290,17 @@ async fn recording_matter_words_twice_keeps_the_first() {
             .await
             .unwrap();
     assert!(words.iter().any(|w| w == "停水"), "{words:?}");
+    // The postings are the first matter's words, once each.
+    let postings: Vec<String> = sqlx::query_scalar(
+        "SELECT word FROM intake.matter_postings WHERE order_id = $1 ORDER BY word",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut expected = words.clone();
+    expected.sort();
+    assert_eq!(postings, expected);
     drop(conn);
     f.finish().await;
 }
