@@ -48,6 +48,9 @@ use crate::handler::{EventHandler, HandlerError, IncomingEvent};
 use crate::outbox::Outbox;
 use crate::provision::{ConsumerSpec, ensure_consumer};
 
+/// Parallel lanes of a consumer, by default.
+pub const DEFAULT_LANES: usize = 8;
+
 /// Events a lane applies in one transaction at most, by default: enough to turn a backlog's
 /// commits into a few, few enough that a batch's locks are held only briefly.
 pub const DEFAULT_BATCH_MAX: usize = 16;
@@ -90,7 +93,7 @@ impl ConsumerConfig {
             namespace,
             stream,
             spec,
-            lanes: 8,
+            lanes: DEFAULT_LANES,
             retries_in_place: 5,
             batch_max: DEFAULT_BATCH_MAX,
             dead_letter_after_deliveries: 20,
@@ -292,8 +295,10 @@ async fn sleep_or_stop(d: Duration, a: &CancellationToken, b: &CancellationToken
     }
 }
 
-/// FNV-1a: stable across processes and releases (unlike `DefaultHasher`).
-fn lane_index(key: &str, lanes: usize) -> usize {
+/// The lane of the events whose envelope subject (aggregate id) is `key`, among `lanes`.
+/// FNV-1a: stable across processes and releases (unlike `DefaultHasher`). Public so that
+/// state partitioned the same way (supervision's trail strands) is touched by one lane.
+pub fn lane_index(key: &str, lanes: usize) -> usize {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.as_bytes() {
         hash ^= u64::from(*b);

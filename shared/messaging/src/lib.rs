@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod provision;
 pub mod relay;
 pub mod rpc;
+pub mod wake;
 
 pub use barrier::{BarrierError, server_barrier, server_barrier_within};
 pub use connect::{NatsConfig, connect};

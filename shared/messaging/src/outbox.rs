@@ -4,8 +4,9 @@
 //! A service never publishes to NATS directly. It calls [`Outbox::append`] inside its
 //! transaction; after commit, [`crate::relay::OutboxRelay`] publishes the rows in order.
 //! So an accepted change can never lose its event (the row is committed with it), and an
-//! event can never announce a change that was rolled back. `NOTIFY` wakes the relay at
-//! commit; the relay also polls, so a lost notification only delays.
+//! event can never announce a change that was rolled back. Appending wakes the process's
+//! relay of the schema ([`crate::wake`]; not `NOTIFY`, which serialises commits); the relay
+//! also polls, so a missed wake only delays.
 //!
 //! Ordering: rows are published in `seq` order. Append a change's events *after* the
 //! statement that locks the aggregate's row, so a later transaction on the same order
@@ -13,8 +14,11 @@
 
 use hotline_contract::envelope::Envelope;
 use hotline_contract::{Event, Namespace};
+use std::sync::Arc;
+
 use hotline_telemetry::TraceContext;
 use sqlx::PgConnection;
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 /// Writing to the outbox failed.
@@ -33,10 +37,12 @@ pub struct Outbox {
     namespace: Namespace,
     insert_sql: String,
     insert_many_sql: String,
-    notify_channel: String,
+    /// Wakes this process's relay of the schema.
+    wake: Arc<Notify>,
 }
 
-/// The `NOTIFY` channel the relay of `schema` listens on.
+/// The `NOTIFY` channel the relay of `schema` listens on (for wake-ups from other
+/// processes, such as `hotlinectl replay-outbox`).
 pub fn notify_channel(schema: &str) -> String {
     format!("hotline_outbox_{schema}")
 }
@@ -58,7 +64,7 @@ impl Outbox {
                       WITH ORDINALITY AS e(id, subject, payload, traceparent, n) \
                  ORDER BY n"
             ),
-            notify_channel: notify_channel(schema),
+            wake: crate::wake::for_schema(schema),
         }
     }
 
@@ -84,7 +90,7 @@ impl Outbox {
     }
 
     /// As [`Outbox::append`] for many events at once (a scan's batch): one multi-row
-    /// insert and one `NOTIFY` instead of two round trips per event. The rows are
+    /// insert instead of a round trip per event. The rows are
     /// published in the order given. Returns the envelope ids, in that order.
     pub async fn append_all<E: Event>(
         &self,
@@ -110,10 +116,7 @@ impl Outbox {
             .bind(&traceparents)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(&self.notify_channel)
-            .execute(&mut *tx)
-            .await?;
+        self.wake.notify_one();
         Ok(ids)
     }
 
@@ -133,11 +136,8 @@ impl Outbox {
             .bind(trace.child().to_string())
             .execute(&mut *tx)
             .await?;
-        // Delivered at commit; identical notifications in one transaction fold into one.
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(&self.notify_channel)
-            .execute(&mut *tx)
-            .await?;
+        // Before the commit: the relay chases it (crate::wake).
+        self.wake.notify_one();
         Ok(envelope.id)
     }
 }

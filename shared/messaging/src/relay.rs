@@ -10,15 +10,18 @@
 //! commit) is published again with the same `Nats-Msg-Id`, and JetStream drops it as a
 //! duplicate inside the stream's duplicate window.
 //!
-//! Wake-ups: `LISTEN hotline_outbox_<schema>` (sent by `Outbox::append` at commit), with
-//! polling every `poll_interval` as the fallback.
+//! Wake-ups: from this process's outboxes of the schema, chased until the writer's commit
+//! ([`crate::wake`]); `LISTEN hotline_outbox_<schema>` for other processes
+//! (`hotlinectl replay-outbox`); polling every `poll_interval` as the fallback.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::{self, message::PublishMessage};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -62,6 +65,8 @@ pub struct OutboxRelay {
     jetstream: jetstream::Context,
     schema: String,
     config: RelayConfig,
+    /// Woken by this process's outboxes of the schema.
+    wake: Arc<Notify>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -85,6 +90,7 @@ impl OutboxRelay {
             jetstream,
             schema: schema.to_owned(),
             config,
+            wake: crate::wake::for_schema(schema),
         }
     }
 
@@ -93,12 +99,16 @@ impl OutboxRelay {
         let channel = notify_channel(&self.schema);
         let mut listener = None;
         let mut backoff = Duration::from_millis(100);
+        let mut chase = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
             match self.drain().await {
-                Ok(_) => backoff = Duration::from_millis(100),
+                Ok(published) => {
+                    backoff = Duration::from_millis(100);
+                    chase = crate::wake::next_chase(chase, published);
+                }
                 Err(error) => {
                     metrics::counter!("hotline_outbox_publish_errors_total").increment(1);
                     tracing::warn!(schema = %self.schema, %error, retry_in_ms = backoff.as_millis() as u64, "outbox relay pass failed; rows stay queued");
@@ -110,29 +120,44 @@ impl OutboxRelay {
                     continue;
                 }
             }
+            if let Some(next) = chase {
+                // Chasing a wake: the writer's commit is due any moment. Wakes meanwhile
+                // are kept by the Notify's permit.
+                tokio::select! {
+                    _ = tokio::time::sleep(next) => {}
+                    _ = shutdown.cancelled() => break,
+                }
+                continue;
+            }
             if listener.is_none() {
                 listener = self.listen(&channel).await;
             }
             let wait = tokio::time::sleep(self.config.poll_interval);
-            match listener.as_mut() {
-                Some(l) => {
-                    tokio::select! {
-                        received = l.try_recv() => {
-                            // Err or Ok(None): the connection dropped; re-listen next time
-                            // (rows committed meanwhile are found by the next pass).
-                            if !matches!(received, Ok(Some(_))) {
-                                listener = None;
-                            }
-                        }
-                        _ = wait => {}
-                        _ = shutdown.cancelled() => break,
-                    }
+            let listened = async {
+                match listener.as_mut() {
+                    // Err or Ok(None): the connection dropped; re-listen next time (rows
+                    // committed meanwhile are found by the next pass).
+                    Some(l) => matches!(l.try_recv().await, Ok(Some(_))),
+                    None => std::future::pending().await,
                 }
-                None => {
-                    tokio::select! {
-                        _ = wait => {}
-                        _ = shutdown.cancelled() => break,
+            };
+            let woken = tokio::select! {
+                _ = self.wake.notified() => true,
+                alive = listened => {
+                    if !alive {
+                        listener = None;
                     }
+                    false
+                }
+                _ = wait => false,
+                _ = shutdown.cancelled() => break,
+            };
+            if woken {
+                // The writer has not committed yet: give it the chase's first step.
+                chase = Some(crate::wake::CHASE_FIRST);
+                tokio::select! {
+                    _ = tokio::time::sleep(crate::wake::CHASE_FIRST) => {}
+                    _ = shutdown.cancelled() => break,
                 }
             }
         }

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Delivery guarantees against a real nats-server and a real PostgreSQL: a crash between
 //! commit and ack has one effect, a malformed message is dead-lettered while the next one is
-//! applied, outbox rows wait out a NATS outage and go once (never twice), and a deleted
+//! applied, outbox rows wait out a NATS outage and go once (never twice), a committed row is
+//! published without waiting for the relay's poll, and a deleted
 //! consumer is re-created on its own; a backlog is applied in batches (several events per
 //! transaction) with the same exactly-once, in-order and dead-letter outcomes, also when an
 //! event in the batch fails or the consumer crashes after a batch's commit.
@@ -318,6 +319,48 @@ async fn outbox_rows_wait_while_nats_is_down_then_go_exactly_once() {
         info.state.messages, 3,
         "three events, none lost, none doubled"
     );
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_appended_row_is_published_at_its_commit_without_waiting_for_the_poll() {
+    let w = world().await;
+    let outbox = Outbox::new(SERVICE, SCHEMA, w.ns.clone());
+    // A poll that never comes within the test: only the outbox's wake can start a pass.
+    let relay = OutboxRelay::new(
+        w.pool.clone(),
+        w.js.clone(),
+        SCHEMA,
+        RelayConfig {
+            poll_interval: Duration::from_secs(3600),
+            ..RelayConfig::default()
+        },
+    );
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(relay.clone().run(shutdown.clone()));
+    for commit_delay_ms in [0, 150] {
+        let mut tx = w.pool.begin().await.unwrap();
+        outbox
+            .append(
+                &mut tx,
+                &TraceContext::new_root(),
+                signed(Uuid::now_v7()).data,
+            )
+            .await
+            .unwrap();
+        // The wake comes at the append; the relay chases the commit that follows.
+        tokio::time::sleep(Duration::from_millis(commit_delay_ms)).await;
+        tx.commit().await.unwrap();
+        wait_for(
+            "the row to be published",
+            Duration::from_secs(10),
+            || async { (relay.backlog().await.ok()? == 0).then_some(()) },
+        )
+        .await;
+    }
+    let mut stream = w.js.get_stream(&w.stream).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, 2);
     shutdown.cancel();
     task.await.unwrap();
 }
