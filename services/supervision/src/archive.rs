@@ -49,6 +49,7 @@ pub async fn write(
         decision: "accepted".to_owned(),
         decided_by: decided_by.to_owned(),
         decided_at,
+        trail_strand: acceptance.strand,
         trail_seq: acceptance.seq,
         trail_hash: hex::encode(&acceptance.hash),
     };

@@ -611,12 +611,13 @@ pub async fn insert_archive(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO supervision.archive \
-         (order_id, result_id, record, trail_seq, trail_hash, archived_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         (order_id, result_id, record, trail_strand, trail_seq, trail_hash, archived_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(record.order_id)
     .bind(record.result_id)
     .bind(Json(record))
+    .bind(record.trail_strand)
     .bind(record.trail_seq)
     .bind(trail_hash)
     .bind(at)

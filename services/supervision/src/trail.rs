@@ -3,13 +3,24 @@
 //! escalation, reminder and hot-spot report: who, when, what.
 //!
 //! Same design as intake's vault audit chain (`services/intake/src/vault/audit.rs`), with
-//! the link hash from [`hotline_service_kit::hash_chain`]: `seq` counts from 1 without gaps,
-//! `prev_hash` is the previous row's `hash`, `hash = SHA-256(prev_hash ‖
+//! the link hash from [`hotline_service_kit::hash_chain`], in [`STRANDS`] strands: each
+//! strand is one chain, `seq` counts from 1 without gaps within it, `prev_hash` is the
+//! previous row's `hash` in the strand, `hash = SHA-256(prev_hash ‖
 //! "hotline.supervision.trail.v1" ‖ seq ‖ order id ‖ kind ‖ subject ‖ actor ‖ what ‖ at)`.
-//! `supervision.trail_head` holds the last seq and hash; an append locks it, so concurrent
-//! decisions queue up into one chain (the lock lasts until the caller's transaction ends,
-//! and the trail row commits with the decision it records). A trigger refuses UPDATE,
-//! DELETE and TRUNCATE; [`verify`] catches whoever gets past it.
+//! `supervision.trail_heads` holds each strand's last seq and hash; an append locks its
+//! strand's head, so concurrent decisions about orders of one strand queue up into one
+//! chain (the lock lasts until the caller's transaction ends, and the trail row commits
+//! with the decision it records). A trigger refuses UPDATE, DELETE and TRUNCATE; [`verify`]
+//! catches whoever gets past it.
+//!
+//! Why strands: with one chain every decision of the platform waited for one lock, held
+//! to each commit, and a consumer's batch held it from its first append to its commit; it
+//! was the most waited-for lock under load (`docs/performance.md`). An order's entries all
+//! go to [`strand_of`] its id, so its history is still one ordered chain, and the strand is
+//! the consumers' lane of the order ([`hotline_messaging::consumer::lane_index`] with as
+//! many lanes as strands): a lane's batch locks a single head, and lanes never wait for
+//! each other's heads. The strand is not hashed: it only partitions, and a row moved to
+//! another strand breaks both strands' links.
 
 use chrono::{DateTime, Utc};
 use hotline_service_kit::hash_chain::{ChainHasher, GENESIS_HASH, truncate_to_micros};
@@ -20,6 +31,14 @@ use uuid::Uuid;
 const CONTEXT: &[u8] = b"hotline.supervision.trail.v1";
 /// Rows read per query while verifying.
 const VERIFY_PAGE: i64 = 1000;
+/// Strands of the trail: the consumers' default lane count (see the module docs).
+pub const STRANDS: usize = hotline_messaging::consumer::DEFAULT_LANES;
+
+/// The strand of the entries about `order_id` (for hot-spot reports, the hot spot's id).
+pub fn strand_of(order_id: Uuid) -> i16 {
+    let strand = hotline_messaging::consumer::lane_index(&order_id.to_string(), STRANDS);
+    i16::try_from(strand).unwrap_or(0)
+}
 
 /// One decision to record.
 #[derive(Debug, Clone)]
@@ -41,6 +60,7 @@ pub struct Entry<'a> {
 /// A recorded row.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TrailRow {
+    pub strand: i16,
     pub seq: i64,
     pub order_id: Uuid,
     pub kind: String,
@@ -66,17 +86,17 @@ impl TrailRow {
     }
 }
 
-/// Where the chain breaks.
+/// Where a strand's chain breaks: the strand, then the seq.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrailBreak {
-    #[error("trail row {0}: its hash does not match its content")]
-    Hash(i64),
-    #[error("trail row {0}: it does not link to the row before")]
-    Link(i64),
-    #[error("trail row {0} is missing")]
-    Missing(i64),
-    #[error("trail head does not match the last row (at {0})")]
-    Head(i64),
+    #[error("trail strand {0} row {1}: its hash does not match its content")]
+    Hash(i16, i64),
+    #[error("trail strand {0} row {1}: it does not link to the row before")]
+    Link(i16, i64),
+    #[error("trail strand {0} row {1} is missing")]
+    Missing(i16, i64),
+    #[error("trail strand {0}: its head does not match the last row (at {1})")]
+    Head(i16, i64),
 }
 
 /// Appending or verifying failed.
@@ -88,24 +108,29 @@ pub enum TrailError {
     Broken(#[from] TrailBreak),
 }
 
-/// A row just appended: its seq and hash (the archive keeps both, A16).
+/// A row just appended: its strand, seq and hash (the archive keeps them, A16).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
+    pub strand: i16,
     pub seq: i64,
     pub hash: Vec<u8>,
 }
 
-/// Append `entry` in the caller's transaction.
+/// Append `entry` to its order's strand, in the caller's transaction.
 pub async fn append(
     tx: &mut PgConnection,
     entry: &Entry<'_>,
     at: DateTime<Utc>,
 ) -> Result<Appended, sqlx::Error> {
-    let (last_seq, last_hash): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT seq, hash FROM supervision.trail_head WHERE singleton FOR UPDATE")
-            .fetch_one(&mut *tx)
-            .await?;
+    let strand = strand_of(entry.order_id);
+    let (last_seq, last_hash): (i64, Vec<u8>) = sqlx::query_as(
+        "SELECT seq, hash FROM supervision.trail_heads WHERE strand = $1 FOR UPDATE",
+    )
+    .bind(strand)
+    .fetch_one(&mut *tx)
+    .await?;
     let mut row = TrailRow {
+        strand,
         seq: last_seq + 1,
         order_id: entry.order_id,
         kind: entry.kind.to_owned(),
@@ -118,9 +143,11 @@ pub async fn append(
     };
     row.hash = row.expected_hash().to_vec();
     sqlx::query(
-        "INSERT INTO supervision.trail (seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO supervision.trail \
+         (strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
+    .bind(row.strand)
     .bind(row.seq)
     .bind(row.order_id)
     .bind(&row.kind)
@@ -132,35 +159,64 @@ pub async fn append(
     .bind(&row.hash)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE supervision.trail_head SET seq = $1, hash = $2 WHERE singleton")
+    sqlx::query("UPDATE supervision.trail_heads SET seq = $2, hash = $3 WHERE strand = $1")
+        .bind(row.strand)
         .bind(row.seq)
         .bind(&row.hash)
         .execute(&mut *tx)
         .await?;
     Ok(Appended {
+        strand: row.strand,
         seq: row.seq,
         hash: row.hash,
     })
 }
 
-/// Re-compute the whole chain in one snapshot and compare it with the head. Returns the
-/// number of rows verified, or the first break.
+/// Re-compute every strand's chain in one snapshot and compare each with its head.
+/// Returns the number of rows verified, or the first break.
 pub async fn verify(pool: &PgPool) -> Result<i64, TrailError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let (head_seq, head_hash): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT seq, hash FROM supervision.trail_head WHERE singleton")
-            .fetch_one(&mut *tx)
+    let heads: Vec<(i16, i64, Vec<u8>)> =
+        sqlx::query_as("SELECT strand, seq, hash FROM supervision.trail_heads ORDER BY strand")
+            .fetch_all(&mut *tx)
             .await?;
+    // Rows of a strand without a head would escape the check below.
+    let headless: Option<i16> = sqlx::query_scalar(
+        "SELECT min(strand) FROM supervision.trail t \
+         WHERE NOT EXISTS (SELECT 1 FROM supervision.trail_heads h WHERE h.strand = t.strand)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(strand) = headless {
+        return Err(TrailBreak::Head(strand, 0).into());
+    }
+    let mut verified = 0;
+    for (strand, head_seq, head_hash) in heads {
+        let seq = verify_strand(&mut tx, strand, head_seq, &head_hash).await?;
+        verified += seq;
+    }
+    tx.commit().await?;
+    Ok(verified)
+}
+
+/// One strand against its head; returns its last seq.
+async fn verify_strand(
+    tx: &mut PgConnection,
+    strand: i16,
+    head_seq: i64,
+    head_hash: &[u8],
+) -> Result<i64, TrailError> {
     let mut seq = 0_i64;
     let mut hash = GENESIS_HASH.to_vec();
     loop {
         let page: Vec<TrailRow> = sqlx::query_as(
-            "SELECT seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash \
-             FROM supervision.trail WHERE seq > $1 ORDER BY seq LIMIT $2",
+            "SELECT strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash \
+             FROM supervision.trail WHERE strand = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
+        .bind(strand)
         .bind(seq)
         .bind(VERIFY_PAGE)
         .fetch_all(&mut *tx)
@@ -169,32 +225,37 @@ pub async fn verify(pool: &PgPool) -> Result<i64, TrailError> {
             break;
         }
         for row in page {
-            hash = check_next(seq, &hash, &row)?;
+            hash = check_next(strand, seq, &hash, &row)?;
             seq = row.seq;
         }
     }
-    tx.commit().await?;
     if head_seq > seq {
-        return Err(TrailBreak::Missing(seq + 1).into());
+        return Err(TrailBreak::Missing(strand, seq + 1).into());
     }
     if head_seq < seq || head_hash != hash {
-        return Err(TrailBreak::Head(head_seq).into());
+        return Err(TrailBreak::Head(strand, head_seq).into());
     }
     Ok(seq)
 }
 
-/// Check `row` as the successor of (`last_seq`, `last_hash`); its hash if it fits.
-fn check_next(last_seq: i64, last_hash: &[u8], row: &TrailRow) -> Result<Vec<u8>, TrailBreak> {
+/// Check `row` as the successor of (`last_seq`, `last_hash`) in `strand`; its hash if it
+/// fits.
+fn check_next(
+    strand: i16,
+    last_seq: i64,
+    last_hash: &[u8],
+    row: &TrailRow,
+) -> Result<Vec<u8>, TrailBreak> {
     let seq = last_seq + 1;
     if row.seq != seq {
-        return Err(TrailBreak::Missing(seq));
+        return Err(TrailBreak::Missing(strand, seq));
     }
     if row.prev_hash != last_hash {
-        return Err(TrailBreak::Link(seq));
+        return Err(TrailBreak::Link(strand, seq));
     }
     let expected = row.expected_hash();
     if row.hash != expected {
-        return Err(TrailBreak::Hash(seq));
+        return Err(TrailBreak::Hash(strand, seq));
     }
     Ok(expected.to_vec())
 }
@@ -205,6 +266,7 @@ mod tests {
 
     fn row(seq: i64, prev: &[u8], actor: &str) -> TrailRow {
         let mut r = TrailRow {
+            strand: 0,
             seq,
             order_id: Uuid::nil(),
             kind: "send_back_approved".into(),
@@ -222,15 +284,24 @@ mod tests {
     #[test]
     fn a_chain_verifies_and_an_edited_row_is_located() {
         let first = row(1, &GENESIS_HASH, "head-1");
-        let h1 = check_next(0, &GENESIS_HASH, &first).unwrap();
+        let h1 = check_next(0, 0, &GENESIS_HASH, &first).unwrap();
         let second = row(2, &h1, "head-2");
-        assert!(check_next(1, &h1, &second).is_ok());
+        assert!(check_next(0, 1, &h1, &second).is_ok());
         let mut edited = second.clone();
         edited.actor = "someone-else".into();
-        assert_eq!(check_next(1, &h1, &edited), Err(TrailBreak::Hash(2)));
+        assert_eq!(check_next(0, 1, &h1, &edited), Err(TrailBreak::Hash(0, 2)));
         assert_eq!(
-            check_next(0, &GENESIS_HASH, &second),
-            Err(TrailBreak::Missing(1))
+            check_next(0, 0, &GENESIS_HASH, &second),
+            Err(TrailBreak::Missing(0, 1))
         );
+    }
+
+    #[test]
+    fn an_orders_entries_keep_to_one_strand_and_orders_spread_over_all() {
+        let order = Uuid::now_v7();
+        assert_eq!(strand_of(order), strand_of(order));
+        let used: std::collections::BTreeSet<i16> =
+            (0..200).map(|_| strand_of(Uuid::new_v4())).collect();
+        assert_eq!(used, (0..8).collect());
     }
 }

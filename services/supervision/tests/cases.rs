@@ -285,9 +285,19 @@ async fn tampering_with_one_trail_row_is_detected() {
             .unwrap();
     }
     assert_eq!(trail::verify(&s.pool).await.unwrap(), 3);
+    // The second decision's row, in its order's strand.
+    let (strand, seq): (i16, i64) = sqlx::query_as(
+        "SELECT strand, seq FROM supervision.trail ORDER BY at, seq LIMIT 1 OFFSET 1",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    let tamper = "UPDATE supervision.trail SET actor = 'someone' WHERE strand = $1 AND seq = $2";
 
     // The trigger refuses edits ...
-    let refused = sqlx::query("UPDATE supervision.trail SET actor = 'someone' WHERE seq = 2")
+    let refused = sqlx::query(tamper)
+        .bind(strand)
+        .bind(seq)
         .execute(&s.pool)
         .await;
     assert!(refused.is_err());
@@ -297,13 +307,16 @@ async fn tampering_with_one_trail_row_is_detected() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE supervision.trail SET actor = 'someone' WHERE seq = 2")
+    sqlx::query(tamper)
+        .bind(strand)
+        .bind(seq)
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     match trail::verify(&s.pool).await {
-        Err(TrailError::Broken(TrailBreak::Hash(2))) => {}
+        Err(TrailError::Broken(TrailBreak::Hash(at_strand, at_seq)))
+            if (at_strand, at_seq) == (strand, seq) => {}
         other => panic!("tampering not located: {other:?}"),
     }
     // The ops command says so too.
@@ -317,7 +330,8 @@ async fn tampering_with_one_trail_row_is_detected() {
     assert!(
         matches!(
             error.downcast_ref::<TrailError>(),
-            Some(TrailError::Broken(TrailBreak::Hash(2)))
+            Some(TrailError::Broken(TrailBreak::Hash(at_strand, at_seq)))
+                if (*at_strand, *at_seq) == (strand, seq)
         ),
         "{error:#}"
     );

@@ -408,16 +408,19 @@ async fn accepting_archives_the_order_and_the_archive_cannot_be_changed() {
     );
     // The trail hash at the acceptance, and the record's digest on the trail after it.
     let (kind, hash): (String, Vec<u8>) =
-        sqlx::query_as("SELECT kind, hash FROM supervision.trail WHERE seq = $1")
+        sqlx::query_as("SELECT kind, hash FROM supervision.trail WHERE strand = $1 AND seq = $2")
+            .bind(record.trail_strand)
             .bind(record.trail_seq)
             .fetch_one(&s.pool)
             .await
             .unwrap();
+    assert_eq!(record.trail_strand, trail::strand_of(record.order_id));
     assert_eq!(kind, "review");
     assert_eq!(record.trail_hash, hex::encode(hash));
     let archived: String = sqlx::query_scalar(
-        "SELECT what FROM supervision.trail WHERE kind = 'archived' AND seq = $1",
+        "SELECT what FROM supervision.trail WHERE kind = 'archived' AND strand = $1 AND seq = $2",
     )
+    .bind(record.trail_strand)
     .bind(record.trail_seq + 1)
     .fetch_one(&s.pool)
     .await

@@ -427,9 +427,17 @@ pub struct ArchiveRecord {
     /// The reviewer, or `rule:complete-result`.
     pub decided_by: String,
     pub decided_at: DateTime<Utc>,
-    /// The trail row of the acceptance and its hash (hex): the chain up to the archive.
+    /// The trail row of the acceptance (its strand and seq) and its hash (hex): the chain
+    /// up to the archive. Strand 0 is left out of the JSON, so records written before the
+    /// trail had strands read and digest as they did.
+    #[serde(default, skip_serializing_if = "is_strand_zero")]
+    pub trail_strand: i16,
     pub trail_seq: i64,
     pub trail_hash: String,
+}
+
+fn is_strand_zero(strand: &i16) -> bool {
+    *strand == 0
 }
 
 /// The most cases one reply of [`CasesQuery`] holds, and the count when none is asked.
