@@ -19,7 +19,9 @@
 //! case. Everything they announce goes through the outbox, in the same transaction as the
 //! timer change. [`queries`] answers `rpc.deadline-watcher.due` and
 //! `rpc.deadline-watcher.calendar` (the gateway's public calendar endpoints), and
-//! `rpc.deadline-watcher.deadlines` (an order's clocks and their history).
+//! `rpc.deadline-watcher.deadlines` (an order's clocks and their history), and through
+//! [`policy_desk`] `rpc.deadline-watcher.policies` / `save_policy` (the console's list and
+//! edit of the time-limit policies).
 //! [`calendar::watch`] warns operators (log, metric, `/readyz` warning) when next year's
 //! holiday schedule is not loaded yet.
 //!
@@ -34,6 +36,7 @@ pub mod handlers;
 pub mod order_view;
 pub mod overdue;
 pub mod periodic;
+pub mod policy_desk;
 pub mod queries;
 pub mod reminders;
 pub mod store;

@@ -23,6 +23,7 @@ pub mod hotspots;
 pub mod joint_handling;
 pub mod knowledge;
 pub mod open311;
+pub mod policies;
 pub mod problem;
 pub mod rate_limit;
 pub mod review_desk;

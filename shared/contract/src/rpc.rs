@@ -109,6 +109,9 @@ pub mod verbs {
         ("emergency-bridge", "joint_handling");
     // The Open311 facade (issue 10): status by order number alone, no personal data.
     pub const INTAKE_PUBLIC_STATUS: (&str, &str) = ("intake", "public_status");
+    // The time-limit policies (A15; bodies in `crate::policies`).
+    pub const DEADLINE_WATCHER_POLICIES: (&str, &str) = ("deadline-watcher", "policies");
+    pub const DEADLINE_WATCHER_SAVE_POLICY: (&str, &str) = ("deadline-watcher", "save_policy");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -187,6 +190,8 @@ pub mod verbs {
         EMERGENCY_BRIDGE_START_JOINT_HANDLING,
         EMERGENCY_BRIDGE_JOINT_HANDLING,
         INTAKE_PUBLIC_STATUS,
+        DEADLINE_WATCHER_POLICIES,
+        DEADLINE_WATCHER_SAVE_POLICY,
     ];
 }
 
@@ -800,6 +805,12 @@ pub struct ClockView {
     pub paused_at: Option<DateTime<Utc>>,
     /// Every pause, resumption and extension, oldest first.
     pub changes: Vec<ClockChange>,
+    /// A running clock counted in working days (A15): the whole working days left on the
+    /// official calendar, after today (Asia/Shanghai) up to and including the day it is due
+    /// on; 0 on that day. Absent for other clocks, for limits in hours, when the calendar
+    /// lacks a year, and in replies of older deadline-watchers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days_left: Option<u32>,
 }
 
 /// Reply to [`OrderDeadlinesQuery`]: the order's clocks (none before it is dispatched).

@@ -405,6 +405,15 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::ReadDispatchRules),
         &[],
     ),
+    // The time-limit policies (A15): read by the center's head, the authority and the
+    // administrator; a new version by the administrator.
+    e("GET", "/api/v1/policies", Requires(P::ReadTimeLimits), &[]),
+    e(
+        "POST",
+        "/api/v1/policies/{policy_id}",
+        Requires(P::ManageTimeLimits),
+        &[Actor("edited_by")],
+    ),
     // Analytics (A18, A20).
     e("GET", "/api/v1/kpis", Requires(P::ReadKpis), &[]),
     e("GET", "/api/v1/monitor", Requires(P::ReadMonitor), &[]),
@@ -692,6 +701,14 @@ pub static PAGES: &[Endpoint] = &[
         "GET",
         "/console/admin/calendar",
         Requires(P::ReadDirectory),
+        &[],
+    ),
+    // The time-limit policies (A15): the list, and the administrator's edit form.
+    e("GET", "/console/policies", Requires(P::ReadTimeLimits), &[]),
+    e(
+        "POST",
+        "/console/policies/{policy_id}",
+        Requires(P::ManageTimeLimits),
         &[],
     ),
     // Accounts (issue 10): the administrator only.

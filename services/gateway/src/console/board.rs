@@ -171,6 +171,7 @@ pub async fn supervision(
             let (text, class) = countdown(
                 hotline_contract::rpc::ClockState::Running,
                 s.expected_by,
+                None,
                 now,
             );
             format!(
