@@ -309,6 +309,7 @@ async function boards(browser, handled) {
   await head.page.waitForSelector("#cases");
   expect((await text(head.page, `#cases tr:has-text("${handled}")`)).includes("督办单"), "the open case is on the board at notice level");
   expect((await head.page.locator("#escalations, #no-escalations").count()) === 1, "the escalations section is shown");
+  expect((await head.page.locator("#near-due, #no-near-due").count()) === 1, "the near-due section is shown");
   await shot(head.page, "supervision-board");
   await head.page.goto(`${base}/console`);
   await head.page.click(`a[href="/console/analytics"]`);

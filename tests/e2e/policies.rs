@@ -2,11 +2,12 @@
 //! them (`GET /api/v1/policies`), the administrator writes a new version
 //! (`POST /api/v1/policies/{policy_id}`) as the signed-in principal, a bad limit is refused
 //! as problem+json naming the field, a stale version as a conflict, and everyone else is
-//! refused naming the missing permission. The deadline-watcher answers over NATS.
+//! refused naming the missing permission. The supervision board's near-due list
+//! (`GET /api/v1/near-due`) answers the head. The deadline-watcher answers over NATS.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hotline_e2e::{Role, Stack};
+use hotline_e2e::{Role, Stack, problem_fields};
 use serde_json::{Value, json};
 
 async fn send(client: &reqwest::Client, request: reqwest::RequestBuilder) -> (u16, String, Value) {
@@ -19,23 +20,6 @@ async fn send(client: &reqwest::Client, request: reqwest::RequestBuilder) -> (u1
         .unwrap_or_default()
         .to_owned();
     (status, content_type, r.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -87,7 +71,7 @@ async fn the_head_reads_the_policies_and_only_the_administrator_writes_a_new_ver
     assert_eq!(status, 422, "{problem}");
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(
-        fields(&problem),
+        problem_fields(&problem),
         [("limit.value".to_owned(), "out_of_range".to_owned())]
     );
     let weeks =
@@ -107,7 +91,7 @@ async fn the_head_reads_the_policies_and_only_the_administrator_writes_a_new_ver
     .await;
     assert_eq!(status, 422);
     assert_eq!(
-        fields(&problem),
+        problem_fields(&problem),
         [("limit".to_owned(), "exceeds_a15".to_owned())]
     );
     // Nobody else's name.
@@ -147,5 +131,19 @@ async fn the_head_reads_the_policies_and_only_the_administrator_writes_a_new_ver
     )
     .await;
     assert_eq!(status, 404);
+
+    // The supervision board's near-due list (A17) is the center's and the authority's.
+    let (status, _, near) = send(&head, head.get(stack.url("/api/v1/near-due"))).await;
+    assert_eq!(status, 200, "{near}");
+    assert!(
+        near["clocks"].is_array() && near["until"].is_string(),
+        "{near}"
+    );
+    let (status, _, problem) = send(&head, head.get(stack.url("/api/v1/near-due?limit=0"))).await;
+    assert_eq!(
+        problem_fields(&problem),
+        [("limit".to_owned(), "out_of_range".to_owned())],
+        "{status}"
+    );
     stack.stop().await;
 }

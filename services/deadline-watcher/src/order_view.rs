@@ -10,12 +10,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hotline_contract::rpc::{
     ClockChange, ClockState, ClockView, OrderDeadlines, RpcError, RpcErrorCode,
 };
 use hotline_workday::Calendar;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::days_left::working_days_left;
@@ -33,18 +33,7 @@ pub async fn order_deadlines(
         let mut conn = pool.acquire().await?;
         let timers = store::order_timers(&mut conn, order_id).await?;
         let changes = store::order_changes(&mut conn, order_id).await?;
-        // Which clocks count in working days: their policy says (a few rows at most).
-        let mut in_working_days = BTreeSet::new();
-        let used: BTreeSet<(&str, i32)> = timers
-            .iter()
-            .map(|t| (t.policy_id.as_str(), t.policy_version))
-            .collect();
-        for (id, version) in used {
-            let policy = store::policy(&mut conn, id, version).await?;
-            if matches!(policy.limit, Limit::WorkingDays(_)) {
-                in_working_days.insert(policy.label());
-            }
-        }
+        let in_working_days = working_day_policies(&mut conn, &timers).await?;
         Ok::<_, sqlx::Error>((timers, changes, in_working_days))
     };
     let (timers, changes, in_working_days) = load.await.map_err(|error| {
@@ -54,13 +43,46 @@ pub async fn order_deadlines(
             "暂时无法查询办理时限，请稍后重试",
         )
     })?;
-    let days_left = |timer: &Timer| {
-        (timer.state == TimerState::Running && in_working_days.contains(&timer.policy))
-            .then(|| working_days_left(calendar, Utc::now(), timer.due_at))
-            // A year the calendar lacks: the desk shows the wall-clock time instead.
-            .and_then(|left| left.ok().flatten())
-    };
+    let now = Utc::now();
+    let days_left = |timer: &Timer| days_left(calendar, now, &in_working_days, timer);
     Ok(view(order_id, &timers, &changes, days_left))
+}
+
+/// The labels (`<policy_id>@v<version>`) of the policies among `timers`' that count in
+/// working days: only their clocks get a working-day count (a few rows at most).
+pub(crate) async fn working_day_policies(
+    conn: &mut PgConnection,
+    timers: &[Timer],
+) -> Result<BTreeSet<String>, sqlx::Error> {
+    let used: BTreeSet<(&str, i32)> = timers
+        .iter()
+        .map(|t| (t.policy_id.as_str(), t.policy_version))
+        .collect();
+    let mut in_working_days = BTreeSet::new();
+    for (id, version) in used {
+        let policy = store::policy(conn, id, version).await?;
+        if matches!(policy.limit, Limit::WorkingDays(_)) {
+            in_working_days.insert(policy.label());
+        }
+    }
+    Ok(in_working_days)
+}
+
+/// [`ClockView::working_days_left`] of `timer` as of `now`: for a running clock under one
+/// of `in_working_days`; `None` otherwise, and when the calendar lacks a year (the desk
+/// then shows the wall-clock time).
+pub(crate) fn days_left(
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    in_working_days: &BTreeSet<String>,
+    timer: &Timer,
+) -> Option<u32> {
+    if timer.state != TimerState::Running || !in_working_days.contains(&timer.policy) {
+        return None;
+    }
+    working_days_left(calendar, now, timer.due_at)
+        .ok()
+        .flatten()
 }
 
 /// The reply for the stored timers and changes (pure); `days_left` gives a timer's

@@ -16,7 +16,7 @@ use chrono::Days;
 use hotline_contract::policies::{PoliciesQuery, SavePolicyCommand};
 use hotline_contract::rpc::{
     CalendarDay, CalendarQuery, CalendarYear, DueAnswer, DueQuery, DueRule, FieldError,
-    OrderDeadlinesQuery, RpcError, verbs,
+    NearDueQuery, OrderDeadlinesQuery, RpcError, verbs,
 };
 use hotline_messaging::RpcServer;
 use hotline_messaging::rpc::RpcServeError;
@@ -63,15 +63,25 @@ pub async fn serve(
         },
     )
     .await?;
-    let pool = ctx.db.clone();
+    let (pool, for_deadlines) = (ctx.db.clone(), calendar.clone());
     rpc.endpoint(
         verbs::DEADLINE_WATCHER_DEADLINES.1,
         RPC_CONCURRENCY,
         move |query: OrderDeadlinesQuery, _trace| {
-            let (pool, calendar) = (pool.clone(), calendar.clone());
+            let (pool, calendar) = (pool.clone(), for_deadlines.clone());
             async move {
                 crate::order_view::order_deadlines(&pool, &calendar, query.order_id).await
             }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::DEADLINE_WATCHER_NEAR_DUE.1,
+        RPC_CONCURRENCY,
+        move |query: NearDueQuery, _trace| {
+            let (pool, calendar) = (pool.clone(), calendar.clone());
+            async move { crate::near_due::near_due(&pool, &calendar, query).await }
         },
     )
     .await?;

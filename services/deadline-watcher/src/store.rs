@@ -767,6 +767,59 @@ pub async fn order_timers(
     into_timers(rows)
 }
 
+/// Remember the number of a dispatched order (the near-due list names orders by it); a
+/// repeated dispatch changes nothing.
+pub async fn record_order_number(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    number: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deadline_watcher.order_numbers (order_id, number) VALUES ($1, $2) \
+         ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(number)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Running timers due after `after` and no later than `until`, soonest first, with the
+/// order's number when known; at most `limit`.
+pub async fn running_due_between(
+    conn: &mut PgConnection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Timer, Option<String>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        timer: TimerRow,
+        number: Option<String>,
+    }
+    let columns = TIMER_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {columns}, n.number FROM deadline_watcher.timers AS t \
+         LEFT JOIN deadline_watcher.order_numbers AS n ON n.order_id = t.order_id \
+         WHERE t.state = 'running' AND t.due_at > $1 AND t.due_at <= $2 \
+         ORDER BY t.due_at, t.order_id, t.clock, t.party LIMIT $3"
+    ))
+    .bind(after)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| Ok((Timer::try_from(row.timer)?, row.number)))
+        .collect()
+}
+
 /// A stored entry of a timer's history.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredChange {

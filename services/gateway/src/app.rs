@@ -144,6 +144,8 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(directory::routes())
         // A15: the time-limit policies (read; the administrator writes new versions).
         .merge(crate::policies::routes())
+        // A17: the clocks about to run out (the supervision board's near-due list).
+        .merge(crate::near_due::routes())
         // Analytics' KPI report (issue 9).
         .merge(analytics::routes())
         .merge(crate::bulletins::routes())
@@ -247,6 +249,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(hotspots::HotspotsDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
     doc.merge(crate::policies::PoliciesDoc::openapi());
+    doc.merge(crate::near_due::NearDueDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(crate::bulletins::BulletinsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());

@@ -22,6 +22,7 @@ pub mod directory;
 pub mod hotspots;
 pub mod joint_handling;
 pub mod knowledge;
+pub mod near_due;
 pub mod open311;
 pub mod policies;
 pub mod problem;

@@ -417,6 +417,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     // Analytics (A18, A20).
     e("GET", "/api/v1/kpis", Requires(P::ReadKpis), &[]),
     e("GET", "/api/v1/monitor", Requires(P::ReadMonitor), &[]),
+    // The clocks about to run out (A17), for the supervision board.
+    e("GET", "/api/v1/near-due", Requires(P::ReadMonitor), &[]),
     // A19: staff assessment.
     e(
         "GET",

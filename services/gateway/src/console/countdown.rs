@@ -74,15 +74,25 @@ pub fn countdown_span(clock: &ClockView, now: DateTime<Utc>) -> String {
 /// A due instant as the desk reads it: "11月30日 17:00" in Beijing time; a limit ending at
 /// midnight ends the day before, "11月30日 24:00" (R-A15.2: the end of the last working day).
 pub fn due_label(due_at: DateTime<Utc>) -> String {
+    in_beijing(due_at, "%-m月%-d日")
+}
+
+/// As [`due_label`] with the year, for tables: "2026-11-30 24:00".
+pub fn due_time(due_at: DateTime<Utc>) -> String {
+    in_beijing(due_at, "%Y-%m-%d")
+}
+
+/// `due_at` in Beijing time as `day_format` and the time, midnight as 24:00 of the day before.
+fn in_beijing(due_at: DateTime<Utc>, day_format: &str) -> String {
     let Some(offset) = FixedOffset::east_opt(8 * 3600) else {
         return beijing(due_at);
     };
     let local = due_at.with_timezone(&offset);
     if (local.hour(), local.minute(), local.second()) == (0, 0, 0) {
         let day_before = local - chrono::Duration::days(1);
-        return day_before.format("%-m月%-d日 24:00").to_string();
+        return format!("{} 24:00", day_before.format(day_format));
     }
-    local.format("%-m月%-d日 %H:%M").to_string()
+    local.format(&format!("{day_format} %H:%M")).to_string()
 }
 
 /// A length of time in days and hours, or hours and minutes under a day.
@@ -197,5 +207,7 @@ mod tests {
     fn due_times_read_in_beijing_time_and_midnight_ends_the_day_before() {
         assert_eq!(due_label(at("2026-11-30T09:00:00Z")), "11月30日 17:00");
         assert_eq!(due_label(at("2026-10-08T16:00:00Z")), "10月8日 24:00");
+        assert_eq!(due_time(at("2026-10-08T16:00:00Z")), "2026-10-08 24:00");
+        assert_eq!(due_time(at("2026-11-30T09:00:00Z")), "2026-11-30 17:00");
     }
 }

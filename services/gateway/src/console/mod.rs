@@ -19,8 +19,9 @@
 //!   the reviewer's call-back to the requester; [`send_backs`]: the
 //!   head's list of send-backs awaiting approval.
 //! - [`call_back`]: the satisfaction call-back (回访) of a closed order.
-//! - [`board`]: the supervision board (with [`cases`]: the open supervision cases and
-//!   escalations) and the analytics dashboard.
+//! - [`board`]: the supervision board (with [`near_due`]: the clocks running out by the
+//!   end of the next working day; [`cases`]: the open supervision cases and escalations)
+//!   and the analytics dashboard.
 //! - [`admin`]: units, catalogue and dispatch rules (new rules and rule edits);
 //!   [`accounts`]: accounts (create with role and unit, disable, reset password);
 //!   [`calendar`]: the official working-day calendar's loaded years and holidays;
@@ -34,6 +35,7 @@ pub mod call_back;
 pub mod cases;
 pub mod countdown;
 pub mod desk;
+pub mod near_due;
 pub mod policies;
 pub mod public;
 pub mod review;

@@ -17,7 +17,7 @@ use hotline_contract::rpc::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::countdown::{clock_label, countdown_span};
+use super::countdown::{clock_label, countdown_span, due_time};
 use super::unit_forms::{co_report_form, dispute_form, done_box, handling_forms};
 use super::{
     bad_form, beijing, csrf_field, document, esc, html, problem_page, see_other, status_label,
@@ -164,7 +164,7 @@ async fn clocks(state: &AppState, headers: &HeaderMap, order_id: Uuid) -> String
                 r#"<tr><td>{label}</td><td>{unit}</td><td>{due}</td><td>{span}</td></tr>"#,
                 label = clock_label(c.clock),
                 unit = esc(&c.unit_id),
-                due = beijing(c.due_at),
+                due = due_time(c.due_at),
                 span = countdown_span(c, now),
             )
         })
