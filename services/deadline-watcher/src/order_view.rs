@@ -44,16 +44,16 @@ pub async fn order_deadlines(
         )
     })?;
     let now = Utc::now();
-    let days_left = |timer: &Timer| days_left(calendar, now, &in_working_days, timer);
-    Ok(view(order_id, &timers, &changes, days_left))
+    let left = |timer: &Timer| days_left(calendar, now, &in_working_days, timer);
+    Ok(view(order_id, &timers, &changes, left))
 }
 
-/// The labels (`<policy_id>@v<version>`) of the policies among `timers`' that count in
-/// working days: only their clocks get a working-day count (a few rows at most).
+/// The policy versions (`policy_id`, `version`) among `timers`' that count in working
+/// days: only their clocks get a working-day count (a few rows at most).
 pub(crate) async fn working_day_policies(
     conn: &mut PgConnection,
     timers: &[Timer],
-) -> Result<BTreeSet<String>, sqlx::Error> {
+) -> Result<BTreeSet<(String, i32)>, sqlx::Error> {
     let used: BTreeSet<(&str, i32)> = timers
         .iter()
         .map(|t| (t.policy_id.as_str(), t.policy_version))
@@ -62,7 +62,7 @@ pub(crate) async fn working_day_policies(
     for (id, version) in used {
         let policy = store::policy(conn, id, version).await?;
         if matches!(policy.limit, Limit::WorkingDays(_)) {
-            in_working_days.insert(policy.label());
+            in_working_days.insert((policy.id, policy.version));
         }
     }
     Ok(in_working_days)
@@ -74,10 +74,11 @@ pub(crate) async fn working_day_policies(
 pub(crate) fn days_left(
     calendar: &Calendar,
     now: DateTime<Utc>,
-    in_working_days: &BTreeSet<String>,
+    in_working_days: &BTreeSet<(String, i32)>,
     timer: &Timer,
 ) -> Option<u32> {
-    if timer.state != TimerState::Running || !in_working_days.contains(&timer.policy) {
+    let policy = (timer.policy_id.clone(), timer.policy_version);
+    if timer.state != TimerState::Running || !in_working_days.contains(&policy) {
         return None;
     }
     working_days_left(calendar, now, timer.due_at)

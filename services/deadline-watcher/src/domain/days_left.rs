@@ -50,6 +50,8 @@ mod tests {
         s.parse().unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
+    /// On the official calendar (the workday crate embeds the State Council schedules of
+    /// `shared/data/cn-public-holidays-2024-2026.csv`).
     fn left(now: &str, due: &str) -> Result<Option<u32>, CalendarError> {
         working_days_left(&Calendar::official(), at(now), at(due))
     }
