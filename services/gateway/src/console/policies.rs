@@ -50,7 +50,7 @@ pub fn policy_table(policies: &Policies, edit: Option<&str>) -> String {
                 _ => "初始设定".to_owned(),
             };
             format!(
-                r#"<tr id="policy-{id}"><td>{id}</td><td>v{version}</td><td>{clock}</td><td>{kind}</td><td>{urgency}</td><td class="limit">{limit}</td><td>{stops}</td><td class="basis">{basis}</td><td class="who">{since}<br><span class="muted">{by}</span></td>{form}</tr>"#,
+                r#"<tr id="policy-{id}"><td class="basis">{id}<br><span class="muted">{basis}</span></td><td>v{version}</td><td class="clock">{clock}</td><td class="scope">{kind} · {urgency}</td><td class="limit">{limit}</td><td>{stops}</td><td class="who">{since}<br><span class="muted">{by}</span></td>{form}</tr>"#,
                 id = esc(&p.policy_id),
                 version = p.version,
                 clock = clock_label(p.clock),
@@ -69,7 +69,7 @@ pub fn policy_table(policies: &Policies, edit: Option<&str>) -> String {
         ""
     };
     format!(
-        r#"<div class="scroll"><table id="policies"><thead><tr><th>规则</th><th>版本</th><th>时限</th><th>诉求类型</th><th>紧急程度</th><th>期限</th><th>挂起时中止计时</th><th>依据</th><th>生效时间与修改人</th>{edit_head}</tr></thead><tbody>{rows}</tbody></table></div>"#
+        r#"<div class="scroll"><table id="policies"><thead><tr><th>规则与依据</th><th>版本</th><th>时限</th><th>诉求类型 · 紧急程度</th><th>期限</th><th>挂起时中止</th><th>生效时间与修改人</th>{edit_head}</tr></thead><tbody>{rows}</tbody></table></div>"#
     )
 }
 
@@ -207,8 +207,7 @@ mod tests {
             "handling-complaint-normal",
             "v2",
             "办理时限",
-            "投诉",
-            "一般",
+            "投诉 · 一般",
             "7 个工作日",
             "A15 &lt;default&gt;",
             "2026-11-29 10:00",
