@@ -212,6 +212,9 @@ async function unitFormsAndSendBack(browser) {
   const unit = await login(browser, cred("HOTLINE_UNIT"), "unit-d");
   await openUnitOrder(unit.page, disputed);
   await unit.page.goBack();
+  // A15 counts the sign limit in working days, and so does the inbox.
+  const signCountdown = await text(unit.page, `tr:has-text("${disputed}") .countdown`);
+  expect(/个工作日|已超期/.test(signCountdown), `the sign clock counts working days, got ${signCountdown}`);
   await shot(unit.page, "unit-inbox-countdowns");
   await unit.page.goForward();
   await unit.page.selectOption("#dispute-form select[name=reason]", "not_our_duty");
@@ -306,6 +309,7 @@ async function boards(browser, handled) {
   await head.page.waitForSelector("#cases");
   expect((await text(head.page, `#cases tr:has-text("${handled}")`)).includes("督办单"), "the open case is on the board at notice level");
   expect((await head.page.locator("#escalations, #no-escalations").count()) === 1, "the escalations section is shown");
+  expect((await head.page.locator("#near-due, #no-near-due").count()) === 1, "the near-due section is shown");
   await shot(head.page, "supervision-board");
   await head.page.goto(`${base}/console`);
   await head.page.click(`a[href="/console/analytics"]`);
@@ -328,7 +332,8 @@ async function boards(browser, handled) {
 }
 
 // (f) the administrator creates an account for a unit's staff member, resets its
-// password and switches it off; reads the official calendar; creates a dispatch rule.
+// password and switches it off; reads the official calendar; reads the time-limit
+// policies and writes a new version of one; creates a dispatch rule.
 async function administration(browser) {
   const admin = await login(browser, cred("HOTLINE_ADMIN"), "admin");
   await admin.page.click(`a[href="/console/admin/accounts"]`);
@@ -357,6 +362,21 @@ async function administration(browser) {
   await admin.page.click(`a[href="/console/admin/calendar"]`);
   await admin.page.waitForSelector("#calendar-years");
   await shot(admin.page, "admin-calendar");
+
+  // The time-limit policies (A15): listed, and one edited into a new version.
+  await admin.page.goto(`${base}/console`);
+  await admin.page.click(`a[href="/console/policies"]`);
+  await admin.page.waitForSelector("#policies");
+  expect((await text(admin.page, "#policy-sign")).includes("1 个工作日"), "A15's sign limit is listed");
+  await shot(admin.page, "admin-policies");
+  const policyRow = "#policy-co-handling-critical";
+  await admin.page.fill(`${policyRow} input[name=value]`, "2");
+  await admin.page.fill(`${policyRow} input[name=reason]`, "浏览器测试：调整协办报送时限");
+  await Promise.all([admin.page.waitForURL(/#policy-co-handling-critical$/), admin.page.click(`${policyRow} button`)]);
+  await admin.page.waitForSelector(policyRow);
+  const saved = await text(admin.page, policyRow);
+  expect(saved.includes("v2") && saved.includes("2 小时") && saved.includes("admin-web"), `the edit is a new version by the administrator, got ${saved}`);
+  await shot(admin.page, "admin-policy-saved");
 
   await admin.page.goto(`${base}/console/admin`);
   await admin.page.waitForSelector("#new-rule-form", { state: "attached" });

@@ -451,20 +451,7 @@ async fn every_bad_registration_is_refused_with_its_field_and_stores_nothing() {
             .to_owned();
         let problem: Value = r.json().await.unwrap_or(Value::Null);
 
-        let fields: Vec<(String, String)> = problem["errors"]
-            .as_array()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|e| {
-                        (
-                            e["field"].as_str().unwrap_or_default().to_owned(),
-                            e["code"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let fields = hotline_e2e::problem_fields(&problem);
         let expected: Vec<(String, String)> = case
             .field
             .iter()

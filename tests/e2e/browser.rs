@@ -8,7 +8,8 @@
 //! reviewer sends back (after an unsatisfied call-back, which opens a supervision case) and
 //! the center's head approves from the list of pending send-backs; the agent records the
 //! call-back of the closed order; the head reads the boards (with the open cases); the
-//! administrator manages accounts, reads the calendar and creates a dispatch rule.
+//! administrator manages accounts, reads the calendar, edits a time-limit policy and
+//! creates a dispatch rule.
 //! Screenshots of every page visited go to
 //! `target/test-artifacts/browser/`.
 //!

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use hotline_e2e::Stack;
+use hotline_e2e::{Stack, problem_fields};
 use serde_json::Value;
 
 async fn get(stack: &Stack, path: &str) -> (u16, Option<String>, Value) {
@@ -34,24 +34,6 @@ fn at(s: &str) -> DateTime<Utc> {
 
 /// `(field, code)` of the errors a problem lists.
 type Named = Vec<(String, String)>;
-
-/// `(field, code)` of each error a problem lists.
-fn named(problem: &Value) -> Named {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap().to_owned(),
-                        e["code"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn a_due_instant_is_counted_across_national_day_and_hours_run_straight_through() {
@@ -209,7 +191,7 @@ async fn bad_calendar_queries_are_refused_naming_the_parameter() {
         );
         assert_eq!(problem["type"], "/problems/invalid_parameter", "{name}");
         assert_eq!(problem["status"], 400, "{name}");
-        assert_eq!(named(&problem), expected, "{name}: {problem}");
+        assert_eq!(problem_fields(&problem), expected, "{name}: {problem}");
     }
 
     stack.stop().await;
@@ -235,7 +217,7 @@ async fn a_year_without_calendar_data_is_refused_naming_the_year_never_guessed()
             "{path}: {problem}"
         );
         assert_eq!(
-            named(&problem),
+            problem_fields(&problem),
             [("year".to_owned(), "calendar_year_missing".to_owned())]
         );
     }

@@ -731,6 +731,24 @@ pub async fn make_user(
     bearer_client(token["token"].as_str().expect("token"))
 }
 
+/// `(field, code)` of each error a problem+json body lists (empty when it lists none).
+pub fn problem_fields(problem: &serde_json::Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Requester names the end-to-end tests use; none may appear in logs or events.
 pub const SEEDED_NAMES: &[&str] = &["张三", "李四", "王五", "演示用户"];
 

@@ -151,6 +151,8 @@ impl Clocks {
         event: &IncomingEvent,
         dispatched: OrderDispatched,
     ) -> Result<(), HandlerError> {
+        // The supervision board's near-due list names the order by its number.
+        store::record_order_number(tx, dispatched.order_id, &dispatched.number).await?;
         // A15: sign within 1 working day (the `sign` policy). The kind and urgency are kept
         // on the sign timer for the handling clock, which starts at the sign.
         let started = self

@@ -19,7 +19,10 @@
 //! case. Everything they announce goes through the outbox, in the same transaction as the
 //! timer change. [`queries`] answers `rpc.deadline-watcher.due` and
 //! `rpc.deadline-watcher.calendar` (the gateway's public calendar endpoints), and
-//! `rpc.deadline-watcher.deadlines` (an order's clocks and their history).
+//! `rpc.deadline-watcher.deadlines` (an order's clocks and their history), and through
+//! [`policy_desk`] `rpc.deadline-watcher.policies` / `save_policy` (the console's list and
+//! edit of the time-limit policies), and [`near_due`] `rpc.deadline-watcher.near_due` (the
+//! clocks running out by the end of the next working day, for the supervision board).
 //! [`calendar::watch`] warns operators (log, metric, `/readyz` warning) when next year's
 //! holiday schedule is not loaded yet.
 //!
@@ -31,9 +34,11 @@ pub mod calendar;
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod near_due;
 pub mod order_view;
 pub mod overdue;
 pub mod periodic;
+pub mod policy_desk;
 pub mod queries;
 pub mod reminders;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The deadline-watcher's queries. `rpc.deadline-watcher.deadlines` answers an order's
-//! clocks ([`crate::order_view`]). The calendar queries: `rpc.deadline-watcher.due` (when does a time limit starting at an
+//! clocks ([`crate::order_view`]); `rpc.deadline-watcher.policies` and `save_policy` list
+//! and edit the time-limit policies ([`crate::policy_desk`]). The calendar queries: `rpc.deadline-watcher.due` (when does a time limit starting at an
 //! instant run out) and `rpc.deadline-watcher.calendar` (a year of the official calendar),
 //! answered from the same [`Calendar`] the clocks count on, so what a citizen or a unit is
 //! told is exactly what the deadline-watcher will enforce.
@@ -12,9 +13,10 @@
 use std::sync::Arc;
 
 use chrono::Days;
+use hotline_contract::policies::{PoliciesQuery, SavePolicyCommand};
 use hotline_contract::rpc::{
     CalendarDay, CalendarQuery, CalendarYear, DueAnswer, DueQuery, DueRule, FieldError,
-    OrderDeadlinesQuery, RpcError, verbs,
+    NearDueQuery, OrderDeadlinesQuery, RpcError, verbs,
 };
 use hotline_messaging::RpcServer;
 use hotline_messaging::rpc::RpcServeError;
@@ -51,22 +53,55 @@ pub async fn serve(
         },
     )
     .await?;
+    let for_year = calendar.clone();
     rpc.endpoint(
         verbs::DEADLINE_WATCHER_CALENDAR.1,
         RPC_CONCURRENCY,
         move |query, _trace| {
-            let answer = calendar_year(&calendar, query);
+            let answer = calendar_year(&for_year, query);
             async move { answer }
+        },
+    )
+    .await?;
+    let (pool, for_deadlines) = (ctx.db.clone(), calendar.clone());
+    rpc.endpoint(
+        verbs::DEADLINE_WATCHER_DEADLINES.1,
+        RPC_CONCURRENCY,
+        move |query: OrderDeadlinesQuery, _trace| {
+            let (pool, calendar) = (pool.clone(), for_deadlines.clone());
+            async move {
+                crate::order_view::order_deadlines(&pool, &calendar, query.order_id).await
+            }
         },
     )
     .await?;
     let pool = ctx.db.clone();
     rpc.endpoint(
-        verbs::DEADLINE_WATCHER_DEADLINES.1,
+        verbs::DEADLINE_WATCHER_NEAR_DUE.1,
         RPC_CONCURRENCY,
-        move |query: OrderDeadlinesQuery, _trace| {
+        move |query: NearDueQuery, _trace| {
+            let (pool, calendar) = (pool.clone(), calendar.clone());
+            async move { crate::near_due::near_due(&pool, &calendar, query).await }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::DEADLINE_WATCHER_POLICIES.1,
+        RPC_CONCURRENCY,
+        move |_query: PoliciesQuery, _trace| {
             let pool = pool.clone();
-            async move { crate::order_view::order_deadlines(&pool, query.order_id).await }
+            async move { crate::policy_desk::list(&pool).await }
+        },
+    )
+    .await?;
+    let pool = ctx.db.clone();
+    rpc.endpoint(
+        verbs::DEADLINE_WATCHER_SAVE_POLICY.1,
+        RPC_CONCURRENCY,
+        move |command: SavePolicyCommand, _trace| {
+            let pool = pool.clone();
+            async move { crate::policy_desk::save(&pool, command).await }
         },
     )
     .await?;

@@ -376,6 +376,122 @@ pub async fn policy(
 const POLICY_COLUMNS: &str = "policy_id, version, clock, kind, urgency, limit_unit, limit_value, \
      basis, active, stops_when_suspended";
 
+/// A policy version with its record: when, by whom and why it was written (A23).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    pub policy: Policy,
+    pub created_at: DateTime<Utc>,
+    /// `None` for the seeded defaults.
+    pub created_by: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRecordRow {
+    #[sqlx(flatten)]
+    policy: PolicyRow,
+    created_at: DateTime<Utc>,
+    created_by: Option<String>,
+    reason: Option<String>,
+}
+
+impl TryFrom<PolicyRecordRow> for PolicyRecord {
+    type Error = sqlx::Error;
+
+    fn try_from(row: PolicyRecordRow) -> Result<Self, Self::Error> {
+        Ok(PolicyRecord {
+            policy: Policy::try_from(row.policy)?,
+            created_at: row.created_at,
+            created_by: row.created_by,
+            reason: row.reason,
+        })
+    }
+}
+
+/// Every active policy with its record, by clock and policy id (the console's list).
+pub async fn active_policy_records(
+    conn: &mut PgConnection,
+) -> Result<Vec<PolicyRecord>, sqlx::Error> {
+    let rows: Vec<PolicyRecordRow> = sqlx::query_as(&format!(
+        "SELECT {POLICY_COLUMNS}, created_at, created_by, reason \
+         FROM deadline_watcher.policies WHERE active ORDER BY clock, policy_id"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(PolicyRecord::try_from).collect()
+}
+
+/// The active version of `policy_id`, locked until the transaction ends (an edit reads it,
+/// checks the version the editor saw, and writes the next one); `None` when the policy has
+/// no active version, or another edit deactivated it meanwhile.
+pub async fn lock_active_policy(
+    tx: &mut PgConnection,
+    policy_id: &str,
+) -> Result<Option<Policy>, sqlx::Error> {
+    let row: Option<PolicyRow> = sqlx::query_as(&format!(
+        "SELECT {POLICY_COLUMNS} FROM deadline_watcher.policies \
+         WHERE policy_id = $1 AND active FOR UPDATE"
+    ))
+    .bind(policy_id)
+    .fetch_optional(tx)
+    .await?;
+    row.map(Policy::try_from).transpose()
+}
+
+/// Whether any version of `policy_id` exists.
+pub async fn policy_exists(tx: &mut PgConnection, policy_id: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM deadline_watcher.policies WHERE policy_id = $1)",
+    )
+    .bind(policy_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// Deactivate version `previous` of the policy and insert `next` (active), recording who
+/// wrote it and why; one version stays active (the partial unique index guards it).
+pub async fn replace_policy_version(
+    tx: &mut PgConnection,
+    previous: i32,
+    next: &Policy,
+    created_by: &str,
+    reason: &str,
+) -> Result<PolicyRecord, sqlx::Error> {
+    sqlx::query(
+        "UPDATE deadline_watcher.policies SET active = false \
+         WHERE policy_id = $1 AND version = $2",
+    )
+    .bind(&next.id)
+    .bind(previous)
+    .execute(&mut *tx)
+    .await?;
+    let (unit, value) = match next.limit {
+        Limit::WorkingDays(n) => ("working_days", n),
+        Limit::Hours(h) => ("hours", h),
+    };
+    let row: PolicyRecordRow = sqlx::query_as(&format!(
+        "INSERT INTO deadline_watcher.policies \
+         (policy_id, version, clock, kind, urgency, limit_unit, limit_value, basis, active, \
+          stops_when_suspended, created_by, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $11) \
+         RETURNING {POLICY_COLUMNS}, created_at, created_by, reason"
+    ))
+    .bind(&next.id)
+    .bind(next.version)
+    .bind(clock_code(next.clock))
+    .bind(next.kind.map(RequestKind::code))
+    .bind(next.urgency.map(Urgency::code))
+    .bind(unit)
+    .bind(i32::try_from(value).unwrap_or(i32::MAX))
+    .bind(&next.basis)
+    .bind(next.stops_when_suspended)
+    .bind(created_by)
+    .bind(reason)
+    .fetch_one(tx)
+    .await?;
+    PolicyRecord::try_from(row)
+}
+
 /// Move a timer: its state, due instant and pause instant together.
 pub async fn move_timer(
     tx: &mut PgConnection,
@@ -649,6 +765,59 @@ pub async fn order_timers(
     .fetch_all(conn)
     .await?;
     into_timers(rows)
+}
+
+/// Remember the number of a dispatched order (the near-due list names orders by it); a
+/// repeated dispatch changes nothing.
+pub async fn record_order_number(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    number: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deadline_watcher.order_numbers (order_id, number) VALUES ($1, $2) \
+         ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(number)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Running timers due after `after` and no later than `until`, soonest first, with the
+/// order's number when known; at most `limit`.
+pub async fn running_due_between(
+    conn: &mut PgConnection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Timer, Option<String>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        timer: TimerRow,
+        number: Option<String>,
+    }
+    let columns = TIMER_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {columns}, n.number FROM deadline_watcher.timers AS t \
+         LEFT JOIN deadline_watcher.order_numbers AS n ON n.order_id = t.order_id \
+         WHERE t.state = 'running' AND t.due_at > $1 AND t.due_at <= $2 \
+         ORDER BY t.due_at, t.order_id, t.clock, t.party LIMIT $3"
+    ))
+    .bind(after)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| Ok((Timer::try_from(row.timer)?, row.number)))
+        .collect()
 }
 
 /// A stored entry of a timer's history.

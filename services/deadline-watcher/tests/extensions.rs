@@ -7,7 +7,7 @@
 
 mod support;
 
-use chrono::TimeDelta;
+use chrono::{TimeDelta, Utc};
 use hotline_contract::events::{
     DeadlineClock, DeadlinePaused, DeadlineRescheduled, DeadlineScheduled, LimitUnit,
     RescheduleCause, TimeLimit,
@@ -15,6 +15,8 @@ use hotline_contract::events::{
 use hotline_contract::rpc::{ClockState, OrderDeadlines, OrderDeadlinesQuery, verbs};
 use hotline_contract::subjects::event;
 use hotline_contract::vocabulary::{RequestKind, Urgency};
+use hotline_deadline_watcher::domain::days_left::working_days_left;
+use hotline_workday::Calendar;
 use support::{Watcher, at};
 use uuid::Uuid;
 
@@ -212,6 +214,17 @@ async fn a_suspension_pauses_the_handling_clock_and_the_resumption_gives_back_th
             ),
         ]
     );
+    // A15: the running clock counts in working days, so the reply says how many whole
+    // working days are left on the official calendar (0 on its due day, nothing once due);
+    // the met sign clock has no count.
+    assert_eq!(view.clocks[0].working_days_left, None);
+    let due = at("2026-12-05T00:00:00+08:00");
+    let expected = working_days_left(&Calendar::official(), Utc::now(), due).unwrap();
+    assert_eq!(view.clocks[1].working_days_left, expected);
+    if Utc::now() < at("2026-11-30T00:00:00+08:00") {
+        // Before Monday 11-30: Mon 30 .. Fri 12-04 are all left.
+        assert_eq!(view.clocks[1].working_days_left, Some(5));
+    }
     let history: Vec<_> = view.clocks[1]
         .changes
         .iter()
@@ -301,6 +314,15 @@ async fn a_risk_to_life_or_property_is_signed_within_an_hour_and_handled_within_
         .await;
     assert_eq!(handling.data.policy, "handling-critical@v1");
     assert_eq!(handling.data.due_at, signed_at + TimeDelta::hours(2));
+    // A limit in hours is read as the wall-clock time left: no working-day count.
+    let view: OrderDeadlines = watcher
+        .ask(
+            verbs::DEADLINE_WATCHER_DEADLINES,
+            &OrderDeadlinesQuery { order_id },
+        )
+        .await
+        .unwrap();
+    assert!(view.clocks.iter().all(|c| c.working_days_left.is_none()));
 
     // The 2-hour clock does not stop for a suspension.
     watcher

@@ -142,6 +142,10 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
         .merge(hotspots::routes())
         // The router's directory (issue 5): units, catalogue, rules.
         .merge(directory::routes())
+        // A15: the time-limit policies (read; the administrator writes new versions).
+        .merge(crate::policies::routes())
+        // A17: the clocks about to run out (the supervision board's near-due list).
+        .merge(crate::near_due::routes())
         // Analytics' KPI report (issue 9).
         .merge(analytics::routes())
         .merge(crate::bulletins::routes())
@@ -244,6 +248,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(review_desk::ReviewDeskDoc::openapi());
     doc.merge(hotspots::HotspotsDoc::openapi());
     doc.merge(directory::DirectoryDoc::openapi());
+    doc.merge(crate::policies::PoliciesDoc::openapi());
+    doc.merge(crate::near_due::NearDueDoc::openapi());
     doc.merge(analytics::AnalyticsDoc::openapi());
     doc.merge(crate::bulletins::BulletinsDoc::openapi());
     doc.merge(category::CategoryDoc::openapi());

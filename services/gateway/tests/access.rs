@@ -229,6 +229,7 @@ fn concrete(path: &str) -> String {
         .replace("{token_id}", uuid)
         .replace("{principal_id}", "nobody-here")
         .replace("{rule_id}", "520102:market.consumer")
+        .replace("{policy_id}", "handling-complaint-normal")
         .replace("{year}", "2026")
         .replace("{id}", "kb-0001")
         .replace("{n}", "1")

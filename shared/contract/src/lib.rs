@@ -14,6 +14,7 @@
 //! - [`hotspot`]: the hot-spot reports' request bodies (A17.4).
 //! - [`joint`]: joint handling of an order with a partner hotline (A8, issue 8).
 //! - [`knowledge`]: the knowledge base's request bodies and events.
+//! - [`policies`]: the deadline-watcher's time-limit policies, listed and edited (A15).
 //! - [`supervision_desk`]: supervision's review and case request bodies (issue 7).
 //! - [`transfer`]: transfers to and from partner hotlines (issue 8).
 //!
@@ -32,6 +33,7 @@ pub mod headers;
 pub mod hotspot;
 pub mod joint;
 pub mod knowledge;
+pub mod policies;
 pub mod rpc;
 pub mod subjects;
 pub mod supervision_desk;

@@ -109,6 +109,11 @@ pub mod verbs {
         ("emergency-bridge", "joint_handling");
     // The Open311 facade (issue 10): status by order number alone, no personal data.
     pub const INTAKE_PUBLIC_STATUS: (&str, &str) = ("intake", "public_status");
+    // The time-limit policies (A15; bodies in `crate::policies`).
+    pub const DEADLINE_WATCHER_POLICIES: (&str, &str) = ("deadline-watcher", "policies");
+    pub const DEADLINE_WATCHER_SAVE_POLICY: (&str, &str) = ("deadline-watcher", "save_policy");
+    // The clocks about to run out, for the supervision board (A17).
+    pub const DEADLINE_WATCHER_NEAR_DUE: (&str, &str) = ("deadline-watcher", "near_due");
 
     /// Every verb above; docs and tests check themselves against this list.
     pub const ALL: &[(&str, &str)] = &[
@@ -187,6 +192,9 @@ pub mod verbs {
         EMERGENCY_BRIDGE_START_JOINT_HANDLING,
         EMERGENCY_BRIDGE_JOINT_HANDLING,
         INTAKE_PUBLIC_STATUS,
+        DEADLINE_WATCHER_POLICIES,
+        DEADLINE_WATCHER_SAVE_POLICY,
+        DEADLINE_WATCHER_NEAR_DUE,
     ];
 }
 
@@ -800,6 +808,58 @@ pub struct ClockView {
     pub paused_at: Option<DateTime<Utc>>,
     /// Every pause, resumption and extension, oldest first.
     pub changes: Vec<ClockChange>,
+    /// A running clock counted in working days (A15): the whole working days left on the
+    /// official calendar, after today (Asia/Shanghai) up to and including the day it is due
+    /// on; 0 on that day. Absent for other clocks, for limits in hours, when the calendar
+    /// lacks a year, and in replies of older deadline-watchers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days_left: Option<u32>,
+}
+
+/// The most near-due clocks one [`NearDueQuery`] lists.
+pub const NEAR_DUE_MAX_LIMIT: u32 = 500;
+
+/// Request to `rpc.deadline-watcher.near_due`: the running clocks that run out by the end
+/// of the next working day (A17: supervise before a limit is missed), soonest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearDueQuery {
+    /// At most this many (default 200, at most [`NEAR_DUE_MAX_LIMIT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One running clock near its due instant. No personal data: the order's number, the
+/// unit and the clock.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearDueClock {
+    pub order_id: Uuid,
+    /// The order's number (absent for orders dispatched before the deadline-watcher kept
+    /// numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub clock: crate::events::DeadlineClock,
+    pub unit_id: String,
+    pub due_at: DateTime<Utc>,
+    /// As [`ClockView::working_days_left`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days_left: Option<u32>,
+}
+
+/// Reply to [`NearDueQuery`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearDue {
+    /// When the answer was computed.
+    pub at: DateTime<Utc>,
+    /// The end of the window: the end of the next working day (or 24 hours on, when the
+    /// calendar cannot say).
+    pub until: DateTime<Utc>,
+    /// Soonest first.
+    pub clocks: Vec<NearDueClock>,
+    /// More clocks are near due than listed.
+    pub truncated: bool,
 }
 
 /// Reply to [`OrderDeadlinesQuery`]: the order's clocks (none before it is dispatched).

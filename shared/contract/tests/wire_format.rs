@@ -622,6 +622,7 @@ fn order_deadlines() {
                     policy: "sign@v1".to_owned(),
                     paused_at: None,
                     changes: vec![],
+                    working_days_left: None,
                 },
                 ClockView {
                     clock: DeadlineClock::Handling,
@@ -650,8 +651,40 @@ fn order_deadlines() {
                             changed_at: at(12, 0),
                         },
                     ],
+                    working_days_left: None,
                 },
             ],
+        }
+    );
+}
+
+#[test]
+fn a_running_clock_carries_its_working_days_left_and_older_replies_still_parse() {
+    let running = ClockView {
+        clock: DeadlineClock::Handling,
+        unit_id: "520102-env".to_owned(),
+        case_id: None,
+        state: ClockState::Running,
+        started_at: at(10, 0),
+        due_at: at(20, 0),
+        policy: "handling-complaint-normal@v1".to_owned(),
+        paused_at: None,
+        changes: vec![],
+        working_days_left: Some(3),
+    };
+    let json = serde_json::to_value(&running).unwrap();
+    assert_eq!(json["working_days_left"], 3);
+    // A reply of a deadline-watcher from before the field: no count, the desk falls back
+    // to the wall-clock time.
+    let mut older = json.clone();
+    older.as_object_mut().unwrap().remove("working_days_left");
+    let parsed: ClockView = serde_json::from_value(older).unwrap();
+    assert_eq!(parsed.working_days_left, None);
+    assert_eq!(
+        parsed,
+        ClockView {
+            working_days_left: None,
+            ..running
         }
     );
 }

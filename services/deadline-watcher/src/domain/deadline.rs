@@ -119,11 +119,12 @@ pub fn resumed_due(
 }
 
 /// One second before `t` (the instants here are whole seconds or coarser).
-fn last_instant_before(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn last_instant_before(t: DateTime<Utc>) -> DateTime<Utc> {
     t - TimeDelta::seconds(1)
 }
 
-fn local_day(t: DateTime<Utc>) -> NaiveDate {
+/// The civil date of `t` in Asia/Shanghai.
+pub(crate) fn local_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&TIME_ZONE).date_naive()
 }
 

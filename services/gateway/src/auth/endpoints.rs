@@ -405,9 +405,20 @@ pub static ENDPOINTS: &[Endpoint] = &[
         Requires(P::ReadDispatchRules),
         &[],
     ),
+    // The time-limit policies (A15): read by the center's head, the authority and the
+    // administrator; a new version by the administrator.
+    e("GET", "/api/v1/policies", Requires(P::ReadTimeLimits), &[]),
+    e(
+        "POST",
+        "/api/v1/policies/{policy_id}",
+        Requires(P::ManageTimeLimits),
+        &[Actor("edited_by")],
+    ),
     // Analytics (A18, A20).
     e("GET", "/api/v1/kpis", Requires(P::ReadKpis), &[]),
     e("GET", "/api/v1/monitor", Requires(P::ReadMonitor), &[]),
+    // The clocks about to run out (A17), for the supervision board.
+    e("GET", "/api/v1/near-due", Requires(P::ReadMonitor), &[]),
     // A19: staff assessment.
     e(
         "GET",
@@ -692,6 +703,14 @@ pub static PAGES: &[Endpoint] = &[
         "GET",
         "/console/admin/calendar",
         Requires(P::ReadDirectory),
+        &[],
+    ),
+    // The time-limit policies (A15): the list, and the administrator's edit form.
+    e("GET", "/console/policies", Requires(P::ReadTimeLimits), &[]),
+    e(
+        "POST",
+        "/console/policies/{policy_id}",
+        Requires(P::ManageTimeLimits),
         &[],
     ),
     // Accounts (issue 10): the administrator only.

@@ -154,6 +154,7 @@ impl Role {
                 ReadStaffAssessment,
                 ReadMonitor,
                 ReadAnyUnitOrders,
+                ReadTimeLimits,
                 ReadOwnAccount,
             ],
             Role::UnitHandler => &[
@@ -174,6 +175,7 @@ impl Role {
                 ReadStaffAssessment,
                 ReadMonitor,
                 ReadAnyUnitOrders,
+                ReadTimeLimits,
                 ReadOwnAccount,
             ],
             Role::Analyst => &[ReadKpis, ReadMonitor, ReadDispatchAccuracy, ReadOwnAccount],
@@ -185,6 +187,8 @@ impl Role {
                 ManageDispatchRules,
                 PublishKnowledge,
                 ManageKnowledge,
+                ReadTimeLimits,
+                ManageTimeLimits,
                 ReadOwnAccount,
             ],
         }
@@ -240,6 +244,11 @@ pub enum Permission {
     /// only the center's head and the authority.
     ReadStaffAssessment,
     ReadMonitor,
+    /// Read the time-limit policies (A15): the center's head, the authority, the
+    /// administrator.
+    ReadTimeLimits,
+    /// Write a new version of a time-limit policy (A15): the administrator only.
+    ManageTimeLimits,
     ManageAccounts,
     ReadOwnAccount,
     /// Mark an order for joint handling with a partner hotline and follow its log (A8).
@@ -293,6 +302,8 @@ impl Permission {
             ReadKpis => "查看考核指标",
             ReadStaffAssessment => "查看人员考核",
             ReadMonitor => "查看动态监测",
+            ReadTimeLimits => "查看办理时限规则",
+            ManageTimeLimits => "修改办理时限规则",
             ManageAccounts => "管理账号与令牌",
             JointHandling => "联动处置",
             ReadOwnAccount => "查看本人账号",
@@ -343,6 +354,19 @@ mod tests {
         assert_eq!(
             Permission::ReadStaffAssessment.holders(),
             vec![Role::CenterHead, Role::Authority]
+        );
+    }
+
+    #[test]
+    fn only_the_administrator_changes_time_limits() {
+        // A15: the limits are the center's rules; the authority and the head read them.
+        assert_eq!(
+            Permission::ManageTimeLimits.holders(),
+            vec![Role::Administrator]
+        );
+        assert_eq!(
+            Permission::ReadTimeLimits.holders(),
+            vec![Role::CenterHead, Role::Authority, Role::Administrator]
         );
     }
 

@@ -1,5 +1,6 @@
-//! The center's boards: the supervision board (督办看板, A17, A20 dynamic monitoring; its
-//! open cases and escalations from supervision in [`super::cases`]) and
+//! The center's boards: the supervision board (督办看板, A17, A20 dynamic monitoring; the
+//! clocks about to run out from the deadline-watcher in [`super::near_due`], its open
+//! cases and escalations from supervision in [`super::cases`]) and
 //! the analytics dashboard (数据看板, A18, A20). Both read analytics' projections through
 //! the same RPCs as `GET /api/v1/monitor` and `GET /api/v1/kpis`; figures only, no personal
 //! data (the stuck list names order numbers, regions and units). The bars are inline SVG
@@ -171,6 +172,7 @@ pub async fn supervision(
             let (text, class) = countdown(
                 hotline_contract::rpc::ClockState::Running,
                 s.expected_by,
+                None,
                 now,
             );
             format!(
@@ -192,12 +194,15 @@ pub async fn supervision(
         )
     };
     let r = &report.registrations;
+    let near_due = super::near_due::load(&state, &headers).await;
+    let near_due = super::near_due::section(near_due.as_ref());
     let cases = super::cases::open_cases(&state, &headers, None).await;
     let cases = super::cases::section(cases.as_ref());
     let body = format!(
         r#"<form class="filters" method="get" action="/console/supervision"><label>区域代码<input name="region_code" value="{region}" inputmode="numeric" maxlength="6"></label><button type="submit">筛选</button></form>
 <p class="muted">统计时间：{at}。今日受理 {today} 件（上周同日 {last}）。</p>
 <h2>各环节工单</h2>{cards}
+{near_due}
 <h2>超时滞留工单（应督办）</h2>{stuck}
 {cases}"#,
         region = esc(params.region_code.as_deref().unwrap_or("")),

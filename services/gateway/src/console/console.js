@@ -6,6 +6,9 @@ function tick() {
   for (const el of document.querySelectorAll("[data-due]")) {
     const left = Date.parse(el.dataset.due) - Date.now();
     if (Number.isNaN(left)) continue;
+    // Working days left (data-workdays) change at midnight: the server's words stand until
+    // the clock runs out.
+    if (el.dataset.workdays !== undefined && left >= 0) continue;
     const abs = Math.abs(left);
     const d = Math.floor(abs / 86400000);
     const h = Math.floor((abs % 86400000) / 3600000);

@@ -19,11 +19,13 @@
 //!   the reviewer's call-back to the requester; [`send_backs`]: the
 //!   head's list of send-backs awaiting approval.
 //! - [`call_back`]: the satisfaction call-back (回访) of a closed order.
-//! - [`board`]: the supervision board (with [`cases`]: the open supervision cases and
-//!   escalations) and the analytics dashboard.
+//! - [`board`]: the supervision board (with [`near_due`]: the clocks running out by the
+//!   end of the next working day; [`cases`]: the open supervision cases and escalations)
+//!   and the analytics dashboard.
 //! - [`admin`]: units, catalogue and dispatch rules (new rules and rule edits);
 //!   [`accounts`]: accounts (create with role and unit, disable, reset password);
-//!   [`calendar`]: the official working-day calendar's loaded years and holidays.
+//!   [`calendar`]: the official working-day calendar's loaded years and holidays;
+//!   [`policies`]: the time-limit policies, and the administrator's new versions.
 
 pub mod accounts;
 pub mod admin;
@@ -33,6 +35,8 @@ pub mod call_back;
 pub mod cases;
 pub mod countdown;
 pub mod desk;
+pub mod near_due;
+pub mod policies;
 pub mod public;
 pub mod review;
 pub mod review_call_back;
@@ -138,6 +142,8 @@ pub fn routes(
         .route("/console/admin/rules", post(admin::create_rule))
         .route("/console/admin/rules/{rule_id}", post(admin::save_rule))
         .route("/console/admin/calendar", get(calendar::page))
+        .route("/console/policies", get(policies::page))
+        .route("/console/policies/{policy_id}", post(policies::save))
         .route(
             "/console/admin/accounts",
             get(accounts::page).post(accounts::create),

@@ -152,6 +152,12 @@ pub async fn landing(
             "工作日历（节假日与调休）".to_owned(),
         ));
     }
+    if principal.can(Permission::ReadTimeLimits) {
+        links.push((
+            "/console/policies".to_owned(),
+            "办理时限规则（签收与办理时限）".to_owned(),
+        ));
+    }
     if principal.can(Permission::ManageAccounts) {
         links.push((
             "/console/admin/accounts".to_owned(),

@@ -10,15 +10,14 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hotline_contract::dispatch_desk::{UnitOrderQuery, UnitOrderView, UnitOrders, UnitOrdersQuery};
-use hotline_contract::events::DeadlineClock;
 use hotline_contract::rpc::{
-    ClockState, OrderDeadlines, OrderDeadlinesQuery, ResultReceipt, SignCommand, SignReceipt,
-    SubmitResultCommand, verbs,
+    ClockState, ClockView, OrderDeadlines, OrderDeadlinesQuery, ResultReceipt, SignCommand,
+    SignReceipt, SubmitResultCommand, verbs,
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::countdown::{clock_label, countdown};
+use super::countdown::{clock_label, countdown_span, due_time};
 use super::unit_forms::{co_report_form, dispute_form, done_box, handling_forms};
 use super::{
     bad_form, beijing, csrf_field, document, esc, html, problem_page, see_other, status_label,
@@ -63,15 +62,12 @@ pub async fn inbox(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let countdown = match due.get(i).copied().flatten() {
-                Some((clock, due_at)) => {
-                    let (text, class) = countdown(ClockState::Running, due_at, now);
-                    format!(
-                        r#"{label}：<span class="countdown {class}" data-due="{rfc}">{text}</span>"#,
-                        label = clock_label(clock),
-                        rfc = due_at.to_rfc3339(),
-                    )
-                }
+            let countdown = match due.get(i).and_then(Option::as_ref) {
+                Some(clock) => format!(
+                    "{label}：{span}",
+                    label = clock_label(clock.clock),
+                    span = countdown_span(clock, now),
+                ),
                 None => "—".to_owned(),
             };
             format!(
@@ -107,7 +103,7 @@ async fn next_due(
     headers: &HeaderMap,
     unit_id: &str,
     number: &str,
-) -> Option<(DeadlineClock, chrono::DateTime<chrono::Utc>)> {
+) -> Option<ClockView> {
     let trace = trace_of(headers);
     let query = UnitOrderQuery {
         number: number.to_owned(),
@@ -133,7 +129,7 @@ async fn next_due(
             c.unit_id == unit_id && matches!(c.state, ClockState::Running | ClockState::Overdue)
         })
         .min_by_key(|c| c.due_at)
-        .map(|c| (c.clock, c.due_at))
+        .cloned()
 }
 
 /// The order page's query: which form just succeeded.
@@ -164,17 +160,12 @@ async fn clocks(state: &AppState, headers: &HeaderMap, order_id: Uuid) -> String
         .clocks
         .iter()
         .map(|c| {
-            let (text, class) = countdown(c.state, c.due_at, now);
-            let live = if class == "done" {
-                String::new()
-            } else {
-                format!(r#" data-due="{}""#, c.due_at.to_rfc3339())
-            };
             format!(
-                r#"<tr><td>{label}</td><td>{unit}</td><td>{due}</td><td><span class="countdown {class}"{live}>{text}</span></td></tr>"#,
+                r#"<tr><td>{label}</td><td>{unit}</td><td>{due}</td><td>{span}</td></tr>"#,
                 label = clock_label(c.clock),
                 unit = esc(&c.unit_id),
-                due = beijing(c.due_at),
+                due = due_time(c.due_at),
+                span = countdown_span(c, now),
             )
         })
         .collect();
