@@ -247,7 +247,8 @@ async fn in_a_busy_county_an_original_sharing_a_rare_word_is_found_behind_many_n
         .await;
     // More newer orders than were ever ranked on the county side (1,000 before the postings),
     // each sharing one common word (二期) with the new matter and nothing else.
-    let newer = repeats::PER_WORD_LIMIT * 11;
+    let newer = 1_100;
+    assert!(newer > repeats::PER_WORD_LIMIT);
     for minutes_ago in 1..=newer {
         let mut order = Order::new(STRANGER, NANMING, "幸福小区二期路灯不亮", 0);
         order.age = Duration::minutes(minutes_ago);
