@@ -333,7 +333,7 @@ async function boards(browser, handled) {
 
 // (f) the administrator creates an account for a unit's staff member, resets its
 // password and switches it off; reads the official calendar; reads the time-limit
-// policies and writes a new version of one; creates a dispatch rule.
+// policies and writes a new version of one; creates a dispatch rule; imports a unit.
 async function administration(browser) {
   const admin = await login(browser, cred("HOTLINE_ADMIN"), "admin");
   await admin.page.click(`a[href="/console/admin/accounts"]`);
@@ -380,7 +380,7 @@ async function administration(browser) {
 
   await admin.page.goto(`${base}/console/admin`);
   await admin.page.waitForSelector("#new-rule-form", { state: "attached" });
-  await admin.page.click("details summary");
+  await admin.page.click("details:has(#new-rule-form) summary");
   const rule = `web-rule-${Date.now() % 100000}`;
   await admin.page.fill("#new-rule-form input[name=rule_id]", rule);
   await admin.page.fill("#new-rule-form input[name=category]", "environment.noise");
@@ -392,6 +392,25 @@ async function administration(browser) {
   await Promise.all([admin.page.waitForURL(/\/console\/admin\?region_code=/), admin.page.click("#create-rule")]);
   expect((await admin.page.locator(`#rules tr:has-text("${rule}")`).count()) === 1, "the new rule is listed");
   await shot(admin.page, "admin-rule-created");
+
+  // Units imported from a CSV file (A5): a bad record is named and nothing is imported;
+  // the corrected file is imported and listed.
+  const region = unitId.slice(0, 6);
+  const imported = `${region}-web-${Date.now() % 100000}`;
+  const header = "unit_id,name,unit_type,level,region_code,parent_unit_id,line,duties,contacts,active";
+  const importFile = async (level) => {
+    await admin.page.goto(`${base}/console/admin`);
+    await admin.page.click("#unit-import summary");
+    await admin.page.fill("#unit-import-data", `${header}\n${imported},浏览器测试导入单位,department,${level},${region},,,,,true\n`);
+    await Promise.all([admin.page.waitForURL(`${base}/console/admin/units/import`), admin.page.click("#import-units")]);
+    return admin.page.content();
+  };
+  expect((await importFile("prefecture")).includes("records[0].level"), "the bad record and field are named");
+  await shot(admin.page, "admin-units-import-refused");
+  expect((await importFile("county")).includes("新增 1 个"), "the corrected file is imported");
+  await shot(admin.page, "admin-units-imported");
+  await admin.page.goto(`${base}/console/admin?region_code=${region}`);
+  expect((await admin.page.locator(`#units tr:has-text("${imported}")`).count()) === 1, "the imported unit is listed");
   await admin.context.close();
 }
 

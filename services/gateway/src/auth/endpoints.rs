@@ -698,6 +698,12 @@ pub static PAGES: &[Endpoint] = &[
         Requires(P::ManageDispatchRules),
         &[],
     ),
+    e(
+        "POST",
+        "/console/admin/units/import",
+        Requires(P::ManageDirectory),
+        &[],
+    ),
     // The official calendar as deadline-watcher holds it (A15; public on the API).
     e(
         "GET",

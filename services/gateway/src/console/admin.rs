@@ -3,7 +3,8 @@
 //! `/api/v1/dispatch-catalogue` and `/api/v1/dispatch-rules`; a rule is edited (priority,
 //! unit, active, with a reason) through `rpc.router.save_rule` with the version the editor
 //! saw, so a rule changed meanwhile is refused (409) instead of overwritten; a new rule is
-//! created through the same RPC without a version (a rule id in use is refused).
+//! created through the same RPC without a version (a rule id in use is refused). Those who
+//! manage the directory import units here too ([`super::unit_import`]).
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -147,10 +148,15 @@ pub async fn page(
     let body = format!(
         r#"<form class="filters" method="get" action="/console/admin"><label>区域代码<input name="region_code" value="{region_value}" inputmode="numeric" maxlength="6"></label><button type="submit">筛选</button></form>
 <h2>承办单位</h2><table id="units"><thead><tr><th>编号</th><th>名称</th><th>类型</th><th>区域</th><th>职责</th><th>状态</th></tr></thead><tbody>{unit_rows}</tbody></table>{unit_note}
-<p class="muted">批量导入与导出：<code>/api/v1/units/import</code>、<code>/api/v1/units?format=csv</code>。</p>
+{unit_import}<p class="muted">批量导入与导出（接口）：<code>/api/v1/units/import</code>、<code>/api/v1/units?format=csv</code>。</p>
 <h2>派单目录</h2><table id="catalogue"><thead><tr><th>类别</th><th>名称</th><th>层级</th><th>单位类型</th></tr></thead><tbody>{catalogue_rows}</tbody></table>{catalogue_note}
 {rules_section}"#,
         region_value = esc(region.as_deref().unwrap_or("")),
+        unit_import = if principal.can(Permission::ManageDirectory) {
+            super::unit_import::form(&field)
+        } else {
+            String::new()
+        },
         unit_note = cut_note(units.len()),
         catalogue_note = cut_note(catalogue.as_ref().map_or(0, |c| c.entries.len())),
     );

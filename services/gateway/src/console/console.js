@@ -65,8 +65,20 @@ function assist() {
   });
 }
 
+// A file input with data-fills="<id>" reads the chosen file into that text box (the unit
+// import on the administration page); the form then posts the text.
+function fillFromFiles() {
+  for (const input of document.querySelectorAll("input[type=file][data-fills]")) {
+    input.addEventListener("change", async () => {
+      const box = document.getElementById(input.dataset.fills);
+      if (box && input.files.length) box.value = await input.files[0].text();
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   tick();
   setInterval(tick, 30000);
   assist();
+  fillFromFiles();
 });

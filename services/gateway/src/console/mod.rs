@@ -44,6 +44,7 @@ pub mod send_backs;
 pub mod staff;
 pub mod unit;
 pub mod unit_forms;
+pub mod unit_import;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -141,6 +142,7 @@ pub fn routes(
         .route("/console/admin", get(admin::page))
         .route("/console/admin/rules", post(admin::create_rule))
         .route("/console/admin/rules/{rule_id}", post(admin::save_rule))
+        .route("/console/admin/units/import", post(unit_import::import))
         .route("/console/admin/calendar", get(calendar::page))
         .route("/console/policies", get(policies::page))
         .route("/console/policies/{policy_id}", post(policies::save))
