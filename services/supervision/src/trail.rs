@@ -31,8 +31,10 @@ use uuid::Uuid;
 const CONTEXT: &[u8] = b"hotline.supervision.trail.v1";
 /// Rows read per query while verifying.
 const VERIFY_PAGE: i64 = 1000;
-/// Strands of the trail: the consumers' default lane count (see the module docs).
-pub const STRANDS: usize = hotline_messaging::consumer::DEFAULT_LANES;
+/// Strands of the trail: as many as the consumers have lanes (see the module docs). Fixed
+/// here, not taken from the lane count: the heads and the `strand` check are in the schema
+/// (migration `20261229100000`), so a change is a migration; a test says when they differ.
+pub const STRANDS: usize = 8;
 
 /// The strand of the entries about `order_id` (for hot-spot reports, the hot spot's id).
 pub fn strand_of(order_id: Uuid) -> i16 {
@@ -294,6 +296,12 @@ mod tests {
             check_next(0, 0, &GENESIS_HASH, &second),
             Err(TrailBreak::Missing(0, 1))
         );
+    }
+
+    #[test]
+    fn there_is_a_strand_for_each_consumer_lane() {
+        // Otherwise a lane's batch may lock several heads (and wait for other lanes).
+        assert_eq!(STRANDS, hotline_messaging::consumer::DEFAULT_LANES);
     }
 
     #[test]
