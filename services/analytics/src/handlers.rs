@@ -37,16 +37,16 @@ impl EventHandler for Facts {
             }
             OrderDispatched::TYPE => {
                 let e = env.decode::<OrderDispatched>()?.data;
-                store::record_dispatched(tx, &e).await?;
-                store::refresh_handling_time(tx, &self.calendar, e.order_id).await?;
+                let times = store::record_dispatched(tx, &e).await?;
+                store::refresh_handling_time(tx, &self.calendar, e.order_id, times).await?;
             }
             OrderSigned::TYPE => {
                 store::record_signed(tx, &env.decode::<OrderSigned>()?.data).await?;
             }
             OrderResultSubmitted::TYPE => {
                 let e = env.decode::<OrderResultSubmitted>()?.data;
-                store::record_result_submitted(tx, &e).await?;
-                store::refresh_handling_time(tx, &self.calendar, e.order_id).await?;
+                let times = store::record_result_submitted(tx, &e).await?;
+                store::refresh_handling_time(tx, &self.calendar, e.order_id, times).await?;
                 // A19: where a review's time starts.
                 let (at, by) = (e.submitted_at, &e.submitted_by);
                 store::record_staff_act(tx, "result_submitted", e.result_id, at, by, e.order_id)

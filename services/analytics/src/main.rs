@@ -10,6 +10,10 @@
 //! `export --format csv|parquet [--from DATE] [--to DATE] --out FILE` writes the PII-free facts for
 //! analysts (A20; [`hotline_analytics::export`]) and exits.
 
+/// The services' allocator (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: hotline_service_kit::Allocator = hotline_service_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config: hotline_analytics::AnalyticsConfig = hotline_service_kit::config::load()?;

@@ -84,9 +84,9 @@ pub async fn record_disposition(
 pub async fn record_dispatched(
     tx: &mut PgConnection,
     e: &OrderDispatched,
-) -> Result<(), sqlx::Error> {
+) -> Result<HandlingTimes, sqlx::Error> {
     // In SET, `analytics.order_facts.*` are the values before this update.
-    sqlx::query(
+    sqlx::query_as(&format!(
         "INSERT INTO analytics.order_facts \
          (order_id, number, kind, unit_id, dispatched_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, now()) \
@@ -97,16 +97,15 @@ pub async fn record_dispatched(
                           OR EXCLUDED.dispatched_at < analytics.order_facts.dispatched_at \
                         THEN EXCLUDED.unit_id ELSE analytics.order_facts.unit_id END, \
          dispatched_at = LEAST(analytics.order_facts.dispatched_at, EXCLUDED.dispatched_at), \
-         updated_at = now()",
-    )
+         updated_at = now() {RETURNING_HANDLING_TIMES}",
+    ))
     .bind(e.order_id)
     .bind(&e.number)
     .bind(e.kind.code())
     .bind(&e.unit_id)
     .bind(e.dispatched_at)
-    .execute(tx)
+    .fetch_one(tx)
     .await
-    .map(|_| ())
 }
 
 /// `signed` sets the sign time; it fills in the unit only while no dispatch is known.
@@ -131,8 +130,18 @@ pub async fn record_signed(tx: &mut PgConnection, e: &OrderSigned) -> Result<(),
 pub async fn record_result_submitted(
     tx: &mut PgConnection,
     e: &OrderResultSubmitted,
-) -> Result<(), sqlx::Error> {
-    record_step(tx, "result_submitted_at", e.order_id, e.submitted_at).await
+) -> Result<HandlingTimes, sqlx::Error> {
+    let column = "result_submitted_at";
+    sqlx::query_as(&format!(
+        "INSERT INTO analytics.order_facts (order_id, {column}, updated_at) VALUES ($1, $2, now()) \
+         ON CONFLICT (order_id) DO UPDATE SET \
+         {column} = LEAST(analytics.order_facts.{column}, EXCLUDED.{column}), updated_at = now() \
+         {RETURNING_HANDLING_TIMES}"
+    ))
+    .bind(e.order_id)
+    .bind(e.submitted_at)
+    .fetch_one(tx)
+    .await
 }
 
 /// Record the close; returns whether this is the first close seen for the order (what the
@@ -310,28 +319,30 @@ pub async fn record_case(
     .map(|_| ())
 }
 
-/// An order's dispatch and first-result instants.
-type DispatchAndResult = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+/// What the fact upserts of a dispatch and a result return: the order's (earliest)
+/// dispatch and first result, and the handling time stored so far.
+const RETURNING_HANDLING_TIMES: &str =
+    "RETURNING dispatched_at, result_submitted_at, handling_working_days";
 
-/// Recompute the order's handling time in working days from its (earliest) dispatch and
-/// first result, once both are known (docs/kpis.md).
+/// An order's dispatch and first-result instants, and its stored handling time.
+pub type HandlingTimes = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i32>);
+
+/// Bring the order's handling time in working days up to date with its (earliest)
+/// dispatch and first result, once both are known (docs/kpis.md), from what the upsert
+/// just returned; written only when it changes, so most events cost no second statement.
 pub async fn refresh_handling_time(
     tx: &mut PgConnection,
     calendar: &Calendar,
     order_id: Uuid,
+    (dispatched, result, stored): HandlingTimes,
 ) -> Result<(), sqlx::Error> {
-    let times: Option<DispatchAndResult> = sqlx::query_as(
-        "SELECT dispatched_at, result_submitted_at FROM analytics.order_facts WHERE order_id = $1",
-    )
-    .bind(order_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let days = match times {
-        Some((Some(dispatched), Some(result))) => {
-            handling_working_days(calendar, dispatched, result)
-        }
+    let days = match (dispatched, result) {
+        (Some(dispatched), Some(result)) => handling_working_days(calendar, dispatched, result),
         _ => None,
     };
+    if days == stored {
+        return Ok(());
+    }
     sqlx::query("UPDATE analytics.order_facts SET handling_working_days = $2 WHERE order_id = $1")
         .bind(order_id)
         .bind(days)

@@ -213,6 +213,74 @@ async fn a_timers_next_reminder_follows_its_clock_as_it_starts_moves_and_ends() 
 }
 
 #[tokio::test]
+async fn the_timers_trigger_agrees_with_next_reminder_instant() {
+    // The trigger computes the instant itself (planned once per connection); the scans
+    // use `next_reminder_instant`. Both must give the same instant for every timer.
+    let watcher = Watcher::start(3600).await;
+    let started_at = at("2026-11-16T00:00:00Z");
+    let cases = [
+        (at("2026-11-16T10:00:00Z"), "running"),
+        (started_at, "running"),
+        (at("2026-11-15T10:00:00Z"), "running"),
+        (at("2026-11-16T10:00:00Z"), "met"),
+        (at("2026-11-18T00:00:00Z"), "cancelled"),
+    ];
+    let mut ids = Vec::new();
+    for (due_at, state) in cases {
+        let order_id = Uuid::now_v7();
+        watcher
+            .insert_handling_timer(order_id, started_at, due_at, state)
+            .await;
+        ids.push(order_id);
+    }
+    // A sent half-way reminder, then a moved due instant: the trigger skips the sent point.
+    let sent = ids[0];
+    sqlx::query(
+        "INSERT INTO deadline_watcher.reminders_sent (order_id, clock, party, fraction_permille) \
+         VALUES ($1, 'handling', '', 500)",
+    )
+    .bind(sent)
+    .execute(&watcher.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE deadline_watcher.timers SET due_at = $2 WHERE order_id = $1 AND clock = 'handling'",
+    )
+    .bind(sent)
+    .bind(at("2026-11-16T20:00:00Z"))
+    .execute(&watcher.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        watcher.next_reminder_at(sent, "handling", "").await,
+        Some(at("2026-11-16T16:00:00Z")),
+        "four fifths of 20 hours, the half-way point being sent"
+    );
+    let disagreeing: Vec<(Uuid, Option<chrono::DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT order_id, next_reminder_at FROM deadline_watcher.timers \
+         WHERE order_id = ANY($1) AND next_reminder_at IS DISTINCT FROM CASE WHEN state = 'running' \
+           THEN deadline_watcher.next_reminder_instant(order_id, clock, party, started_at, due_at) END",
+    )
+    .bind(&ids)
+    .fetch_all(&watcher.pool)
+    .await
+    .unwrap();
+    assert_eq!(disagreeing, []);
+    // And the cases are not all NULL: only the running timers with time allowed have one.
+    let with_instant: Vec<bool> = sqlx::query_scalar(
+        "SELECT next_reminder_at IS NOT NULL FROM deadline_watcher.timers \
+         WHERE order_id = ANY($1) ORDER BY order_id",
+    )
+    .bind(&ids)
+    .fetch_all(&watcher.pool)
+    .await
+    .unwrap();
+    assert_eq!(with_instant, [true, false, false, false, false]);
+
+    watcher.stop().await;
+}
+
+#[tokio::test]
 async fn new_reminder_points_apply_to_running_timers_when_the_service_starts_with_them() {
     let watcher = Watcher::start(3600).await;
     let started_at = at("2026-11-16T00:00:00Z");

@@ -17,6 +17,10 @@
 //! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
 //! again (after a lost JetStream store; docs/operations.md) and exits.
 
+/// The services' allocator (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: hotline_service_kit::Allocator = hotline_service_kit::Allocator;
+
 use anyhow::Context;
 
 #[tokio::main]

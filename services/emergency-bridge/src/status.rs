@@ -177,10 +177,14 @@ impl EventHandler for OrderStages {
             }
             _ => return Ok(()),
         };
-        if !store::advance_stage(tx, order_id, &change, at).await? {
-            // Answered, redirected or repeat-linked at intake, or older than the stream.
-            tracing::debug!(%order_id, "lifecycle event for an order the bridge does not know");
-            return Ok(());
+        match store::advance_stage(tx, order_id, &change, at).await? {
+            store::Stage::Unknown => {
+                // Answered, redirected or repeat-linked at intake, or older than the stream.
+                tracing::debug!(%order_id, "lifecycle event for an order the bridge does not know");
+                return Ok(());
+            }
+            store::Stage::Advanced => return Ok(()),
+            store::Stage::AdvancedJointly => {}
         }
         // A8: our step goes to every partner handling the order with us, once.
         let source_key = env.id.to_string();

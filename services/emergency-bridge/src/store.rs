@@ -283,15 +283,17 @@ pub struct StageChange {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// Apply a lifecycle event; false when the bridge does not know the order.
+/// Apply a lifecycle event, and say whether partners handle the order with us.
 pub async fn advance_stage(
     tx: &mut PgConnection,
     order_id: Uuid,
     change: &StageChange,
     at: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Stage, sqlx::Error> {
     let rank = change.status.map(|s| i16::from(s.rank())).unwrap_or(-1);
-    let done = sqlx::query(
+    // Whether the order is handled jointly comes back with the update, so an order without
+    // partners (nearly all) costs one round trip per lifecycle event.
+    let joint: Option<bool> = sqlx::query_scalar(
         "UPDATE emergency_bridge.order_stages SET \
            status = CASE WHEN $3 >= status_rank AND $2::text IS NOT NULL THEN $2 ELSE status END, \
            status_at = CASE WHEN $3 >= status_rank AND $2::text IS NOT NULL THEN $4 ELSE status_at END, \
@@ -300,7 +302,8 @@ pub async fn advance_stage(
            result_submitted_at = COALESCE($6, result_submitted_at), \
            closed_at = COALESCE($7, closed_at), \
            updated_at = now() \
-         WHERE order_id = $1",
+         WHERE order_id = $1 \
+         RETURNING EXISTS (SELECT 1 FROM emergency_bridge.joint_handlings j WHERE j.order_id = $1)",
     )
     .bind(order_id)
     .bind(change.status.map(OrderStatus::code))
@@ -309,9 +312,24 @@ pub async fn advance_stage(
     .bind(change.unit_id.as_deref())
     .bind(change.result_submitted_at)
     .bind(change.closed_at)
-    .execute(tx)
+    .fetch_optional(tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(match joint {
+        None => Stage::Unknown,
+        Some(false) => Stage::Advanced,
+        Some(true) => Stage::AdvancedJointly,
+    })
+}
+
+/// What [`advance_stage`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The bridge does not know the order: nothing was written.
+    Unknown,
+    /// Advanced; no partner handles the order with us.
+    Advanced,
+    /// Advanced; partners handle the order with us (A8), who are told our step.
+    AdvancedJointly,
 }
 
 const STAGE_COLUMNS: &str =

@@ -138,13 +138,11 @@ impl EventHandler for StatusProjection {
             // Events this projection does not show (yet) are acknowledged and skipped.
             _ => return Ok(()),
         };
-        if !known(tx, order_id).await? {
+        if !store::advance_status(tx, order_id, status, at).await? {
             // Every order is registered here first; an event for an order we do not know
             // is not ours to show (another tenant, or data repaired by hand).
             tracing::warn!(%order_id, "status event for an order intake does not know; skipped");
-            return Ok(());
         }
-        store::advance_status(tx, order_id, status, at).await?;
         Ok(())
     }
 }
@@ -156,14 +154,13 @@ async fn set_due(
     clock: DeadlineClock,
     due_at: DateTime<Utc>,
 ) -> Result<(), HandlerError> {
-    if known(tx, order_id).await? {
-        match clock {
-            DeadlineClock::Sign => store::set_sign_due(tx, order_id, due_at).await?,
-            // A11: the expected completion date the requester sees.
-            DeadlineClock::Handling => store::set_handling_due(tx, order_id, due_at).await?,
-            // A co-unit's or a supervised unit's own deadline is not the requester's.
-            DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
-        }
+    // An order intake does not know has no status row: the update changes nothing.
+    match clock {
+        DeadlineClock::Sign => store::set_sign_due(tx, order_id, due_at).await?,
+        // A11: the expected completion date the requester sees.
+        DeadlineClock::Handling => store::set_handling_due(tx, order_id, due_at).await?,
+        // A co-unit's or a supervised unit's own deadline is not the requester's.
+        DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
     }
     Ok(())
 }

@@ -6,6 +6,10 @@
 //! `replay-outbox [--since RFC3339]` marks the outbox's published events for publishing
 //! again (after a lost JetStream store; docs/operations.md) and exits.
 
+/// The services' allocator (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: hotline_service_kit::Allocator = hotline_service_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config: hotline_intake::IntakeConfig = hotline_service_kit::config::load()?;

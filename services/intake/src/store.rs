@@ -58,12 +58,23 @@ pub async fn assign_number(
     Ok(())
 }
 
+/// The order, its sealed requester, its public status and the first step of its history,
+/// in one statement (one round trip on the path of an HTTP accept).
 pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     let r = o.registration;
+    let sealed = o.requester;
     sqlx::query(
-        "INSERT INTO intake.orders (order_id, number, check_code, channel, kind, category, \
-         region_code, urgency, confidential, matter, requested_at, registered_at, registered_by, \
-         phone_check) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "WITH o AS (INSERT INTO intake.orders (order_id, number, check_code, channel, kind, \
+           category, region_code, urgency, confidential, matter, requested_at, registered_at, \
+           registered_by, phone_check) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+           RETURNING order_id), \
+         r AS (INSERT INTO intake.requesters (order_id, requester_type, phone_hash, \
+           id_number_hash, key_id, name_enc, phone_enc, id_number_enc, address_enc) \
+           SELECT order_id, $15, $16, $17, $18, $19, $20, $21, $22 FROM o), \
+         s AS (INSERT INTO intake.order_status (order_id, status, status_rank, updated_at) \
+           SELECT order_id, $23, $24, $12 FROM o) \
+         INSERT INTO intake.order_history (order_id, status, at) SELECT order_id, $23, $12 FROM o",
     )
     .bind(o.order_id)
     .bind(o.number)
@@ -79,15 +90,6 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .bind(o.registered_at)
     .bind(&r.agent_id)
     .bind(o.phone_check)
-    .execute(&mut *tx)
-    .await?;
-    let sealed = o.requester;
-    sqlx::query(
-        "INSERT INTO intake.requesters (order_id, requester_type, phone_hash, id_number_hash, \
-         key_id, name_enc, phone_enc, id_number_enc, address_enc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(o.order_id)
     .bind(r.requester_type.code())
     .bind(o.phone_hash)
     .bind(&sealed.id_number_hash)
@@ -96,18 +98,11 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .bind(&sealed.phone)
     .bind(&sealed.id_number)
     .bind(&sealed.address)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO intake.order_status (order_id, status, status_rank, updated_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(o.order_id)
     .bind(OrderStatus::Registered.code())
     .bind(i16::from(OrderStatus::Registered.rank()))
-    .bind(o.registered_at)
-    .execute(&mut *tx)
-    .await?;
-    record_history(tx, o.order_id, OrderStatus::Registered, o.registered_at).await
+    .execute(tx)
+    .await
+    .map(|_| ())
 }
 
 /// One encrypted field of an order's requester, with what decides who may see it.
@@ -245,23 +240,6 @@ pub async fn order_ids_by_id_number_hash(
     .await
 }
 
-async fn record_history(
-    tx: &mut PgConnection,
-    order_id: Uuid,
-    status: OrderStatus,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO intake.order_history (order_id, status, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(order_id)
-    .bind(status.code())
-    .bind(at)
-    .execute(tx)
-    .await
-    .map(|_| ())
-}
-
 /// Whether intake knows the order (events about unknown orders are not ours to project).
 pub async fn order_exists(tx: &mut PgConnection, order_id: Uuid) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM intake.orders WHERE order_id = $1)")
@@ -271,24 +249,28 @@ pub async fn order_exists(tx: &mut PgConnection, order_id: Uuid) -> Result<bool,
 }
 
 /// Move the public status forward (never backwards: a late or repeated event leaves a
-/// later status in place) and add the step to the history.
+/// later status in place) and add the step to the history, in one statement (one round
+/// trip per order event). False, and nothing written, when intake does not know the order.
 pub async fn advance_status(
     tx: &mut PgConnection,
     order_id: Uuid,
     status: OrderStatus,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE intake.order_status SET status = $2, status_rank = $3, updated_at = $4 \
-         WHERE order_id = $1 AND status_rank < $3",
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "WITH known AS (SELECT order_id FROM intake.order_status WHERE order_id = $1), \
+         moved AS (UPDATE intake.order_status SET status = $2, status_rank = $3, updated_at = $4 \
+                   WHERE order_id = $1 AND status_rank < $3), \
+         noted AS (INSERT INTO intake.order_history (order_id, status, at) \
+                   SELECT order_id, $2, $4 FROM known ON CONFLICT DO NOTHING) \
+         SELECT EXISTS (SELECT 1 FROM known)",
     )
     .bind(order_id)
     .bind(status.code())
     .bind(i16::from(status.rank()))
     .bind(at)
-    .execute(&mut *tx)
-    .await?;
-    record_history(tx, order_id, status, at).await
+    .fetch_one(tx)
+    .await
 }
 
 /// The unit's reply, shown to the requester once the order is closed (A11, A16).

@@ -144,10 +144,12 @@ pub async fn append(
         hash: Vec::new(),
     };
     row.hash = row.expected_hash().to_vec();
+    // The row and the strand's new head in one statement (the head is locked above).
     sqlx::query(
-        "INSERT INTO supervision.trail \
-         (strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH appended AS (INSERT INTO supervision.trail \
+           (strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
+         UPDATE supervision.trail_heads SET seq = $2, hash = $10 WHERE strand = $1",
     )
     .bind(row.strand)
     .bind(row.seq)
@@ -161,12 +163,6 @@ pub async fn append(
     .bind(&row.hash)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE supervision.trail_heads SET seq = $2, hash = $3 WHERE strand = $1")
-        .bind(row.strand)
-        .bind(row.seq)
-        .bind(&row.hash)
-        .execute(&mut *tx)
-        .await?;
     Ok(Appended {
         strand: row.strand,
         seq: row.seq,

@@ -8,8 +8,10 @@
 //! on. If any event of the batch fails (a transient or permanent handler error, a database
 //! error, a failed commit), the whole batch is rolled back and its events are applied one
 //! at a time, each with the single-event rules below, so a batch never changes what
-//! happens to an event, only how many commits it takes. An idle system never waits to fill
-//! a batch: a lane takes what is already queued and nothing more.
+//! happens to an event, only how many commits it takes. A batch claims its events' inbox
+//! rows in one statement (`INSERT … SELECT unnest(ids) … RETURNING`): the ids it did not
+//! insert are redeliveries, acknowledged without their handler. An idle system never waits
+//! to fill a batch: a lane takes what is already queued and nothing more.
 //!
 //! Guarantees and how they are kept:
 //! - **No double effect**: the event id goes into `<schema>.inbox` in the handler's
@@ -28,6 +30,7 @@
 //! - **Self-healing**: missed heartbeats, a deleted consumer or an ended message stream make
 //!   the loop re-provision the consumer (create-or-update) and pull again, with backoff.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -131,6 +134,9 @@ struct Lane<H> {
     handler: Arc<H>,
     outbox: Outbox,
     inbox_sql: String,
+    /// The batch form of `inbox_sql`: one statement claims every message id of a batch and
+    /// returns the ids it inserted (the others were applied before).
+    inbox_batch_sql: String,
     dead_letter_sql: String,
     crashed: CancellationToken,
     /// Cuts an in-place retry's back-off short at shutdown (the message is then left
@@ -152,6 +158,12 @@ pub async fn run_consumer<H: EventHandler>(
     let lane = Arc::new(Lane {
         inbox_sql: format!(
             "INSERT INTO {}.inbox (consumer, message_id, outcome) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            config.schema
+        ),
+        inbox_batch_sql: format!(
+            "INSERT INTO {}.inbox (consumer, message_id, outcome) \
+             SELECT $1, m, $3 FROM unnest($2::text[]) AS m \
+             ON CONFLICT DO NOTHING RETURNING message_id",
             config.schema
         ),
         dead_letter_sql: format!(
@@ -409,18 +421,40 @@ impl<H: EventHandler> Lane<H> {
             Ok(tx) => tx,
             Err(e) => return BatchOutcome::Failed(e.to_string()),
         };
+        // The inbox rows of the whole batch in one statement: an id it did not insert was
+        // applied before (a redelivery), and an id twice in the batch is applied once.
+        let ids: Vec<String> = batch
+            .iter()
+            .map(|(_, event, _)| event.envelope.id.to_string())
+            .collect();
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let claimed: Result<Vec<String>, _> = sqlx::query_scalar(&self.inbox_batch_sql)
+            .bind(&self.config.spec.durable)
+            .bind(&distinct)
+            .bind("applied")
+            .fetch_all(&mut *tx)
+            .await;
+        let mut fresh: HashSet<String> = match claimed {
+            Ok(claimed) => claimed.into_iter().collect(),
+            Err(e) => return BatchOutcome::Failed(e.to_string()),
+        };
         let mut duplicates = Vec::with_capacity(batch.len());
-        for (_, event, span) in batch {
-            let message_id = event.envelope.id.to_string();
-            let outcome = self
-                .apply_in(&mut tx, event, &message_id)
+        for ((_, event, span), id) in batch.iter().zip(&ids) {
+            if !fresh.remove(id) {
+                duplicates.push(true);
+                continue;
+            }
+            let handled = self
+                .handler
+                .handle(&mut tx, event)
                 .instrument(span.clone())
                 .await;
-            match outcome {
-                Outcome::Applied => duplicates.push(false),
-                Outcome::Duplicate => duplicates.push(true),
+            match handled {
+                Ok(()) => duplicates.push(false),
                 // Dropping `tx` rolls the whole batch back.
-                Outcome::Failed(error) => return BatchOutcome::Failed(error.to_string()),
+                Err(error) => return BatchOutcome::Failed(error.to_string()),
             }
         }
         match tx.commit().await {

@@ -255,10 +255,14 @@ impl OutboxRelay {
             }
         }
         if !sent.is_empty() {
+            // Planned for its values on every call (an unnamed statement): a connection's
+            // generic plan, made while the outbox was a page or two, is a sequential scan,
+            // and it went on scanning the whole outbox as the table grew (docs/performance.md).
             sqlx::query(&format!(
                 "UPDATE {}.outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)",
                 self.schema
             ))
+            .persistent(false)
             .bind(&sent)
             .execute(&mut *tx)
             .await?;

@@ -26,6 +26,10 @@
 
 #![allow(clippy::expect_used)]
 
+/// The services' allocator (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: hotline_service_kit::Allocator = hotline_service_kit::Allocator;
+
 use std::time::Duration;
 
 use hotline_e2e::Stack;
