@@ -67,12 +67,13 @@ async fn wait_status(stack: &Stack, number: &str, check: &str, status: &str) -> 
     .await
 }
 
-/// Outbox rows that have been published, in all schemas.
-async fn published_rows(pool: &sqlx::PgPool) -> i64 {
+/// Outbox rows that have been published (`sent`) or not yet, in all schemas.
+async fn outbox_rows(pool: &sqlx::PgPool, sent: bool) -> i64 {
     let mut total = 0;
+    let condition = if sent { "IS NOT NULL" } else { "IS NULL" };
     for schema in SCHEMAS {
         let n: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM \"{schema}\".outbox WHERE sent_at IS NOT NULL"
+            "SELECT count(*) FROM \"{schema}\".outbox WHERE sent_at {condition}"
         ))
         .fetch_optional(pool)
         .await
@@ -81,6 +82,44 @@ async fn published_rows(pool: &sqlx::PgPool) -> i64 {
         total += n.unwrap_or(0);
     }
     total
+}
+
+async fn published_rows(pool: &sqlx::PgPool) -> i64 {
+    outbox_rows(pool, true).await
+}
+
+/// The published rows once the system is at rest: no outbox row waiting, no durable
+/// consumer with messages pending or unacknowledged (a consumer acks after its commit, so
+/// what it wrote is in an outbox by then), and the count unchanged across the check. An
+/// order shown as dispatched can still have events on the way (the deadline-watcher's
+/// schedule, say), which would otherwise be published between the count and the disaster.
+async fn published_at_rest(
+    js: &jetstream::Context,
+    streams: &[String],
+    pool: &sqlx::PgPool,
+) -> i64 {
+    wait_for("every event published and consumed", WAIT, || async {
+        let first = published_rows(pool).await;
+        if outbox_rows(pool, false).await != 0 {
+            return None;
+        }
+        for name in streams {
+            let stream = js.get_stream(name).await.ok()?;
+            let mut consumers = stream.consumers();
+            while let Some(info) = consumers.next().await {
+                let info = info.ok()?;
+                let durable = info.config.durable_name.is_some();
+                if durable && (info.num_pending > 0 || info.num_ack_pending > 0) {
+                    return None;
+                }
+            }
+        }
+        if outbox_rows(pool, false).await != 0 {
+            return None;
+        }
+        (published_rows(pool).await == first).then_some(first)
+    })
+    .await
 }
 
 /// How many times each message id is in the stream.
@@ -123,7 +162,11 @@ async fn a_lost_jetstream_store_is_rebuilt_by_replaying_the_outboxes_with_no_sec
     wait_status(&stack, &number, &check, "dispatched").await;
     let (a_number, a_check) = submit(&stack, "13912345679").await;
     wait_status(&stack, &a_number, &a_check, "dispatched").await;
-    let before = published_rows(&pool).await;
+    let streams = [
+        ns.stream(subjects::HOTLINE_STREAM),
+        transfer::partner_stream(&ns, 1).name,
+    ];
+    let before = published_at_rest(&jetstream::new(stack.bus().await), &streams, &pool).await;
     assert!(before >= 4, "events were published: {before}");
 
     // The disaster: the JetStream store is gone.
