@@ -16,25 +16,12 @@ use std::time::Duration;
 use async_nats::jetstream;
 use futures::StreamExt;
 use hotline_contract::{Namespace, subjects, transfer};
-use hotline_e2e::Stack;
+use hotline_e2e::{Stack, rest};
 use hotline_service_kit::replay::replay_outbox;
 use hotline_test_support::wait_for;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Every service's schema that has an outbox.
-const SCHEMAS: &[&str] = &[
-    "intake",
-    "router",
-    "deadline_watcher",
-    "supervision",
-    "analytics",
-    "knowledge",
-    "emergency_bridge",
-    "emergency_bridge_lane",
-    "gateway",
-];
 
 /// A new complaint from `phone` (a different phone each time: the same person with the
 /// same matter would be linked to their earlier order as a repeat).
@@ -67,25 +54,8 @@ async fn wait_status(stack: &Stack, number: &str, check: &str, status: &str) -> 
     .await
 }
 
-/// Outbox rows that have been published (`sent`) or not yet, in all schemas.
-async fn outbox_rows(pool: &sqlx::PgPool, sent: bool) -> i64 {
-    let mut total = 0;
-    let condition = if sent { "IS NOT NULL" } else { "IS NULL" };
-    for schema in SCHEMAS {
-        let n: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM \"{schema}\".outbox WHERE sent_at {condition}"
-        ))
-        .fetch_optional(pool)
-        .await
-        .ok()
-        .flatten();
-        total += n.unwrap_or(0);
-    }
-    total
-}
-
 async fn published_rows(pool: &sqlx::PgPool) -> i64 {
-    outbox_rows(pool, true).await
+    rest::outbox_rows(pool, true).await
 }
 
 /// The published rows once the system is at rest: no outbox row waiting, no durable
@@ -100,21 +70,7 @@ async fn published_at_rest(
 ) -> i64 {
     wait_for("every event published and consumed", WAIT, || async {
         let first = published_rows(pool).await;
-        if outbox_rows(pool, false).await != 0 {
-            return None;
-        }
-        for name in streams {
-            let stream = js.get_stream(name).await.ok()?;
-            let mut consumers = stream.consumers();
-            while let Some(info) = consumers.next().await {
-                let info = info.ok()?;
-                let durable = info.config.durable_name.is_some();
-                if durable && (info.num_pending > 0 || info.num_ack_pending > 0) {
-                    return None;
-                }
-            }
-        }
-        if outbox_rows(pool, false).await != 0 {
+        if !rest::at_rest(js, streams, pool).await {
             return None;
         }
         (published_rows(pool).await == first).then_some(first)
@@ -184,7 +140,7 @@ async fn a_lost_jetstream_store_is_rebuilt_by_replaying_the_outboxes_with_no_sec
         .unwrap();
     // …then replay every service's outbox.
     let mut marked = 0;
-    for schema in SCHEMAS {
+    for schema in rest::OUTBOX_SCHEMAS {
         marked += replay_outbox(&pool, schema, None).await.unwrap();
     }
     assert_eq!(i64::try_from(marked).unwrap(), before);

@@ -7,6 +7,7 @@
 pub mod faults;
 pub mod load;
 pub mod processes;
+pub mod rest;
 
 use std::net::SocketAddr;
 use std::time::Duration;

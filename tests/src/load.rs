@@ -25,7 +25,10 @@
 //! * **Invariants.** After the run, every order accepted with 201 must have reached each
 //!   end state its path leads to exactly once (dispatched, or accepted by the partner;
 //!   redispatched when disputed; sent back when chosen; closed when worked), and no other;
-//!   the report lists what did not ([`Report::violations`]).
+//!   the report lists what did not ([`Report::violations`]). The count is taken once the
+//!   system is at rest ([`crate::rest`]: no unsent outbox row, no durable consumer behind),
+//!   after reading the events the listener had not reached yet, so a late duplicate counts;
+//!   a system not at rest 30 s after the last order's end states is a violation too.
 
 pub mod mix;
 pub mod raw;
@@ -34,6 +37,7 @@ mod track;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -230,6 +234,11 @@ struct Driver {
     units: Mutex<HashMap<String, reqwest::Client>>,
     /// Answers that did not fit the plan (e.g. an emergency not transferred).
     misfits: Mutex<Vec<String>>,
+    /// The ids of the events recorded (each counts once).
+    seen: Mutex<std::collections::HashSet<uuid::Uuid>>,
+    /// The stream sequence of the last event the listener read, in its current pass over
+    /// the stream (0 before its first, and again after a relisten).
+    listened_through: std::sync::atomic::AtomicU64,
 }
 
 impl Driver {
@@ -375,6 +384,8 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
         reviewer,
         units: Mutex::default(),
         misfits: Mutex::default(),
+        seen: Mutex::default(),
+        listened_through: std::sync::atomic::AtomicU64::new(0),
     });
     // The partner hotlines the emergencies go to, simulated: each accepts.
     let partners = CancellationToken::new();
@@ -460,8 +471,8 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Late duplicates would arrive now, if any.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Late duplicates, if the system made any, are in the stream once it is at rest.
+    settle(target, &ns, &driver).await;
     partners.cancel();
 
     let mut report = summarize(&driver.book, &statuses, send_seconds).await;
@@ -476,6 +487,23 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
 }
 
 impl Driver {
+    /// An order event from the stream: recorded once by its id if it is one of
+    /// [`FOLLOWED`]; the staff step it starts, if any.
+    async fn observe(
+        &self,
+        followed: &[String],
+        m: &async_nats::jetstream::Message,
+    ) -> Option<Action> {
+        let now = Instant::now();
+        let raw = RawEnvelope::parse(&m.payload).ok()?;
+        let k = followed.iter().position(|s| s == m.subject.as_str())?;
+        if !self.seen.lock().await.insert(raw.id) {
+            return None;
+        }
+        let mut book = self.book.lock().await;
+        record(&mut book, k, &raw, now, self.people_review)
+    }
+
     /// The 201 of a request with `plan`: the order is followed when it went the way the
     /// plan expects (dispatched; transferred for an emergency). Requests the system
     /// answers otherwise (a suggestion answered at once, say) are not followed; an
@@ -725,12 +753,15 @@ fn record(
 /// stream, not a plain subscription: an ordered consumer survives a nats-server restart
 /// without missing what was published meanwhile (the fault harness restarts it under
 /// load).
-async fn order_events(
+async fn order_consumer(
     bus: &async_nats::Client,
     ns: &Namespace,
     from: async_nats::jetstream::consumer::DeliverPolicy,
-) -> Result<async_nats::jetstream::consumer::pull::Ordered, async_nats::Error> {
-    let messages = async_nats::jetstream::new(bus.clone())
+) -> Result<
+    async_nats::jetstream::consumer::Consumer<async_nats::jetstream::consumer::pull::OrderedConfig>,
+    async_nats::Error,
+> {
+    Ok(async_nats::jetstream::new(bus.clone())
         .get_stream(ns.stream(HOTLINE_STREAM))
         .await?
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
@@ -738,10 +769,16 @@ async fn order_events(
             deliver_policy: from,
             ..Default::default()
         })
-        .await?
-        .messages()
-        .await?;
-    Ok(messages)
+        .await?)
+}
+
+/// The events of an [`order_consumer`].
+async fn order_events(
+    bus: &async_nats::Client,
+    ns: &Namespace,
+    from: async_nats::jetstream::consumer::DeliverPolicy,
+) -> Result<async_nats::jetstream::consumer::pull::Ordered, async_nats::Error> {
+    Ok(order_consumer(bus, ns, from).await?.messages().await?)
 }
 
 /// Follows the order events; starts the staff's steps of the orders the run chose. Each
@@ -755,7 +792,6 @@ async fn listen(target: &Target, ns: &Namespace, driver: Arc<Driver>) {
     let subjects = FOLLOWED.map(|s| ns.subject(s));
     let (bus, ns, relisten) = (target.bus.clone(), ns.clone(), target.relisten.clone());
     tokio::spawn(async move {
-        let mut seen = std::collections::HashSet::new();
         loop {
             let m = tokio::select! {
                 m = messages.next() => m,
@@ -766,31 +802,98 @@ async fn listen(target: &Target, ns: &Namespace, driver: Arc<Driver>) {
             let Some(Ok(m)) = m else {
                 if m.is_none() {
                     match order_events(&bus, &ns, DeliverPolicy::All).await {
-                        Ok(fresh) => messages = fresh,
+                        Ok(fresh) => {
+                            messages = fresh;
+                            driver.listened_through.store(0, Ordering::SeqCst);
+                        }
                         Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
                     }
                 }
                 continue;
             };
-            let now = Instant::now();
-            let Ok(raw) = RawEnvelope::parse(&m.payload) else {
-                continue;
-            };
-            let Some(k) = subjects.iter().position(|s| s == m.subject.as_str()) else {
-                continue;
-            };
-            if !seen.insert(raw.id) {
-                continue;
-            }
-            let next = {
-                let mut book = driver.book.lock().await;
-                record(&mut book, k, &raw, now, driver.people_review)
-            };
-            if let Some(action) = next {
+            if let Some(action) = driver.observe(&subjects, &m).await {
                 driver.start(action).await;
+            }
+            if let Ok(info) = m.info() {
+                driver
+                    .listened_through
+                    .store(info.stream_sequence, Ordering::SeqCst);
             }
         }
     });
+}
+
+/// How long the system may take to come to rest after the run's last order reached its
+/// end states.
+const SETTLE: Duration = Duration::from_secs(30);
+
+/// Waits until the system is at rest ([`crate::rest`]), then reads the events the listener
+/// has not reached yet, so that a late duplicate counts. A system not at rest within
+/// [`SETTLE`] is a violation of its own.
+async fn settle(target: &Target, ns: &Namespace, driver: &Arc<Driver>) {
+    use async_nats::jetstream::consumer::DeliverPolicy;
+    let js = async_nats::jetstream::new(target.bus.clone());
+    let Ok(pool) = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&target.db_url)
+        .await
+    else {
+        driver
+            .misfits
+            .lock()
+            .await
+            .push("the system's database could not be reached to check it is at rest".into());
+        return;
+    };
+    let streams = crate::rest::streams_of(&js, ns).await;
+    let deadline = Instant::now() + SETTLE;
+    while !crate::rest::at_rest(&js, &streams, &pool).await {
+        if Instant::now() > deadline {
+            driver.misfits.lock().await.push(format!(
+                "the system was not at rest {} s after the run: an outbox row unsent or a \
+                 durable consumer with events pending",
+                SETTLE.as_secs()
+            ));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.close().await;
+    // Everything the system did is in the stream now; read what the listener has not.
+    let start_sequence = driver.listened_through.load(Ordering::SeqCst) + 1;
+    let unread = async {
+        let consumer = order_consumer(
+            &target.bus,
+            ns,
+            DeliverPolicy::ByStartSequence { start_sequence },
+        )
+        .await?;
+        let pending = consumer.cached_info().num_pending;
+        Ok::<_, async_nats::Error>((consumer.messages().await?, pending))
+    }
+    .await;
+    let Ok((mut events, pending)) = unread else {
+        driver
+            .misfits
+            .lock()
+            .await
+            .push("the order events after the run could not be read".into());
+        return;
+    };
+    let subjects = FOLLOWED.map(|s| ns.subject(s));
+    for _ in 0..pending {
+        let Ok(Some(Ok(m))) = tokio::time::timeout(SETTLE, events.next()).await else {
+            driver
+                .misfits
+                .lock()
+                .await
+                .push("the order events after the run could not be read to the end".into());
+            return;
+        };
+        if let Some(action) = driver.observe(&subjects, &m).await {
+            driver.start(action).await;
+        }
+    }
 }
 
 impl Report {

@@ -216,30 +216,28 @@ impl Registrar {
         if !web_dispatch {
             return Ok(triage);
         }
-        let found = crate::repeats::candidates(
+        let found = crate::repeats::auto_link_original(
             &self.pool,
             phone_hash,
             &valid.region_code,
             &valid.matter,
             now,
             self.repeat_window,
-            5,
         )
         .await;
         match found {
-            Ok(candidates) => {
-                if let Some(earlier) = crate::repeats::auto_link_target(&candidates) {
-                    return Ok(Triage {
-                        decision: Decision::RepeatLink {
-                            earlier: EarlierOrder {
-                                order_id: earlier.order_id,
-                                number: earlier.number.clone(),
-                            },
+            Ok(Some(earlier)) => {
+                return Ok(Triage {
+                    decision: Decision::RepeatLink {
+                        earlier: EarlierOrder {
+                            order_id: earlier.order_id,
+                            number: earlier.number,
                         },
-                        decided_by: AUTO_LINK_RULE.to_owned(),
-                    });
-                }
+                    },
+                    decided_by: AUTO_LINK_RULE.to_owned(),
+                });
             }
+            Ok(None) => {}
             // Repeat detection is advice: without it the message is simply dispatched.
             Err(error) => tracing::warn!(%error, "repeat detection failed; dispatching"),
         }

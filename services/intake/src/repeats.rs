@@ -4,7 +4,8 @@
 //! A10.3: a repeat of a request in progress or done, with no new facts or reasons, is not
 //! handled again; the requester is told the earlier order's progress and the new order is
 //! linked to it. The agent picks the original from [`candidates`]; a web message is linked
-//! by rule to [`auto_link_target`], and only to the same requester's order.
+//! by rule ([`auto_link_original`]), and only to the same requester's order, so that lookup
+//! reads the requester's orders alone.
 //!
 //! How candidates are found, fast:
 //!
@@ -90,7 +91,8 @@ pub async fn record_matter_words(
 
 /// The earlier orders that a request from `phone_hash` in `region_code` about `matter`, at
 /// `now`, may repeat (A10.3): registered within `window` before `now`, scoring at least
-/// [`CANDIDATE_THRESHOLD`], best first, at most `limit`.
+/// [`CANDIDATE_THRESHOLD`], best first, at most `limit`. What agents are shown: the
+/// requester's own orders and the county's.
 pub async fn candidates(
     pool: &PgPool,
     phone_hash: &str,
@@ -100,93 +102,42 @@ pub async fn candidates(
     window: Duration,
     limit: usize,
 ) -> Result<Vec<RepeatCandidate>, RepeatError> {
-    let matter = matter.to_owned();
-    let features = tokio::task::spawn_blocking(move || MatterFeatures::new(&matter))
-        .await
-        .map_err(|_| RepeatError::Scoring)?;
-    let since = now
-        .checked_sub_signed(window)
-        .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let rows: Vec<PoolRow> = sqlx::query_as(
-        "WITH pool AS ( \
-           (SELECT r.order_id FROM intake.requesters r \
-              CROSS JOIN LATERAL \
-              (SELECT o.registered_at FROM intake.orders o \
-                WHERE o.order_id = r.order_id OFFSET 0) o \
-             WHERE r.phone_hash = $1 AND o.registered_at >= $3 AND o.registered_at < $4 \
-             ORDER BY o.registered_at DESC LIMIT $6) \
-           UNION \
-           (SELECT p.order_id FROM unnest($5::text[]) AS q(word) \
-              CROSS JOIN LATERAL \
-              (SELECT p.order_id, p.registered_at FROM intake.matter_postings p \
-                WHERE p.region_code = $2 AND p.word = q.word \
-                  AND p.registered_at >= $3 AND p.registered_at < $4 \
-                ORDER BY p.registered_at DESC LIMIT $8) p \
-             GROUP BY p.order_id \
-             ORDER BY count(*) DESC, max(p.registered_at) DESC \
-             LIMIT $6)) \
-         SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, r.phone_hash, s.status \
-           FROM pool JOIN intake.orders o USING (order_id) \
-           LEFT JOIN intake.requesters r USING (order_id) \
-           LEFT JOIN intake.order_status s USING (order_id) \
-          WHERE s.status IS DISTINCT FROM $7",
-    )
-    .bind(phone_hash)
-    .bind(region_code)
-    .bind(since)
-    .bind(now)
-    .bind(features.words())
-    .bind(POOL_LIMIT)
-    .bind(OrderStatus::RepeatLinked.code())
-    .bind(PER_WORD_LIMIT)
-    // Planned for these values every time (an unnamed statement), not once for all: the
-    // best plan depends on them (how many orders the requester and the words have), and a
-    // connection's cached generic plan, made while the tables were small, kept scanning
-    // `orders` and `requesters` whole as they grew (2.3 ms a call under the load
-    // benchmark, 0.5 ms planned afresh).
-    .persistent(false)
-    .fetch_all(pool)
-    .await?;
+    let request = Request {
+        phone_hash,
+        region_code,
+        now,
+        window,
+    };
+    let mut ranked = ranked(pool, Reach::RequesterAndCounty, &request, matter).await?;
+    ranked.truncate(limit);
+    Ok(ranked)
+}
 
-    let (phone_hash, region_code) = (phone_hash.to_owned(), region_code.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let new = RequestFacts {
-            features: &features,
-            phone_hash: Some(&phone_hash),
-            region_code: &region_code,
-            registered_at: now,
-        };
-        let mut ranked: Vec<RepeatCandidate> = rows
-            .into_iter()
-            .filter_map(|row| {
-                let earlier_features = MatterFeatures::new(&row.matter);
-                let earlier = RequestFacts {
-                    features: &earlier_features,
-                    phone_hash: row.phone_hash.as_deref(),
-                    region_code: &row.region_code,
-                    registered_at: row.registered_at,
-                };
-                let score = score(&new, &earlier, window);
-                score.is_candidate().then(|| RepeatCandidate {
-                    order_id: row.order_id,
-                    number: row.number,
-                    registered_at: row.registered_at,
-                    status: row.status.as_deref().and_then(OrderStatus::from_code),
-                    score,
-                })
-            })
-            .collect();
-        ranked.sort_by(|a, b| {
-            b.score
-                .score
-                .total_cmp(&a.score.score)
-                .then(b.registered_at.cmp(&a.registered_at))
-        });
-        ranked.truncate(limit);
-        ranked
-    })
-    .await
-    .map_err(|_| RepeatError::Scoring)
+/// The earlier order a web message from `phone_hash` in `region_code` about `matter`, at
+/// `now`, is linked to without an agent (A10.3), if any: [`auto_link_target`] of the
+/// requester's own orders in the window.
+///
+/// Only the requester's orders are read. Another requester's order never links
+/// automatically ([`RepeatScore::auto_links`]), so the county side, the larger part of
+/// [`candidates`]' work, is not needed on the registration path of a web message. Reading
+/// the requester's orders alone also keeps another requester's high-scoring orders from
+/// crowding the requester's own out of a truncated list.
+pub async fn auto_link_original(
+    pool: &PgPool,
+    phone_hash: &str,
+    region_code: &str,
+    matter: &str,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<Option<RepeatCandidate>, RepeatError> {
+    let request = Request {
+        phone_hash,
+        region_code,
+        now,
+        window,
+    };
+    let ranked = ranked(pool, Reach::Requester, &request, matter).await?;
+    Ok(auto_link_target(&ranked).cloned())
 }
 
 /// The order a web message is linked to without an agent (A10.3): the best candidate, if it
@@ -231,6 +182,146 @@ pub async fn index_missing(
     }
     tx.commit().await?;
     Ok(u64::try_from(words.len()).unwrap_or(u64::MAX))
+}
+
+/// Which earlier orders a lookup reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The requester's orders and the county's (the agents' list).
+    RequesterAndCounty,
+    /// The requester's orders only (automatic links).
+    Requester,
+}
+
+/// The new request's facts that a lookup compares against (its matter is passed apart).
+struct Request<'a> {
+    phone_hash: &'a str,
+    region_code: &'a str,
+    now: DateTime<Utc>,
+    window: Duration,
+}
+
+/// The requester's orders: read one by one by key (`OFFSET 0`, see the module docs).
+const REQUESTER_POOL: &str = "SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, \
+         r.phone_hash, s.status \
+    FROM intake.requesters r \
+    CROSS JOIN LATERAL \
+    (SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at FROM intake.orders o \
+      WHERE o.order_id = r.order_id OFFSET 0) o \
+    LEFT JOIN intake.order_status s ON s.order_id = o.order_id \
+   WHERE r.phone_hash = $1 AND o.registered_at >= $2 AND o.registered_at < $3 \
+     AND s.status IS DISTINCT FROM $4 \
+   ORDER BY o.registered_at DESC LIMIT $5";
+
+/// The requester's orders and the county's, by posting list (see the module docs).
+const REQUESTER_AND_COUNTY_POOL: &str = "WITH pool AS ( \
+       (SELECT r.order_id FROM intake.requesters r \
+          CROSS JOIN LATERAL \
+          (SELECT o.registered_at FROM intake.orders o \
+            WHERE o.order_id = r.order_id OFFSET 0) o \
+         WHERE r.phone_hash = $1 AND o.registered_at >= $2 AND o.registered_at < $3 \
+         ORDER BY o.registered_at DESC LIMIT $5) \
+       UNION \
+       (SELECT p.order_id FROM unnest($6::text[]) AS q(word) \
+          CROSS JOIN LATERAL \
+          (SELECT p.order_id, p.registered_at FROM intake.matter_postings p \
+            WHERE p.region_code = $7 AND p.word = q.word \
+              AND p.registered_at >= $2 AND p.registered_at < $3 \
+            ORDER BY p.registered_at DESC LIMIT $8) p \
+         GROUP BY p.order_id \
+         ORDER BY count(*) DESC, max(p.registered_at) DESC \
+         LIMIT $5)) \
+     SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, r.phone_hash, s.status \
+       FROM pool JOIN intake.orders o USING (order_id) \
+       LEFT JOIN intake.requesters r USING (order_id) \
+       LEFT JOIN intake.order_status s USING (order_id) \
+      WHERE s.status IS DISTINCT FROM $4";
+
+/// Every earlier order in `reach` that scores at least [`CANDIDATE_THRESHOLD`] against the
+/// request, best first (the more recent first on equal scores).
+async fn ranked(
+    pool: &PgPool,
+    reach: Reach,
+    request: &Request<'_>,
+    matter: &str,
+) -> Result<Vec<RepeatCandidate>, RepeatError> {
+    let matter = matter.to_owned();
+    let features = tokio::task::spawn_blocking(move || MatterFeatures::new(&matter))
+        .await
+        .map_err(|_| RepeatError::Scoring)?;
+    let since = request
+        .now
+        .checked_sub_signed(request.window)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let sql = match reach {
+        Reach::Requester => REQUESTER_POOL,
+        Reach::RequesterAndCounty => REQUESTER_AND_COUNTY_POOL,
+    };
+    let query = sqlx::query_as::<_, PoolRow>(sql)
+        .bind(request.phone_hash)
+        .bind(since)
+        .bind(request.now)
+        .bind(OrderStatus::RepeatLinked.code())
+        .bind(POOL_LIMIT);
+    let query = match reach {
+        Reach::Requester => query,
+        Reach::RequesterAndCounty => query
+            .bind(features.words())
+            .bind(request.region_code)
+            .bind(PER_WORD_LIMIT),
+    };
+    let rows = query
+        // Planned for these values every time (an unnamed statement), not once for all: the
+        // best plan depends on them (how many orders the requester and the words have), and
+        // a connection's cached generic plan, made while the tables were small, kept
+        // scanning `orders` and `requesters` whole as they grew (2.3 ms a call under the load
+        // benchmark, 0.5 ms planned afresh).
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
+
+    let (phone_hash, region_code) = (
+        request.phone_hash.to_owned(),
+        request.region_code.to_owned(),
+    );
+    let (now, window) = (request.now, request.window);
+    tokio::task::spawn_blocking(move || {
+        let new = RequestFacts {
+            features: &features,
+            phone_hash: Some(&phone_hash),
+            region_code: &region_code,
+            registered_at: now,
+        };
+        let mut ranked: Vec<RepeatCandidate> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let earlier_features = MatterFeatures::new(&row.matter);
+                let earlier = RequestFacts {
+                    features: &earlier_features,
+                    phone_hash: row.phone_hash.as_deref(),
+                    region_code: &row.region_code,
+                    registered_at: row.registered_at,
+                };
+                let score = score(&new, &earlier, window);
+                score.is_candidate().then(|| RepeatCandidate {
+                    order_id: row.order_id,
+                    number: row.number,
+                    registered_at: row.registered_at,
+                    status: row.status.as_deref().and_then(OrderStatus::from_code),
+                    score,
+                })
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.score
+                .score
+                .total_cmp(&a.score.score)
+                .then(b.registered_at.cmp(&a.registered_at))
+        });
+        ranked
+    })
+    .await
+    .map_err(|_| RepeatError::Scoring)
 }
 
 #[derive(sqlx::FromRow)]

@@ -7,9 +7,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hotline_contract::vocabulary::OrderStatus;
+use hotline_intake::domain::similarity::{OTHER_REQUESTER_FACTOR, matter_similarity};
 use hotline_intake::repeats::{
-    self, AUTO_LINK_THRESHOLD, CANDIDATE_THRESHOLD, RepeatCandidate, auto_link_target, candidates,
-    index_missing,
+    self, AUTO_LINK_THRESHOLD, CANDIDATE_THRESHOLD, RepeatCandidate, auto_link_original,
+    auto_link_target, candidates, index_missing,
 };
 use hotline_test_support::TestDatabase;
 use sqlx::PgPool;
@@ -142,6 +143,20 @@ impl Fixture {
         .unwrap()
     }
 
+    async fn auto_link_original(&self) -> Option<Uuid> {
+        auto_link_original(
+            &self.pool,
+            ME,
+            NANMING,
+            NEW_MATTER,
+            self.now,
+            Duration::days(30),
+        )
+        .await
+        .unwrap()
+        .map(|c| c.order_id)
+    }
+
     async fn finish(self) {
         self.pool.close().await;
         self.db.drop_database().await;
@@ -218,10 +233,44 @@ async fn a_reposted_web_message_is_linked_only_to_the_requesters_own_order() {
     assert!(!found[0].score.same_requester && found[0].score.similarity > 0.99);
     assert!(auto_link_target(&found).is_none(), "{found:#?}");
 
+    assert_eq!(f.auto_link_original().await, None);
+
     // The requester posts the same message again: linked to their own order.
     let (reposted, _) = f.insert(Order::new(ME, NANMING, NEW_MATTER, 3)).await;
     let found = f.candidates(30, 10).await;
     assert_eq!(auto_link_target(&found).map(|c| c.order_id), Some(reposted));
+    assert_eq!(f.auto_link_original().await, Some(reposted));
+    f.finish().await;
+}
+
+#[tokio::test]
+async fn the_automatic_link_reads_the_requesters_own_orders_however_many_neighbours_wrote_alike() {
+    let mut f = Fixture::start().await;
+    // The requester's own order: alike enough to link, less alike than the neighbours'
+    // verbatim copies score after the other-requester discount.
+    const MY_EARLIER: &str = "花果园R区二期12栋停水两天，到现在还是没水";
+    let mine = matter_similarity(NEW_MATTER, MY_EARLIER);
+    assert!(
+        (AUTO_LINK_THRESHOLD..OTHER_REQUESTER_FACTOR).contains(&mine),
+        "the premise: {mine}"
+    );
+    let (my_order, _) = f.insert(Order::new(ME, NANMING, MY_EARLIER, 4)).await;
+    for days_ago in 1..=5 {
+        f.insert(Order::new(NEIGHBOUR, NANMING, NEW_MATTER, days_ago))
+            .await;
+    }
+    // The agents' list, cut to five, shows the neighbours' orders first.
+    let shown = f.candidates(30, 5).await;
+    assert!(shown.iter().all(|c| !c.score.same_requester), "{shown:#?}");
+    assert!(auto_link_target(&shown).is_none());
+    // The automatic link looks at the requester's own orders only, and finds it.
+    assert_eq!(f.auto_link_original().await, Some(my_order));
+    // A linked repeat of it is not an original; neither is an order outside the window.
+    let mut linked = Order::new(ME, NANMING, NEW_MATTER, 1);
+    linked.status = OrderStatus::RepeatLinked;
+    f.insert(linked).await;
+    f.insert(Order::new(ME, NANMING, NEW_MATTER, 31)).await;
+    assert_eq!(f.auto_link_original().await, Some(my_order));
     f.finish().await;
 }
 
