@@ -101,23 +101,23 @@ pub async fn repeat_candidates(
     let Some(phone) = phone.filter(|_| errors.is_empty()) else {
         return Err(RpcError::invalid(errors));
     };
-    let found = crate::repeats::candidates(
-        pool,
-        &hasher.hash(&phone),
-        query.region_code.trim(),
+    let phone_hash = hasher.hash(&phone);
+    let request = crate::repeats::RepeatQuery {
+        phone_hash: &phone_hash,
+        region_code: query.region_code.trim(),
         matter,
-        chrono::Utc::now(),
+        now: chrono::Utc::now(),
         window,
-        10,
-    )
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "repeat candidates failed");
-        RpcError::new(
-            hotline_contract::rpc::RpcErrorCode::Unavailable,
-            "暂时无法查询，请稍后重试",
-        )
-    })?;
+    };
+    let found = crate::repeats::candidates(pool, &request, 10)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "repeat candidates failed");
+            RpcError::new(
+                hotline_contract::rpc::RpcErrorCode::Unavailable,
+                "暂时无法查询，请稍后重试",
+            )
+        })?;
     Ok(found
         .into_iter()
         .map(|c| RepeatCandidateView {

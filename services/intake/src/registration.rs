@@ -216,15 +216,14 @@ impl Registrar {
         if !web_dispatch {
             return Ok(triage);
         }
-        let found = crate::repeats::auto_link_original(
-            &self.pool,
+        let request = crate::repeats::RepeatQuery {
             phone_hash,
-            &valid.region_code,
-            &valid.matter,
+            region_code: &valid.region_code,
+            matter: &valid.matter,
             now,
-            self.repeat_window,
-        )
-        .await;
+            window: self.repeat_window,
+        };
+        let found = crate::repeats::auto_link_original(&self.pool, &request).await;
         match found {
             Ok(Some(earlier)) => {
                 return Ok(Triage {

@@ -89,33 +89,36 @@ pub async fn record_matter_words(
     insert_words(conn, order_id, region_code, registered_at, &words).await
 }
 
-/// The earlier orders that a request from `phone_hash` in `region_code` about `matter`, at
-/// `now`, may repeat (A10.3): registered within `window` before `now`, scoring at least
-/// [`CANDIDATE_THRESHOLD`], best first, at most `limit`. What agents are shown: the
-/// requester's own orders and the county's.
+/// A new request, as repeat detection sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct RepeatQuery<'a> {
+    /// Keyed hash of the requester's phone (A21: never the number).
+    pub phone_hash: &'a str,
+    /// County-level region code (GB/T 2260).
+    pub region_code: &'a str,
+    pub matter: &'a str,
+    /// When the request is made: earlier orders are those registered before it.
+    pub now: DateTime<Utc>,
+    /// How far back an order counts (the configured window, default
+    /// [`DEFAULT_WINDOW_DAYS`]).
+    pub window: Duration,
+}
+
+/// The earlier orders that `request` may repeat (A10.3): registered within its window
+/// before it, scoring at least [`CANDIDATE_THRESHOLD`], best first, at most `limit`. What
+/// agents are shown: the requester's own orders and the county's.
 pub async fn candidates(
     pool: &PgPool,
-    phone_hash: &str,
-    region_code: &str,
-    matter: &str,
-    now: DateTime<Utc>,
-    window: Duration,
+    request: &RepeatQuery<'_>,
     limit: usize,
 ) -> Result<Vec<RepeatCandidate>, RepeatError> {
-    let request = Request {
-        phone_hash,
-        region_code,
-        now,
-        window,
-    };
-    let mut ranked = ranked(pool, Reach::RequesterAndCounty, &request, matter).await?;
+    let mut ranked = ranked(pool, Reach::RequesterAndCounty, request).await?;
     ranked.truncate(limit);
     Ok(ranked)
 }
 
-/// The earlier order a web message from `phone_hash` in `region_code` about `matter`, at
-/// `now`, is linked to without an agent (A10.3), if any: [`auto_link_target`] of the
-/// requester's own orders in the window.
+/// The earlier order a web message (`request`) is linked to without an agent (A10.3), if
+/// any: [`auto_link_target`] of the requester's own orders in the window.
 ///
 /// Only the requester's orders are read. Another requester's order never links
 /// automatically ([`RepeatScore::auto_links`]), so the county side, the larger part of
@@ -124,19 +127,9 @@ pub async fn candidates(
 /// crowding the requester's own out of a truncated list.
 pub async fn auto_link_original(
     pool: &PgPool,
-    phone_hash: &str,
-    region_code: &str,
-    matter: &str,
-    now: DateTime<Utc>,
-    window: Duration,
+    request: &RepeatQuery<'_>,
 ) -> Result<Option<RepeatCandidate>, RepeatError> {
-    let request = Request {
-        phone_hash,
-        region_code,
-        now,
-        window,
-    };
-    let ranked = ranked(pool, Reach::Requester, &request, matter).await?;
+    let ranked = ranked(pool, Reach::Requester, request).await?;
     Ok(auto_link_target(&ranked).cloned())
 }
 
@@ -193,14 +186,6 @@ enum Reach {
     Requester,
 }
 
-/// The new request's facts that a lookup compares against (its matter is passed apart).
-struct Request<'a> {
-    phone_hash: &'a str,
-    region_code: &'a str,
-    now: DateTime<Utc>,
-    window: Duration,
-}
-
 /// The requester's orders: read one by one by key (`OFFSET 0`, see the module docs).
 const REQUESTER_POOL: &str = "SELECT o.order_id, o.number, o.region_code, o.matter, o.registered_at, \
          r.phone_hash, s.status \
@@ -242,10 +227,9 @@ const REQUESTER_AND_COUNTY_POOL: &str = "WITH pool AS ( \
 async fn ranked(
     pool: &PgPool,
     reach: Reach,
-    request: &Request<'_>,
-    matter: &str,
+    request: &RepeatQuery<'_>,
 ) -> Result<Vec<RepeatCandidate>, RepeatError> {
-    let matter = matter.to_owned();
+    let matter = request.matter.to_owned();
     let features = tokio::task::spawn_blocking(move || MatterFeatures::new(&matter))
         .await
         .map_err(|_| RepeatError::Scoring)?;

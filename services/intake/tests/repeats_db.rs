@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use hotline_contract::vocabulary::OrderStatus;
 use hotline_intake::domain::similarity::{OTHER_REQUESTER_FACTOR, matter_similarity};
 use hotline_intake::repeats::{
-    self, AUTO_LINK_THRESHOLD, CANDIDATE_THRESHOLD, RepeatCandidate, auto_link_original,
-    auto_link_target, candidates, index_missing,
+    self, AUTO_LINK_THRESHOLD, CANDIDATE_THRESHOLD, RepeatCandidate, RepeatQuery,
+    auto_link_original, auto_link_target, candidates, index_missing,
 };
 use hotline_test_support::TestDatabase;
 use sqlx::PgPool;
@@ -129,32 +129,28 @@ impl Fixture {
         (order_id, number)
     }
 
+    /// The new request every test asks about, from the requester in Nanming.
+    fn request(&self, window_days: i64) -> RepeatQuery<'static> {
+        RepeatQuery {
+            phone_hash: ME,
+            region_code: NANMING,
+            matter: NEW_MATTER,
+            now: self.now,
+            window: Duration::days(window_days),
+        }
+    }
+
     async fn candidates(&self, window_days: i64, limit: usize) -> Vec<RepeatCandidate> {
-        candidates(
-            &self.pool,
-            ME,
-            NANMING,
-            NEW_MATTER,
-            self.now,
-            Duration::days(window_days),
-            limit,
-        )
-        .await
-        .unwrap()
+        candidates(&self.pool, &self.request(window_days), limit)
+            .await
+            .unwrap()
     }
 
     async fn auto_link_original(&self) -> Option<Uuid> {
-        auto_link_original(
-            &self.pool,
-            ME,
-            NANMING,
-            NEW_MATTER,
-            self.now,
-            Duration::days(30),
-        )
-        .await
-        .unwrap()
-        .map(|c| c.order_id)
+        auto_link_original(&self.pool, &self.request(30))
+            .await
+            .unwrap()
+            .map(|c| c.order_id)
     }
 
     async fn finish(self) {
