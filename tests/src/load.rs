@@ -214,6 +214,9 @@ pub struct Report {
     pub js_publishes_per_sec: f64,
     /// Broken invariants, one line each (empty when all held).
     pub violations: Vec<String>,
+    /// How long after the last order's end states the system came to rest (its consumers'
+    /// backlogs, such as intake's public status, worked off; see [`crate::rest`]).
+    pub at_rest_after: Duration,
 }
 
 type Book = Arc<Mutex<HashMap<uuid::Uuid, Tracked>>>;
@@ -472,10 +475,13 @@ pub async fn run(target: &Target, config: &LoadConfig) -> Report {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Late duplicates, if the system made any, are in the stream once it is at rest.
+    let drained = Instant::now();
     settle(target, &ns, &driver).await;
+    let settled = drained.elapsed();
     partners.cancel();
 
     let mut report = summarize(&driver.book, &statuses, send_seconds).await;
+    report.at_rest_after = settled;
     report
         .violations
         .extend(driver.misfits.lock().await.iter().cloned());
@@ -984,6 +990,10 @@ impl Report {
                 100.0 * self.dispatched_per_sec / self.js_publishes_per_sec.max(1.0)
             );
         }
+        out += &format!(
+            "  at rest {:.1} s after the last order's end states\n",
+            self.at_rest_after.as_secs_f64()
+        );
         if self.violations.is_empty() {
             out +=
                 "  invariants: every accepted order reached each of its end states exactly once\n";

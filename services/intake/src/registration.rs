@@ -12,7 +12,7 @@ use hotline_telemetry::TraceContext;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::number::{format_number, local_day, new_check_code};
+use crate::domain::number::{local_day, new_check_code};
 use crate::domain::phone::PhoneHasher;
 use crate::domain::registration::{ValidRegistration, validate};
 use crate::domain::triage::{Decision, EarlierOrder, Triage, decide};
@@ -95,10 +95,11 @@ impl Registrar {
                     registration: &valid,
                     phone_hash: &phone_hash,
                     requester: &requester,
+                    triage: &triage,
+                    notice: notice.as_deref(),
                 },
             )
             .await?;
-            store::insert_triage(&mut tx, order_id, &triage, notice.as_deref(), now).await?;
             if let Some((code, transfer_id)) = partner {
                 store::insert_partner_transfer(&mut tx, code, transfer_id, order_id).await?;
             }
@@ -114,10 +115,8 @@ impl Registrar {
             if let Some(status) = crate::triage::initial_status(&triage.decision) {
                 store::advance_status(&mut tx, order_id, status, now).await?;
             }
-            let day = local_day(now);
-            let seq = store::next_sequence(&mut tx, &valid.region_code, day).await?;
-            let number = format_number(&valid.region_code, day, u32::try_from(seq).unwrap_or(0));
-            store::assign_number(&mut tx, order_id, &number).await?;
+            let number =
+                store::number_order(&mut tx, order_id, &valid.region_code, local_day(now)).await?;
             crate::triage::announce(
                 &self.outbox,
                 &mut tx,

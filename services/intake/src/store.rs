@@ -23,6 +23,19 @@ pub struct NewOrder<'a> {
     pub phone_hash: &'a str,
     /// The requester's personal data, encrypted by the vault (A21: never stored in clear).
     pub requester: &'a SealedRequester,
+    /// The order's one disposition (A9, A10), and the notice the requester was given.
+    pub triage: &'a crate::domain::triage::Triage,
+    pub notice: Option<&'a str>,
+}
+
+/// The upsert that takes the next number of a day for a region (`$1`, `$2`); its row lock
+/// serialises concurrent registrations of the same region and day until their commit.
+macro_rules! next_sequence_sql {
+    () => {
+        "INSERT INTO intake.daily_sequence (region_code, day, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (region_code, day) DO UPDATE SET last_value = intake.daily_sequence.last_value + 1 \
+         RETURNING last_value"
+    };
 }
 
 /// Next number of the day for a region; the upsert's row lock serialises concurrent
@@ -32,37 +45,48 @@ pub async fn next_sequence(
     region_code: &str,
     day: NaiveDate,
 ) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO intake.daily_sequence (region_code, day, last_value) VALUES ($1, $2, 1) \
-         ON CONFLICT (region_code, day) DO UPDATE SET last_value = intake.daily_sequence.last_value + 1 \
-         RETURNING last_value",
-    )
+    sqlx::query_scalar(next_sequence_sql!())
+        .bind(region_code)
+        .bind(day)
+        .fetch_one(tx)
+        .await
+}
+
+/// Give a just-inserted order the next number of its region's day, in one statement: the
+/// sequence's upsert ([`next_sequence`]) and the order's update. Returns the number,
+/// [`format_number`](crate::domain::number::format_number)`(region_code, day, n)`.
+///
+/// Registration takes the number last (see `registration.rs`): the sequence row stays
+/// locked until the commit, and this way the lock costs one round trip less.
+pub async fn number_order(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    region_code: &str,
+    day: NaiveDate,
+) -> Result<String, sqlx::Error> {
+    // The SQL side of `format_number`: the prefix, then the sequence in at least 4 digits.
+    sqlx::query_scalar(concat!(
+        "WITH n AS (",
+        next_sequence_sql!(),
+        ") UPDATE intake.orders o \
+           SET number = $4 || lpad(n.last_value::text, greatest(4, length(n.last_value::text)), '0') \
+           FROM n WHERE o.order_id = $3 RETURNING o.number"
+    ))
     .bind(region_code)
     .bind(day)
+    .bind(order_id)
+    .bind(crate::domain::number::number_prefix(region_code, day))
     .fetch_one(tx)
     .await
 }
 
-/// Give a just-inserted order its number (registration takes the number last, see
-/// `registration.rs`).
-pub async fn assign_number(
-    tx: &mut PgConnection,
-    order_id: Uuid,
-    number: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE intake.orders SET number = $2 WHERE order_id = $1")
-        .bind(order_id)
-        .bind(number)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// The order, its sealed requester, its public status and the first step of its history,
-/// in one statement (one round trip on the path of an HTTP accept).
+/// The order, its sealed requester, its public status, the first step of its history and
+/// its disposition (A9, A10), in one statement (one round trip on the path of an HTTP
+/// accept).
 pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     let r = o.registration;
     let sealed = o.requester;
+    let t = TriageColumns::of(o.triage);
     sqlx::query(
         "WITH o AS (INSERT INTO intake.orders (order_id, number, check_code, channel, kind, \
            category, region_code, urgency, confidential, matter, requested_at, registered_at, \
@@ -73,8 +97,12 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
            id_number_hash, key_id, name_enc, phone_enc, id_number_enc, address_enc) \
            SELECT order_id, $15, $16, $17, $18, $19, $20, $21, $22 FROM o), \
          s AS (INSERT INTO intake.order_status (order_id, status, status_rank, updated_at) \
-           SELECT order_id, $23, $24, $12 FROM o) \
-         INSERT INTO intake.order_history (order_id, status, at) SELECT order_id, $23, $12 FROM o",
+           SELECT order_id, $23, $24, $12 FROM o), \
+         h AS (INSERT INTO intake.order_history (order_id, status, at) \
+           SELECT order_id, $23, $12 FROM o) \
+         INSERT INTO intake.triage (order_id, disposition, reason_code, decided_by, article_id, \
+           article_version, partner_code, earlier_order_id, notice, decided_at) \
+           SELECT order_id, $25, $26, $27, $28, $29, $30, $31, $32, $12 FROM o",
     )
     .bind(o.order_id)
     .bind(o.number)
@@ -100,9 +128,60 @@ pub async fn insert_order(tx: &mut PgConnection, o: &NewOrder<'_>) -> Result<(),
     .bind(&sealed.address)
     .bind(OrderStatus::Registered.code())
     .bind(i16::from(OrderStatus::Registered.rank()))
+    .bind(o.triage.decision.code())
+    .bind(t.reason)
+    .bind(&o.triage.decided_by)
+    .bind(t.article_id)
+    .bind(t.article_version)
+    .bind(t.partner)
+    .bind(t.earlier)
+    .bind(o.notice)
     .execute(tx)
     .await
     .map(|_| ())
+}
+
+/// The columns of `intake.triage` that depend on the decision.
+#[derive(Debug, Default)]
+struct TriageColumns<'a> {
+    reason: Option<&'a str>,
+    article_id: Option<&'a str>,
+    article_version: Option<i32>,
+    partner: Option<&'a str>,
+    earlier: Option<Uuid>,
+}
+
+impl<'a> TriageColumns<'a> {
+    fn of(triage: &'a crate::domain::triage::Triage) -> Self {
+        use crate::domain::triage::Decision;
+        match &triage.decision {
+            Decision::Dispatch { follow_up_of } => Self {
+                earlier: follow_up_of.as_ref().map(|e| e.order_id),
+                reason: follow_up_of.as_ref().map(|_| "follow_up"),
+                ..Self::default()
+            },
+            Decision::Answer {
+                article_id,
+                article_version,
+            } => Self {
+                article_id: Some(article_id.as_str()),
+                article_version: i32::try_from(*article_version).ok(),
+                ..Self::default()
+            },
+            Decision::Transfer { partner_code, .. } => Self {
+                partner: Some(partner_code.as_str()),
+                ..Self::default()
+            },
+            Decision::Redirect { reason } => Self {
+                reason: Some(reason.code()),
+                ..Self::default()
+            },
+            Decision::RepeatLink { earlier } => Self {
+                earlier: Some(earlier.order_id),
+                ..Self::default()
+            },
+        }
+    }
 }
 
 /// One encrypted field of an order's requester, with what decides who may see it.
@@ -508,51 +587,4 @@ pub async fn find_partner_transfer(
     .bind(partner_transfer_id)
     .fetch_optional(pool)
     .await
-}
-
-/// Record the order's one disposition (A9, A10).
-pub async fn insert_triage(
-    tx: &mut PgConnection,
-    order_id: Uuid,
-    triage: &crate::domain::triage::Triage,
-    notice: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    use crate::domain::triage::Decision;
-    let (mut reason, mut article_id, mut article_version, mut partner, mut earlier) =
-        (None, None, None, None, None);
-    match &triage.decision {
-        Decision::Dispatch { follow_up_of } => {
-            earlier = follow_up_of.as_ref().map(|e| e.order_id);
-            reason = follow_up_of.as_ref().map(|_| "follow_up");
-        }
-        Decision::Answer {
-            article_id: id,
-            article_version: v,
-        } => {
-            article_id = Some(id.as_str());
-            article_version = i32::try_from(*v).ok();
-        }
-        Decision::Transfer { partner_code, .. } => partner = Some(partner_code.as_str()),
-        Decision::Redirect { reason: r } => reason = Some(r.code()),
-        Decision::RepeatLink { earlier: e } => earlier = Some(e.order_id),
-    }
-    sqlx::query(
-        "INSERT INTO intake.triage (order_id, disposition, reason_code, decided_by, article_id, \
-         article_version, partner_code, earlier_order_id, notice, decided_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(order_id)
-    .bind(triage.decision.code())
-    .bind(reason)
-    .bind(&triage.decided_by)
-    .bind(article_id)
-    .bind(article_version)
-    .bind(partner)
-    .bind(earlier)
-    .bind(notice)
-    .bind(at)
-    .execute(tx)
-    .await
-    .map(|_| ())
 }

@@ -7,9 +7,10 @@
 //! is what serialises them; if it did not, two writers would read the same `last_value`
 //! and hand out one number twice, or a rolled-back increment would leave a gap.
 //!
-//! Why the sequence and not the full registration: the number is decided by
-//! `store::next_sequence` alone (the rest of the transaction only writes rows keyed by the
-//! new order id), and 40,000 full registrations take minutes on the 2-core CI machine
+//! Why the sequence and not the full registration: the number is decided by the sequence's
+//! upsert alone (`store::next_sequence`; registration runs the same upsert with the order's
+//! update in one statement, `store::number_order`, and the rest of the transaction only
+//! writes rows keyed by the new order id), and 40,000 full registrations take minutes on the 2-core CI machine
 //! where 40,000 sequence transactions take about ten seconds. The end-to-end tests cover
 //! the full path.
 
@@ -130,6 +131,58 @@ async fn a_rolled_back_registration_gives_its_number_back() {
     );
     tx.commit().await.unwrap();
 
+    pool.close().await;
+    db.drop_database().await;
+}
+
+/// Registration numbers the order in SQL (`store::number_order`: the sequence and the
+/// order's update in one statement); the number written is `format_number`'s, in four
+/// digits and beyond, and it follows the same sequence.
+#[tokio::test]
+async fn the_number_written_with_the_order_is_the_formatted_one() {
+    let (db, pool) = intake_database().await;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for (sequence, set_before) in [
+        (1, None),
+        (2, None),
+        (10_000, Some(9_999)),
+        (123_456, Some(123_455)),
+    ] {
+        if let Some(last) = set_before {
+            sqlx::query("UPDATE intake.daily_sequence SET last_value = $1 WHERE region_code = $2 AND day = $3")
+                .bind(last)
+                .bind(REGION)
+                .bind(day)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let order_id = uuid::Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO intake.orders (order_id, number, check_code, channel, kind, region_code, \
+             urgency, confidential, matter, requested_at, registered_at) \
+             VALUES ($1, $2, '000000', 'phone', 'complaint', $3, 'normal', FALSE, '测试', now(), now())",
+        )
+        .bind(order_id)
+        .bind(format!("pending:{order_id}"))
+        .bind(REGION)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let number = store::number_order(&mut tx, order_id, REGION, day)
+            .await
+            .unwrap();
+        assert_eq!(number, format_number(REGION, day, sequence));
+        let stored: String =
+            sqlx::query_scalar("SELECT number FROM intake.orders WHERE order_id = $1")
+                .bind(order_id)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        assert_eq!(stored, number);
+    }
+    tx.commit().await.unwrap();
     pool.close().await;
     db.drop_database().await;
 }

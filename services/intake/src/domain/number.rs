@@ -11,9 +11,15 @@ pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
-/// Format an order number.
+/// Format an order number: [`number_prefix`], then the day's sequence in at least four
+/// digits. (`store::number_order` writes the same in SQL; a test checks they agree.)
 pub fn format_number(region_code: &str, day: NaiveDate, sequence: u32) -> String {
-    format!("{region_code}{}{sequence:04}", day.format("%y%m%d"))
+    format!("{}{sequence:04}", number_prefix(region_code, day))
+}
+
+/// The part of an order number before the sequence: the region code and the day (yymmdd).
+pub fn number_prefix(region_code: &str, day: NaiveDate) -> String {
+    format!("{region_code}{}", day.format("%y%m%d"))
 }
 
 /// A 6-digit check code the requester needs, with the number, to query progress (A11).
