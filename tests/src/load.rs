@@ -245,53 +245,74 @@ struct Driver {
 }
 
 impl Driver {
-    /// The unit's staff account, made on first use.
-    async fn unit(&self, unit: &str) -> reqwest::Client {
+    /// The unit's staff account, made on first use (retried like a staff step while the
+    /// gateway is down for a fault). `None`, noted as a misfit of the order `number`, when it
+    /// could not be made.
+    async fn unit(&self, unit: &str, number: &str) -> Option<reqwest::Client> {
         let mut units = self.units.lock().await;
         if let Some(c) = units.get(unit) {
-            return c.clone();
+            return Some(c.clone());
         }
-        let c = crate::make_user(
+        let id = staff::unit_staff(unit);
+        let made = staff::account(
             &self.base,
             &self.admin_token,
-            &staff::unit_staff(unit),
+            &id,
             Role::UnitHandler,
             Some(unit),
         )
         .await;
-        units.insert(unit.to_owned(), c.clone());
-        c
+        match made {
+            Some(c) => {
+                units.insert(unit.to_owned(), c.clone());
+                Some(c)
+            }
+            None => {
+                self.misfits.lock().await.push(format!(
+                    "order {number}: the staff account of unit {unit} could not be made"
+                ));
+                None
+            }
+        }
     }
 
-    /// Starts `action` in the background.
-    async fn start(self: &Arc<Self>, action: Action) {
+    /// Starts `action` in the background: the listener never waits for the staff, whose
+    /// account may first have to be made while the gateway is down.
+    fn start(self: &Arc<Self>, action: Action) {
+        let driver = self.clone();
+        tokio::spawn(async move { driver.act(action).await });
+    }
+
+    /// Carries `action` out as the staff do.
+    async fn act(&self, action: Action) {
         let base = self.base.clone();
         match action {
             Action::Work { number, unit } => {
-                let client = self.unit(&unit).await;
-                tokio::spawn(staff::work_order(client, base, number, unit));
+                if let Some(client) = self.unit(&unit, &number).await {
+                    staff::work_order(client, base, number, unit).await;
+                }
             }
             Action::AnswerAgain { number, unit } => {
-                let client = self.unit(&unit).await;
-                tokio::spawn(staff::answer_again(client, base, number, unit));
+                if let Some(client) = self.unit(&unit, &number).await {
+                    staff::answer_again(client, base, number, unit).await;
+                }
             }
             Action::Dispute {
                 number,
                 unit,
                 proposed,
             } => {
-                let client = self.unit(&unit).await;
                 let dispatcher = self.dispatcher.clone().expect("a dispatcher for disputes");
-                tokio::spawn(staff::dispute(
-                    client, dispatcher, base, number, unit, proposed,
-                ));
+                if let Some(client) = self.unit(&unit, &number).await {
+                    staff::dispute(client, dispatcher, base, number, unit, proposed).await;
+                }
             }
             Action::Review {
                 order_id,
                 send_back,
             } => {
                 let (reviewer, head) = self.reviewer.clone().expect("a reviewer");
-                tokio::spawn(staff::review(reviewer, head, base, order_id, send_back));
+                staff::review(reviewer, head, base, order_id, send_back).await;
             }
         }
     }
@@ -541,7 +562,7 @@ impl Driver {
             t.next_step()
         };
         if let Some(action) = next {
-            self.start(action).await;
+            self.start(action);
         }
     }
 }
@@ -818,7 +839,7 @@ async fn listen(target: &Target, ns: &Namespace, driver: Arc<Driver>) {
                 continue;
             };
             if let Some(action) = driver.observe(&subjects, &m).await {
-                driver.start(action).await;
+                driver.start(action);
             }
             if let Ok(info) = m.info() {
                 driver
@@ -897,7 +918,7 @@ async fn settle(target: &Target, ns: &Namespace, driver: &Arc<Driver>) {
             return;
         };
         if let Some(action) = driver.observe(&subjects, &m).await {
-            driver.start(action).await;
+            driver.start(action);
         }
     }
 }

@@ -48,6 +48,29 @@ async fn post(
     }
 }
 
+/// The staff account `id` (made, or there already) and a client signed in with a new API
+/// token of it, each request retried like a staff step (the gateway may be down for a
+/// fault; a lost answer to the account's creation comes back as 409 on the retry). `None`
+/// when the gateway refused or [`PATIENCE`] ran out.
+pub async fn account(
+    base: &str,
+    admin_token: &str,
+    id: &str,
+    role: crate::Role,
+    unit: Option<&str>,
+) -> Option<reqwest::Client> {
+    let admin = crate::bearer_client(admin_token);
+    let account = json!({"principal_id": id, "display_name": id, "role": role, "unit_id": unit});
+    let (status, _) = post(&admin, &format!("{base}/api/v1/accounts"), &account, &[]).await;
+    if status != 201 && status != 409 {
+        return None;
+    }
+    let token = json!({"principal_id": id, "name": "load"});
+    let (status, issued) = post(&admin, &format!("{base}/api/v1/tokens"), &token, &[]).await;
+    let secret = issued["token"].as_str().filter(|_| status == 201)?;
+    Some(crate::bearer_client(secret))
+}
+
 fn result_body(unit: &str) -> Value {
     json!({
         "unit_id": unit, "submitted_by": unit_staff(unit),
