@@ -16,7 +16,7 @@ use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::store;
+use crate::store::{self, DueInstants, StatusMove};
 use crate::transfer_outcomes::{self, Outcome};
 
 /// Keeps `intake.order_status` current.
@@ -51,56 +51,148 @@ impl StatusProjection {
     }
 }
 
+/// What one event does to the projection: most events are a status move or a due
+/// instant, which a batch applies with one statement each ([`store::advance_statuses`],
+/// [`store::set_due_instants`]); the rest are applied on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Advance(StatusMove),
+    Due {
+        order_id: Uuid,
+        clock: DeadlineClock,
+        due_at: DateTime<Utc>,
+    },
+    /// Needs more than a status move ([`StatusProjection::apply_other`]).
+    Other,
+}
+
+fn step_of(env: &hotline_contract::RawEnvelope) -> Result<Step, HandlerError> {
+    let advance = |order_id, status, at| {
+        Step::Advance(StatusMove {
+            order_id,
+            status,
+            at,
+        })
+    };
+    Ok(match env.event_type.as_str() {
+        OrderDispatched::TYPE => {
+            let e = env.decode::<OrderDispatched>()?.data;
+            advance(e.order_id, OrderStatus::Dispatched, e.dispatched_at)
+        }
+        OrderSigned::TYPE => {
+            let e = env.decode::<OrderSigned>()?.data;
+            advance(e.order_id, OrderStatus::Signed, e.signed_at)
+        }
+        OrderResultSubmitted::TYPE => {
+            let e = env.decode::<OrderResultSubmitted>()?.data;
+            advance(e.order_id, OrderStatus::ResultSubmitted, e.submitted_at)
+        }
+        OrderClosed::TYPE => {
+            let e = env.decode::<OrderClosed>()?.data;
+            if e.closure == Closure::ResultAccepted {
+                // The unit's reply is fetched first.
+                Step::Other
+            } else {
+                advance(e.order_id, OrderStatus::Closed, e.closed_at)
+            }
+        }
+        DeadlineScheduled::TYPE => {
+            let e = env.decode::<DeadlineScheduled>()?.data;
+            Step::Due {
+                order_id: e.order_id,
+                clock: e.clock,
+                due_at: e.due_at,
+            }
+        }
+        // An extension (A14) or the end of a suspension moved the deadline: the latest
+        // due instant is the one the requester is told.
+        DeadlineRescheduled::TYPE => {
+            let e = env.decode::<DeadlineRescheduled>()?.data;
+            Step::Due {
+                order_id: e.order_id,
+                clock: e.clock,
+                due_at: e.due_at,
+            }
+        }
+        _ => Step::Other,
+    })
+}
+
 impl EventHandler for StatusProjection {
+    const BATCHED: bool = true;
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandlerError> {
+        let mut pending = Pending::default();
+        match step_of(&event.envelope)? {
+            Step::Other => return self.apply_other(tx, event).await,
+            step => pending.push(step),
+        }
+        pending.flush(tx).await
+    }
+
+    /// Status moves and due instants are gathered and written by one statement each;
+    /// any other event first writes what was gathered, so the order of effects is kept.
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        let mut pending = Pending::default();
+        for event in events {
+            match step_of(&event.envelope)? {
+                Step::Other => {
+                    pending.flush(tx).await?;
+                    self.apply_other(tx, event).await?;
+                }
+                step => pending.push(step),
+            }
+        }
+        pending.flush(tx).await
+    }
+}
+
+impl StatusProjection {
+    /// The events that are not a plain status move or due instant.
+    async fn apply_other(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
         let env = &event.envelope;
-        let (order_id, status, at) = match env.event_type.as_str() {
-            OrderRegistered::TYPE => return Ok(()), // written at registration
-            OrderDispatched::TYPE => {
-                let e = env.decode::<OrderDispatched>()?.data;
-                (e.order_id, OrderStatus::Dispatched, e.dispatched_at)
-            }
-            OrderSigned::TYPE => {
-                let e = env.decode::<OrderSigned>()?.data;
-                (e.order_id, OrderStatus::Signed, e.signed_at)
-            }
-            OrderResultSubmitted::TYPE => {
-                let e = env.decode::<OrderResultSubmitted>()?.data;
-                (e.order_id, OrderStatus::ResultSubmitted, e.submitted_at)
-            }
+        match env.event_type.as_str() {
+            OrderRegistered::TYPE => Ok(()), // written at registration
+            // A11, A16: closed after review; the requester sees the unit's reply.
             OrderClosed::TYPE => {
                 let e = env.decode::<OrderClosed>()?.data;
-                if e.closure == Closure::ResultAccepted && known(tx, e.order_id).await? {
-                    let reply = self.fetch_reply(event, e.order_id).await?;
-                    store::set_reply(tx, e.order_id, &reply).await?;
+                if !known(tx, e.order_id).await? {
+                    tracing::warn!(order_id = %e.order_id, "status event for an order intake does not know; skipped");
+                    return Ok(());
                 }
-                (e.order_id, OrderStatus::Closed, e.closed_at)
-            }
-            DeadlineScheduled::TYPE => {
-                let e = env.decode::<DeadlineScheduled>()?.data;
-                return set_due(tx, e.order_id, e.clock, e.due_at).await;
-            }
-            // An extension (A14) or the end of a suspension moved the deadline: the latest
-            // due instant is the one the requester is told.
-            DeadlineRescheduled::TYPE => {
-                let e = env.decode::<DeadlineRescheduled>()?.data;
-                return set_due(tx, e.order_id, e.clock, e.due_at).await;
+                let reply = self.fetch_reply(event, e.order_id).await?;
+                store::set_reply(tx, e.order_id, &reply).await?;
+                let closed = StatusMove {
+                    order_id: e.order_id,
+                    status: OrderStatus::Closed,
+                    at: e.closed_at,
+                };
+                store::advance_statuses(tx, &[closed]).await?;
+                Ok(())
             }
             // A12, A13: a redispatched order's category was put in question; category
             // suggestion stops learning from it. The public status stays "dispatched".
             OrderRedispatched::TYPE => {
                 let e = env.decode::<OrderRedispatched>()?.data;
                 crate::category::record_redispatch(tx, e.order_id, e.redispatched_at).await?;
-                return Ok(());
+                Ok(())
             }
             // Issue 8 (A10.1): the partner's answer to a transfer, shown as a note.
             OrderTransferAccepted::TYPE => {
                 let e = env.decode::<OrderTransferAccepted>()?.data;
-                return transfer_outcome(
+                transfer_outcome(
                     tx,
                     e.order_id,
                     &e.partner_code,
@@ -108,12 +200,12 @@ impl EventHandler for StatusProjection {
                     None,
                     e.accepted_at,
                 )
-                .await;
+                .await
             }
             OrderTransferRejected::TYPE => {
                 let e = env.decode::<OrderTransferRejected>()?.data;
                 let reason = Some(e.reason.as_str());
-                return transfer_outcome(
+                transfer_outcome(
                     tx,
                     e.order_id,
                     &e.partner_code,
@@ -121,11 +213,11 @@ impl EventHandler for StatusProjection {
                     reason,
                     e.rejected_at,
                 )
-                .await;
+                .await
             }
             OrderTransferTimedOut::TYPE => {
                 let e = env.decode::<OrderTransferTimedOut>()?.data;
-                return transfer_outcome(
+                transfer_outcome(
                     tx,
                     e.order_id,
                     &e.partner_code,
@@ -133,36 +225,74 @@ impl EventHandler for StatusProjection {
                     None,
                     e.timed_out_at,
                 )
-                .await;
+                .await
             }
             // Events this projection does not show (yet) are acknowledged and skipped.
-            _ => return Ok(()),
-        };
-        if !store::advance_status(tx, order_id, status, at).await? {
-            // Every order is registered here first; an event for an order we do not know
-            // is not ours to show (another tenant, or data repaired by hand).
-            tracing::warn!(%order_id, "status event for an order intake does not know; skipped");
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
-/// Record a clock's due instant on an order this service registered.
-async fn set_due(
-    tx: &mut PgConnection,
-    order_id: Uuid,
-    clock: DeadlineClock,
-    due_at: DateTime<Utc>,
-) -> Result<(), HandlerError> {
-    // An order intake does not know has no status row: the update changes nothing.
-    match clock {
-        DeadlineClock::Sign => store::set_sign_due(tx, order_id, due_at).await?,
-        // A11: the expected completion date the requester sees.
-        DeadlineClock::Handling => store::set_handling_due(tx, order_id, due_at).await?,
-        // A co-unit's or a supervised unit's own deadline is not the requester's.
-        DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
+/// Status moves and due instants gathered from a run of events, written together.
+#[derive(Debug, Default)]
+struct Pending {
+    moves: Vec<StatusMove>,
+    dues: Vec<DueInstants>,
+}
+
+impl Pending {
+    fn push(&mut self, step: Step) {
+        match step {
+            Step::Advance(m) => self.moves.push(m),
+            Step::Due {
+                order_id,
+                clock,
+                due_at,
+            } => {
+                let at = match self.dues.iter().position(|d| d.order_id == order_id) {
+                    Some(i) => i,
+                    None => {
+                        self.dues.push(DueInstants {
+                            order_id,
+                            sign_due_at: None,
+                            handling_due_at: None,
+                        });
+                        self.dues.len() - 1
+                    }
+                };
+                // The later of two instants for one clock is the one that stands.
+                match clock {
+                    DeadlineClock::Sign => self.dues[at].sign_due_at = Some(due_at),
+                    // A11: the expected completion date the requester sees.
+                    DeadlineClock::Handling => self.dues[at].handling_due_at = Some(due_at),
+                    // A co-unit's or a supervised unit's own deadline is not the requester's.
+                    DeadlineClock::CoHandling | DeadlineClock::Rectification => {}
+                }
+            }
+            Step::Other => {}
+        }
     }
-    Ok(())
+
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), HandlerError> {
+        if !self.moves.is_empty() {
+            let known = store::advance_statuses(tx, &self.moves).await?;
+            for m in self.moves.iter().filter(|m| !known.contains(&m.order_id)) {
+                // Every order is registered here first; an event for an order we do not
+                // know is not ours to show (another tenant, or data repaired by hand).
+                tracing::warn!(order_id = %m.order_id, "status event for an order intake does not know; skipped");
+            }
+            self.moves.clear();
+        }
+        let dues: Vec<DueInstants> = std::mem::take(&mut self.dues)
+            .into_iter()
+            .filter(|d| d.sign_due_at.is_some() || d.handling_due_at.is_some())
+            .collect();
+        if !dues.is_empty() {
+            // An order intake does not know has no status row: the update changes nothing.
+            store::set_due_instants(tx, &dues).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Record a transfer outcome for an order this service registered.

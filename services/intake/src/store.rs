@@ -352,6 +352,89 @@ pub async fn advance_status(
     .await
 }
 
+/// One status move of [`advance_statuses`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusMove {
+    pub order_id: Uuid,
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+}
+
+/// [`advance_status`] for several moves (a consumer batch, in stream order) in one
+/// statement, with the same result as applying them one by one: each order gets its
+/// highest-ranked move if that is ahead of its status (the first of equal ranks), and
+/// every move's step is added to the history (the first of each status). Returns the
+/// orders intake knows; moves of the others wrote nothing.
+pub async fn advance_statuses(
+    tx: &mut PgConnection,
+    moves: &[StatusMove],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let order_ids: Vec<Uuid> = moves.iter().map(|m| m.order_id).collect();
+    let statuses: Vec<&str> = moves.iter().map(|m| m.status.code()).collect();
+    let ranks: Vec<i16> = moves.iter().map(|m| i16::from(m.status.rank())).collect();
+    let ats: Vec<DateTime<Utc>> = moves.iter().map(|m| m.at).collect();
+    sqlx::query_scalar(
+        "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int2[], $4::timestamptz[]) \
+                        WITH ORDINALITY AS i (order_id, status, status_rank, at, n)), \
+         known AS (SELECT i.* FROM input i JOIN intake.order_status s USING (order_id) \
+                   WHERE s.order_id = ANY($1)), \
+         top AS (SELECT DISTINCT ON (order_id) * FROM known ORDER BY order_id, status_rank DESC, n), \
+         moved AS (UPDATE intake.order_status s \
+                   SET status = t.status, status_rank = t.status_rank, updated_at = t.at \
+                   FROM top t \
+                   WHERE s.order_id = ANY($1) AND s.order_id = t.order_id \
+                     AND s.status_rank < t.status_rank), \
+         noted AS (INSERT INTO intake.order_history (order_id, status, at) \
+                   SELECT order_id, status, at FROM \
+                     (SELECT DISTINCT ON (order_id, status) * FROM known ORDER BY order_id, status, n) f \
+                   ON CONFLICT DO NOTHING) \
+         SELECT order_id FROM top",
+    )
+    // The `= ANY($1)` conditions are what makes the cached generic plan look the orders
+    // up by index: without them it assumed a hundred input rows, scanned the whole status
+    // table and took 1.4-1.9 ms a call under load (a one-event update takes 0.08 ms).
+    .bind(&order_ids)
+    .bind(&statuses)
+    .bind(&ranks)
+    .bind(&ats)
+    .fetch_all(tx)
+    .await
+}
+
+/// The due instants of one order that [`set_due_instants`] records (`None`: unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueInstants {
+    pub order_id: Uuid,
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub handling_due_at: Option<DateTime<Utc>>,
+}
+
+/// [`set_sign_due`] and [`set_handling_due`] for several orders in one statement (each
+/// order once; an order intake does not know changes nothing).
+pub async fn set_due_instants(
+    tx: &mut PgConnection,
+    dues: &[DueInstants],
+) -> Result<(), sqlx::Error> {
+    let order_ids: Vec<Uuid> = dues.iter().map(|d| d.order_id).collect();
+    let sign: Vec<Option<DateTime<Utc>>> = dues.iter().map(|d| d.sign_due_at).collect();
+    let handling: Vec<Option<DateTime<Utc>>> = dues.iter().map(|d| d.handling_due_at).collect();
+    sqlx::query(
+        "UPDATE intake.order_status s \
+         SET sign_due_at = COALESCE(i.sign_due_at, s.sign_due_at), \
+             handling_due_at = COALESCE(i.handling_due_at, s.handling_due_at) \
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) \
+              AS i (order_id, sign_due_at, handling_due_at) \
+         WHERE s.order_id = ANY($1) AND s.order_id = i.order_id",
+    )
+    // `= ANY($1)`: an index lookup in the generic plan too (see `advance_statuses`).
+    .bind(&order_ids)
+    .bind(&sign)
+    .bind(&handling)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
 /// The unit's reply, shown to the requester once the order is closed (A11, A16).
 pub async fn set_reply(
     tx: &mut PgConnection,

@@ -441,20 +441,31 @@ impl<H: EventHandler> Lane<H> {
             Err(e) => return BatchOutcome::Failed(e.to_string()),
         };
         let mut duplicates = Vec::with_capacity(batch.len());
+        let mut to_apply = Vec::with_capacity(batch.len());
         for ((_, event, span), id) in batch.iter().zip(&ids) {
-            if !fresh.remove(id) {
-                duplicates.push(true);
-                continue;
+            let duplicate = !fresh.remove(id);
+            duplicates.push(duplicate);
+            if !duplicate {
+                to_apply.push((event, span));
             }
-            let handled = self
-                .handler
-                .handle(&mut tx, event)
-                .instrument(span.clone())
-                .await;
-            match handled {
-                Ok(()) => duplicates.push(false),
+        }
+        if H::BATCHED {
+            let events: Vec<&IncomingEvent> = to_apply.iter().map(|(event, _)| *event).collect();
+            if let Err(error) = self.handler.handle_batch(&mut tx, &events).await {
                 // Dropping `tx` rolls the whole batch back.
-                Err(error) => return BatchOutcome::Failed(error.to_string()),
+                return BatchOutcome::Failed(error.to_string());
+            }
+        } else {
+            for (event, span) in to_apply {
+                let handled = self
+                    .handler
+                    .handle(&mut tx, event)
+                    .instrument(span.clone())
+                    .await;
+                if let Err(error) = handled {
+                    // Dropping `tx` rolls the whole batch back.
+                    return BatchOutcome::Failed(error.to_string());
+                }
             }
         }
         match tx.commit().await {

@@ -79,10 +79,38 @@ impl From<crate::outbox::OutboxError> for HandlerError {
 /// A service's reaction to the events of one consumer. It runs inside the transaction
 /// that also records the event in the inbox; it must do all its writes (state and outbox
 /// rows) through `tx`, and nothing outside it.
+///
+/// **Set-based batches.** Under load a consumer applies several events in one transaction
+/// (see `crate::consumer`). By default it calls [`EventHandler::handle`] for each. A
+/// handler whose work is the same few statements for every event (a projection) can set
+/// [`EventHandler::BATCHED`] and implement [`EventHandler::handle_batch`] to apply the whole
+/// batch with set-based statements: one round trip for the batch instead of one per event,
+/// which is what a saturated database spends its time on. The batch form must leave the
+/// same state as `handle` applied to each event in order; if it fails, the consumer rolls
+/// the batch back and applies its events one at a time with `handle`.
 pub trait EventHandler: Send + Sync + 'static {
+    /// Whether the consumer should hand whole batches to [`EventHandler::handle_batch`].
+    const BATCHED: bool = false;
+
     fn handle<'a>(
         &'a self,
         tx: &'a mut PgConnection,
         event: &'a IncomingEvent,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a;
+
+    /// Apply `events` (in stream order, none of them a duplicate) in the batch's
+    /// transaction. Called only when [`EventHandler::BATCHED`] is set; the default applies
+    /// them one by one.
+    fn handle_batch<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        events: &'a [&'a IncomingEvent],
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a {
+        async move {
+            for event in events {
+                self.handle(&mut *tx, event).await?;
+            }
+            Ok(())
+        }
+    }
 }

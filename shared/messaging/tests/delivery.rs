@@ -518,25 +518,85 @@ async fn effect_counts(pool: &PgPool) -> Vec<(String, i64, i64)> {
     .unwrap()
 }
 
+/// [`FailSome`] with the set-based batch form: each batch is counted, then applied.
+struct Batched {
+    inner: FailSome,
+    batches: Arc<AtomicU32>,
+}
+
+impl EventHandler for Batched {
+    const BATCHED: bool = true;
+
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        self.inner.handle(tx, event).await
+    }
+
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        self.batches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        for event in events {
+            self.inner.handle(tx, event).await?;
+        }
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn a_backlog_is_applied_in_batches_and_a_failing_event_costs_only_its_batch() {
-    let w = world().await;
-    // Four lanes' worth of orders, 30 events each, all published before the consumer
-    // starts: every lane has a backlog, so it takes batches.
-    let good: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
     let (poisoned, flaky) = (Uuid::now_v7(), Uuid::now_v7());
-    for _ in 0..30 {
-        for order in good.iter().chain([&poisoned, &flaky]) {
-            publish(&w, &signed(*order)).await;
-        }
-    }
     let handler = FailSome {
         poisoned,
         flaky,
         flaky_failures: AtomicU32::new(5),
     };
+    apply_a_backlog_with_failures(handler, "svc-batch", poisoned, flaky).await;
+}
+
+#[tokio::test]
+async fn a_set_based_handler_gets_whole_batches_and_a_failing_batch_falls_back_to_single_events() {
+    let (poisoned, flaky) = (Uuid::now_v7(), Uuid::now_v7());
+    let batches = Arc::new(AtomicU32::new(0));
+    let handler = Batched {
+        inner: FailSome {
+            poisoned,
+            flaky,
+            flaky_failures: AtomicU32::new(5),
+        },
+        batches: batches.clone(),
+    };
+    apply_a_backlog_with_failures(handler, "svc-set-batch", poisoned, flaky).await;
+    assert!(
+        batches.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "a backlog should reach the handler's batch form"
+    );
+}
+
+/// Six good orders, a poisoned and a flaky one, 30 events each, published before the
+/// consumer starts (four lanes, so every lane has a backlog and takes batches): every good
+/// and flaky event is applied once and in order, every poisoned one is dead-lettered.
+async fn apply_a_backlog_with_failures(
+    handler: impl EventHandler,
+    durable: &str,
+    poisoned: Uuid,
+    flaky: Uuid,
+) {
+    let w = world().await;
+    let good: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+    for _ in 0..30 {
+        for order in good.iter().chain([&poisoned, &flaky]) {
+            publish(&w, &signed(*order)).await;
+        }
+    }
     let shutdown = CancellationToken::new();
-    let mut config = consumer_config(&w, "svc-batch");
+    let mut config = consumer_config(&w, durable);
     config.lanes = 4;
     let task = tokio::spawn(run_consumer(
         w.js.clone(),
