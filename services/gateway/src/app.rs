@@ -109,6 +109,7 @@ pub fn app(state: AppState, config: &GatewaySection) -> Router {
     );
     let access = auth::guard::AuthState {
         pool: state.pool.clone(),
+        tokens: state.auth.tokens.clone(),
         max_body_bytes: config.max_body_bytes,
     };
     Router::new()

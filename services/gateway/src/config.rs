@@ -61,6 +61,12 @@ pub struct GatewaySection {
     pub login_per_minute: u32,
     /// Login attempts a client may make at once.
     pub login_burst: u32,
+    /// How long a live API token is trusted without reading the database again, in
+    /// seconds; also how late a revocation made through another replica can take effect
+    /// here (`auth::token_cache`). 0 reads the database on every request.
+    pub token_cache_secs: u64,
+    /// Most API tokens remembered at once.
+    pub token_cache_entries: usize,
     /// How long a console session lasts, in minutes (default: an 8-hour shift).
     pub session_ttl_minutes: i64,
     /// Mark the session cookie `Secure` (HTTPS only). Browsers treat `localhost` as
@@ -91,6 +97,8 @@ impl Default for GatewaySection {
             rate_limit_clients: 100_000,
             login_per_minute: 10,
             login_burst: 5,
+            token_cache_secs: crate::auth::token_cache::DEFAULT_TTL.as_secs(),
+            token_cache_entries: crate::auth::token_cache::DEFAULT_CAPACITY,
             session_ttl_minutes: 8 * 60,
             cookie_secure: true,
             bootstrap_admin: "admin".to_owned(),

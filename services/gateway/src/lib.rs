@@ -69,6 +69,10 @@ pub async fn start(config: GatewayConfig, shutdown: CancellationToken) -> anyhow
         auth: auth::AuthSettings {
             session_ttl: chrono::Duration::minutes(config.gateway.session_ttl_minutes.max(1)),
             cookie_secure: config.gateway.cookie_secure,
+            tokens: auth::token_cache::TokenCache::new(
+                Duration::from_secs(config.gateway.token_cache_secs),
+                config.gateway.token_cache_entries,
+            ),
         },
     };
     if let Some(password) = &config.gateway.bootstrap_admin_password {

@@ -29,11 +29,16 @@ struct Gateway {
     admin: String,
     shutdown: CancellationToken,
     running: Option<Running>,
-    _env: TestEnv,
+    env: TestEnv,
 }
 
 impl Gateway {
     async fn start() -> Gateway {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A gateway with the test settings, then `adjust`ed.
+    async fn start_with(adjust: impl FnOnce(&mut GatewayConfig)) -> Gateway {
         let env = TestEnv::new().await;
         let mut config = GatewayConfig {
             common: env.common_config(),
@@ -47,6 +52,7 @@ impl Gateway {
         config.gateway.login_per_minute = 0;
         config.gateway.bootstrap_admin_password =
             Some(SecretString::from(ADMIN_PASSWORD.to_owned()));
+        adjust(&mut config);
         let shutdown = CancellationToken::new();
         let running = start(config, shutdown.clone()).await.unwrap();
         let addr = running.http_addr().unwrap();
@@ -57,7 +63,7 @@ impl Gateway {
             admin: String::new(),
             shutdown,
             running: Some(running),
-            _env: env,
+            env,
         };
         let (cookie, csrf) = gw.login("admin", ADMIN_PASSWORD).await;
         let r = gw
@@ -864,5 +870,85 @@ async fn the_administrator_manages_accounts_in_the_console() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    gw.stop().await;
+}
+
+/// Live tokens are remembered for `token_cache_secs` (`auth::token_cache`). A token revoked
+/// through this gateway is refused at once; one revoked behind its back (in the database,
+/// as another replica would) is refused within the cache's time, and not before it was
+/// looked up again.
+#[tokio::test]
+async fn a_revoked_token_is_refused_at_once_here_and_within_the_cache_time_when_revoked_elsewhere()
+{
+    let gw = Gateway::start_with(|config| config.gateway.token_cache_secs = 3).await;
+    let issue = || async {
+        let (status, body) = gw
+            .send(
+                Method::POST,
+                "/api/v1/tokens",
+                Some(&gw.admin),
+                Some(json!({"principal_id": "admin", "name": "cache"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        (
+            body["token_id"].as_str().unwrap().to_owned(),
+            body["token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let whoami = |token: String| {
+        let gw = &gw;
+        async move {
+            gw.send(Method::GET, "/api/v1/session", Some(&token), None)
+                .await
+                .0
+        }
+    };
+
+    // Revoked through this gateway, while cached: refused on the next request.
+    let (id, token) = issue().await;
+    assert_eq!(whoami(token.clone()).await, 200);
+    let (status, _) = gw
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&gw.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        whoami(token).await,
+        401,
+        "refused at once after its revocation"
+    );
+
+    // Revoked in the database while cached: still trusted for at most the cache time.
+    let (id, token) = issue().await;
+    assert_eq!(whoami(token.clone()).await, 200);
+    let pool = gw.env.pool().await;
+    let revoked_at = std::time::Instant::now();
+    let revoked =
+        sqlx::query("UPDATE gateway.api_tokens SET revoked_at = now() WHERE token_id = $1")
+            .bind(uuid::Uuid::parse_str(&id).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked.rows_affected(), 1);
+    assert_eq!(
+        whoami(token.clone()).await,
+        200,
+        "the cached token is trusted until its entry ends"
+    );
+    while whoami(token.clone()).await == 200 {
+        assert!(
+            // The entry was made before the revocation and lives 3 s; a second for requests.
+            revoked_at.elapsed() < std::time::Duration::from_secs(4),
+            "a revocation made elsewhere must take effect within the cache time"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(whoami(token).await, 401);
+    pool.close().await;
     gw.stop().await;
 }

@@ -43,6 +43,7 @@ async fn gateway(config: GatewaySection) -> Gateway {
         auth: hotline_gateway::auth::AuthSettings {
             session_ttl: chrono::Duration::hours(8),
             cookie_secure: true,
+            tokens: hotline_gateway::auth::token_cache::TokenCache::default(),
         },
     };
     let shutdown = CancellationToken::new();

@@ -278,7 +278,10 @@ pub async fn deactivate(
     Path(principal_id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     match store::deactivate(&state.pool, &principal_id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Ok(()) => {
+            state.auth.tokens.forget_principal(&principal_id);
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(StoreError::NoSuchAccount) => Err(no_such_account()),
         Err(e) => Err(unavailable(e)),
     }
@@ -413,7 +416,10 @@ pub async fn revoke_token(
     };
     let token_id = Uuid::parse_str(&token_id).map_err(|_| not_found())?;
     match store::revoke_token(&state.pool, token_id).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(true) => {
+            state.auth.tokens.forget_token(token_id);
+            Ok(StatusCode::NO_CONTENT)
+        }
         Ok(false) => Err(not_found()),
         Err(e) => Err(unavailable(e)),
     }

@@ -9,6 +9,8 @@
 //! works, and a 401 where a permission is needed. Requests made with the session cookie
 //! and an unsafe method must carry the session's CSRF token in `X-CSRF-Token`.
 
+use std::time::Instant;
+
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -20,6 +22,7 @@ use super::decide::{self, Refusal};
 use super::endpoints::{self, Access};
 use super::principal::{Credential, Principal};
 use super::store;
+use super::token_cache::TokenCache;
 use crate::problem::Problem;
 
 /// The session cookie's name.
@@ -33,6 +36,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Debug, Clone)]
 pub struct AuthState {
     pub pool: PgPool,
+    /// Live tokens seen within the last seconds (see [`super::token_cache`]).
+    pub tokens: TokenCache,
     /// Largest body the guard reads to bind identity fields.
     pub max_body_bytes: usize,
 }
@@ -62,7 +67,7 @@ pub async fn enforce(State(auth): State<AuthState>, request: Request, next: Next
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let principal = match authenticate(&auth.pool, &parts.headers, &method).await {
+    let principal = match authenticate(&auth, &parts.headers, &method).await {
         Ok(p) => p,
         Err(response) => return *response,
     };
@@ -201,7 +206,7 @@ fn form_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
 
 /// The caller, from a bearer token or the session cookie (with its CSRF check).
 async fn authenticate(
-    pool: &PgPool,
+    auth: &AuthState,
     headers: &HeaderMap,
     method: &Method,
 ) -> Result<Option<Principal>, Box<Response>> {
@@ -217,7 +222,7 @@ async fn authenticate(
                 "请使用 Authorization: Bearer <令牌>，或登录控制台",
             )));
         };
-        return match store::token(pool, token.trim()).await {
+        return match live_token(&auth.pool, &auth.tokens, token.trim()).await {
             Ok(Some(p)) => Ok(Some(p)),
             Ok(None) => Err(Box::new(unauthorized(
                 "invalid_token",
@@ -230,7 +235,7 @@ async fn authenticate(
     let Some(secret) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let (principal, csrf) = match store::session(pool, secret).await {
+    let (principal, csrf) = match store::session(&auth.pool, secret).await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(None),
         Err(e) => return Err(Box::new(store_unavailable(&e))),
@@ -254,6 +259,25 @@ async fn authenticate(
         }
     }
     debug_assert_eq!(principal.credential, Credential::Session);
+    Ok(Some(principal))
+}
+
+/// The principal of a live token: from the cache when it was seen live within its
+/// `ttl`, else from the store (and then cached).
+async fn live_token(
+    pool: &PgPool,
+    tokens: &TokenCache,
+    token: &str,
+) -> Result<Option<Principal>, store::StoreError> {
+    let digest = super::secrets::digest(token);
+    if let Some(live) = tokens.get(&digest, Instant::now()) {
+        return Ok(Some(live.principal));
+    }
+    let Some(live) = store::token(pool, &digest).await? else {
+        return Ok(None);
+    };
+    let principal = live.principal.clone();
+    tokens.put(digest, live, Instant::now(), chrono::Utc::now());
     Ok(Some(principal))
 }
 

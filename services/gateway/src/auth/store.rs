@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::principal::{Credential, Principal};
 use super::roles::Role;
 use super::secrets;
+use super::token_cache::LiveToken;
 
 /// A new account, as the administrator creates it.
 #[derive(Debug, Clone)]
@@ -274,21 +275,28 @@ pub async fn issue_token(
     Ok((token_id, token))
 }
 
-/// The principal behind a live API token.
-pub async fn token(pool: &PgPool, token: &str) -> Result<Option<Principal>, StoreError> {
+/// The live API token whose digest is `digest`, with its principal.
+pub async fn token(pool: &PgPool, digest: &[u8]) -> Result<Option<LiveToken>, StoreError> {
     let row = sqlx::query(
-        "SELECT p.principal_id, p.display_name, p.role, p.unit_id \
+        "SELECT t.token_id, t.expires_at, p.principal_id, p.display_name, p.role, p.unit_id \
          FROM api_tokens t JOIN principals p USING (principal_id) \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
            AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.active",
     )
-    .bind(secrets::digest(token))
+    .bind(digest)
     .fetch_optional(pool)
     .await?;
-    match row {
-        Some(row) => Ok(principal_of(&row, Credential::Token)?),
-        None => Ok(None),
-    }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (token_id, expires_at) = (row.try_get("token_id")?, row.try_get("expires_at")?);
+    Ok(
+        principal_of(&row, Credential::Token)?.map(|principal| LiveToken {
+            token_id,
+            principal,
+            expires_at,
+        }),
+    )
 }
 
 /// Revoke a token; false when there was no such live token.

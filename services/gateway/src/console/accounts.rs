@@ -247,6 +247,7 @@ pub async fn deactivate(
     let who = (&principal, &csrf);
     let problem = match store::deactivate(&state.pool, &principal_id).await {
         Ok(()) => {
+            state.auth.tokens.forget_principal(&principal_id);
             tracing::info!(by = %principal.principal_id, "account deactivated in the console");
             return see_other("/console/admin/accounts");
         }
