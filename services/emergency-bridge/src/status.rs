@@ -44,9 +44,10 @@ use hotline_contract::{Event, Namespace};
 use hotline_messaging::{CallError, EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_telemetry::TraceContext;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::domain::{self, Refusal};
-use crate::store::{self, NewStage, NewStep, StageChange};
+use crate::store::{self, NewStage, NewStep, StageAdvance, StageChange};
 
 /// The lifecycle subjects the projection follows.
 pub const LIFECYCLE: &[&str] = &[
@@ -72,122 +73,225 @@ pub struct OrderStages {
     pub outbox: Outbox,
 }
 
+/// What one lifecycle event does to the projection.
+enum Lifecycle {
+    /// A new order: its row.
+    Registered(OrderRegistered),
+    /// A known order moves on: its row changes, and partners handling it with us are told.
+    Advance(StageAdvance, OurStep),
+    /// Not a lifecycle event the projection follows.
+    Ignored,
+}
+
+fn advance(
+    order_id: Uuid,
+    change: StageChange,
+    at: chrono::DateTime<Utc>,
+    step: OurStep,
+) -> Lifecycle {
+    Lifecycle::Advance(
+        StageAdvance {
+            order_id,
+            change,
+            at,
+        },
+        step,
+    )
+}
+
+fn lifecycle_of(env: &hotline_contract::RawEnvelope) -> Result<Lifecycle, HandlerError> {
+    Ok(match env.event_type.as_str() {
+        OrderRegistered::TYPE => Lifecycle::Registered(env.decode::<OrderRegistered>()?.data),
+        OrderDispatched::TYPE => {
+            let e = env.decode::<OrderDispatched>()?.data;
+            let change = StageChange {
+                status: Some(OrderStatus::Dispatched),
+                unit_id: Some(e.unit_id.clone()),
+                ..StageChange::default()
+            };
+            let step = OurStep {
+                step: "dispatched",
+                text: format!("已派单至承办单位（{}）", e.unit_id),
+                actor: "12345".to_owned(),
+            };
+            advance(e.order_id, change, e.dispatched_at, step)
+        }
+        OrderRedispatched::TYPE => {
+            let e = env.decode::<OrderRedispatched>()?.data;
+            let change = StageChange {
+                status: Some(OrderStatus::Dispatched),
+                unit_id: Some(e.unit_id.clone()),
+                ..StageChange::default()
+            };
+            let step = OurStep {
+                step: "dispatched",
+                text: format!("已改派承办单位（{}）", e.unit_id),
+                actor: e.decided_by,
+            };
+            advance(e.order_id, change, e.redispatched_at, step)
+        }
+        OrderSigned::TYPE => {
+            let e = env.decode::<OrderSigned>()?.data;
+            let change = StageChange {
+                status: Some(OrderStatus::Signed),
+                ..StageChange::default()
+            };
+            let step = OurStep {
+                step: "signed",
+                text: format!("承办单位（{}）已签收", e.unit_id),
+                actor: e.signed_by,
+            };
+            advance(e.order_id, change, e.signed_at, step)
+        }
+        OrderProgressReported::TYPE => {
+            let e = env.decode::<OrderProgressReported>()?.data;
+            let step = OurStep {
+                step: "progress_reported",
+                text: format!("承办单位（{}）报告阶段性办理情况", e.unit_id),
+                actor: e.reported_by,
+            };
+            advance(e.order_id, StageChange::default(), e.reported_at, step)
+        }
+        OrderResultSubmitted::TYPE => {
+            let e = env.decode::<OrderResultSubmitted>()?.data;
+            let change = StageChange {
+                status: Some(OrderStatus::ResultSubmitted),
+                result_submitted_at: Some(e.submitted_at),
+                ..StageChange::default()
+            };
+            let step = OurStep {
+                step: "result_submitted",
+                text: format!("承办单位（{}）已反馈办理结果，待中心审核", e.unit_id),
+                actor: e.submitted_by,
+            };
+            advance(e.order_id, change, e.submitted_at, step)
+        }
+        OrderClosed::TYPE => {
+            let e = env.decode::<OrderClosed>()?.data;
+            let change = StageChange {
+                status: Some(OrderStatus::Closed),
+                closed_at: Some(e.closed_at),
+                ..StageChange::default()
+            };
+            let step = OurStep {
+                step: "closed",
+                text: "工单已办结".to_owned(),
+                actor: e.closed_by,
+            };
+            advance(e.order_id, change, e.closed_at, step)
+        }
+        _ => Lifecycle::Ignored,
+    })
+}
+
+fn new_stage(e: &OrderRegistered) -> NewStage<'_> {
+    NewStage {
+        order_id: e.order_id,
+        order_number: &e.number,
+        kind: e.kind,
+        region_code: &e.region_code,
+        urgency: e.urgency,
+        status: OrderStatus::Registered,
+        at: e.registered_at,
+    }
+}
+
 impl EventHandler for OrderStages {
+    const BATCHED: bool = true;
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandlerError> {
-        let env = &event.envelope;
-        let (order_id, change, at, step) = match env.event_type.as_str() {
-            OrderRegistered::TYPE => {
-                let e = env.decode::<OrderRegistered>()?.data;
-                store::insert_stage(
-                    tx,
-                    &NewStage {
-                        order_id: e.order_id,
-                        order_number: &e.number,
-                        kind: e.kind,
-                        region_code: &e.region_code,
-                        urgency: e.urgency,
-                        status: OrderStatus::Registered,
-                        at: e.registered_at,
-                    },
-                )
-                .await?;
-                return Ok(());
+        match lifecycle_of(&event.envelope)? {
+            Lifecycle::Registered(e) => store::insert_stage(tx, &new_stage(&e)).await?,
+            Lifecycle::Advance(advance, step) => {
+                let order_id = advance.order_id;
+                match store::advance_stage(tx, order_id, &advance.change, advance.at).await? {
+                    store::Stage::Unknown => {
+                        // Answered, redirected or repeat-linked at intake, or older than
+                        // the stream.
+                        tracing::debug!(%order_id, "lifecycle event for an order the bridge does not know");
+                    }
+                    store::Stage::Advanced => {}
+                    store::Stage::AdvancedJointly => {
+                        self.tell_partners(tx, event, &advance, &step).await?;
+                    }
+                }
             }
-            OrderDispatched::TYPE => {
-                let e = env.decode::<OrderDispatched>()?.data;
-                let change = StageChange {
-                    status: Some(OrderStatus::Dispatched),
-                    unit_id: Some(e.unit_id.clone()),
-                    ..StageChange::default()
-                };
-                let step = OurStep {
-                    step: "dispatched",
-                    text: format!("已派单至承办单位（{}）", e.unit_id),
-                    actor: "12345".to_owned(),
-                };
-                (e.order_id, change, e.dispatched_at, step)
-            }
-            OrderRedispatched::TYPE => {
-                let e = env.decode::<OrderRedispatched>()?.data;
-                let change = StageChange {
-                    status: Some(OrderStatus::Dispatched),
-                    unit_id: Some(e.unit_id.clone()),
-                    ..StageChange::default()
-                };
-                let step = OurStep {
-                    step: "dispatched",
-                    text: format!("已改派承办单位（{}）", e.unit_id),
-                    actor: e.decided_by,
-                };
-                (e.order_id, change, e.redispatched_at, step)
-            }
-            OrderSigned::TYPE => {
-                let e = env.decode::<OrderSigned>()?.data;
-                let change = StageChange {
-                    status: Some(OrderStatus::Signed),
-                    ..StageChange::default()
-                };
-                let step = OurStep {
-                    step: "signed",
-                    text: format!("承办单位（{}）已签收", e.unit_id),
-                    actor: e.signed_by,
-                };
-                (e.order_id, change, e.signed_at, step)
-            }
-            OrderProgressReported::TYPE => {
-                let e = env.decode::<OrderProgressReported>()?.data;
-                let step = OurStep {
-                    step: "progress_reported",
-                    text: format!("承办单位（{}）报告阶段性办理情况", e.unit_id),
-                    actor: e.reported_by,
-                };
-                (e.order_id, StageChange::default(), e.reported_at, step)
-            }
-            OrderResultSubmitted::TYPE => {
-                let e = env.decode::<OrderResultSubmitted>()?.data;
-                let change = StageChange {
-                    status: Some(OrderStatus::ResultSubmitted),
-                    result_submitted_at: Some(e.submitted_at),
-                    ..StageChange::default()
-                };
-                let step = OurStep {
-                    step: "result_submitted",
-                    text: format!("承办单位（{}）已反馈办理结果，待中心审核", e.unit_id),
-                    actor: e.submitted_by,
-                };
-                (e.order_id, change, e.submitted_at, step)
-            }
-            OrderClosed::TYPE => {
-                let e = env.decode::<OrderClosed>()?.data;
-                let change = StageChange {
-                    status: Some(OrderStatus::Closed),
-                    closed_at: Some(e.closed_at),
-                    ..StageChange::default()
-                };
-                let step = OurStep {
-                    step: "closed",
-                    text: "工单已办结".to_owned(),
-                    actor: e.closed_by,
-                };
-                (e.order_id, change, e.closed_at, step)
-            }
-            _ => return Ok(()),
-        };
-        match store::advance_stage(tx, order_id, &change, at).await? {
-            store::Stage::Unknown => {
-                // Answered, redirected or repeat-linked at intake, or older than the stream.
-                tracing::debug!(%order_id, "lifecycle event for an order the bridge does not know");
-                return Ok(());
-            }
-            store::Stage::Advanced => return Ok(()),
-            store::Stage::AdvancedJointly => {}
+            Lifecycle::Ignored => {}
         }
-        // A8: our step goes to every partner handling the order with us, once.
-        let source_key = env.id.to_string();
+        Ok(())
+    }
+
+    /// The batch's new orders are written by one statement and its lifecycle moves by
+    /// another (`store::advance_stages`); an order's registration after a move of the same
+    /// order in the batch (a stream out of order) first writes what came before it.
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        let mut registered: Vec<OrderRegistered> = Vec::new();
+        let mut moves: Vec<(&IncomingEvent, StageAdvance, OurStep)> = Vec::new();
+        for event in events {
+            match lifecycle_of(&event.envelope)? {
+                Lifecycle::Registered(e) => {
+                    if moves.iter().any(|(_, a, _)| a.order_id == e.order_id) {
+                        self.flush(tx, &mut registered, &mut moves).await?;
+                    }
+                    registered.push(e);
+                }
+                Lifecycle::Advance(advance, step) => moves.push((event, advance, step)),
+                Lifecycle::Ignored => {}
+            }
+        }
+        self.flush(tx, &mut registered, &mut moves).await
+    }
+}
+
+impl OrderStages {
+    /// Write the gathered new orders, then the gathered moves; tell the partners of the
+    /// jointly handled orders each of their steps, in order.
+    async fn flush(
+        &self,
+        tx: &mut PgConnection,
+        registered: &mut Vec<OrderRegistered>,
+        moves: &mut Vec<(&IncomingEvent, StageAdvance, OurStep)>,
+    ) -> Result<(), HandlerError> {
+        if !registered.is_empty() {
+            let stages: Vec<NewStage<'_>> = registered.iter().map(new_stage).collect();
+            store::insert_stages(tx, &stages).await?;
+            registered.clear();
+        }
+        if moves.is_empty() {
+            return Ok(());
+        }
+        let advances: Vec<StageAdvance> = moves.iter().map(|(_, a, _)| a.clone()).collect();
+        let known = store::advance_stages(tx, &advances).await?;
+        for (event, advance, step) in moves.drain(..) {
+            match known.iter().find(|(id, _)| *id == advance.order_id) {
+                None => {
+                    tracing::debug!(order_id = %advance.order_id, "lifecycle event for an order the bridge does not know");
+                }
+                Some((_, false)) => {}
+                Some((_, true)) => self.tell_partners(tx, event, &advance, &step).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A8: our step goes to every partner handling the order with us, once.
+    async fn tell_partners(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        advance: &StageAdvance,
+        step: &OurStep,
+    ) -> Result<(), HandlerError> {
+        let (order_id, at) = (advance.order_id, advance.at);
+        let source_key = event.envelope.id.to_string();
         for joint in store::joints_of(tx, order_id).await? {
             let recorded = store::insert_step(
                 tx,

@@ -274,7 +274,7 @@ pub async fn insert_stage(tx: &mut PgConnection, s: &NewStage<'_>) -> Result<(),
 }
 
 /// What a lifecycle event changes about an order.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageChange {
     /// The status it reaches (never moves an order backwards).
     pub status: Option<OrderStatus>,
@@ -319,6 +319,143 @@ pub async fn advance_stage(
         Some(false) => Stage::Advanced,
         Some(true) => Stage::AdvancedJointly,
     })
+}
+
+/// [`insert_stage`] for several new orders in one statement.
+pub async fn insert_stages(
+    tx: &mut PgConnection,
+    stages: &[NewStage<'_>],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = stages.iter().map(|s| s.order_id).collect();
+    let numbers: Vec<&str> = stages.iter().map(|s| s.order_number).collect();
+    let kinds: Vec<&str> = stages.iter().map(|s| s.kind.code()).collect();
+    let regions: Vec<&str> = stages.iter().map(|s| s.region_code).collect();
+    let urgencies: Vec<&str> = stages.iter().map(|s| s.urgency.code()).collect();
+    let statuses: Vec<&str> = stages.iter().map(|s| s.status.code()).collect();
+    let ranks: Vec<i16> = stages.iter().map(|s| i16::from(s.status.rank())).collect();
+    let ats: Vec<DateTime<Utc>> = stages.iter().map(|s| s.at).collect();
+    sqlx::query(
+        "INSERT INTO emergency_bridge.order_stages \
+         (order_id, order_number, kind, region_code, urgency, status, status_rank, status_at) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                              $6::text[], $7::int2[], $8::timestamptz[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&ids)
+    .bind(&numbers)
+    .bind(&kinds)
+    .bind(&regions)
+    .bind(&urgencies)
+    .bind(&statuses)
+    .bind(&ranks)
+    .bind(&ats)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// One order's lifecycle event for [`advance_stages`]: the change and its instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageAdvance {
+    pub order_id: Uuid,
+    pub change: StageChange,
+    pub at: DateTime<Utc>,
+}
+
+impl StageAdvance {
+    /// This event followed by `later` (of the same order), as one change with the same
+    /// effect as [`advance_stage`] applied to both in turn: the status of the higher rank
+    /// (the later one of equal rank) with its instant, and each other field as the later
+    /// event gives it, else as this one does.
+    pub fn then(self, later: StageAdvance) -> StageAdvance {
+        let rank = |c: &StageChange| c.status.map(|s| i16::from(s.rank())).unwrap_or(-1);
+        let later_status_wins =
+            later.change.status.is_some() && rank(&later.change) >= rank(&self.change);
+        let (status, at) = if later_status_wins {
+            (later.change.status, later.at)
+        } else {
+            (self.change.status, self.at)
+        };
+        StageAdvance {
+            order_id: self.order_id,
+            change: StageChange {
+                status,
+                unit_id: later.change.unit_id.or(self.change.unit_id),
+                result_submitted_at: later
+                    .change
+                    .result_submitted_at
+                    .or(self.change.result_submitted_at),
+                closed_at: later.change.closed_at.or(self.change.closed_at),
+            },
+            at,
+        }
+    }
+}
+
+/// [`advance_stage`] for several orders' events in one statement: each order's events
+/// are combined in order ([`StageAdvance::then`]) and its row updated once. Returns, for
+/// each order the bridge knows, whether partners handle it with us; the others are left
+/// out (nothing was written for them).
+pub async fn advance_stages(
+    tx: &mut PgConnection,
+    advances: &[StageAdvance],
+) -> Result<Vec<(Uuid, bool)>, sqlx::Error> {
+    let mut per_order: Vec<StageAdvance> = Vec::with_capacity(advances.len());
+    for advance in advances {
+        match per_order
+            .iter_mut()
+            .find(|a| a.order_id == advance.order_id)
+        {
+            Some(earlier) => *earlier = std::mem::take(earlier).then(advance.clone()),
+            None => per_order.push(advance.clone()),
+        }
+    }
+    let ids: Vec<Uuid> = per_order.iter().map(|a| a.order_id).collect();
+    let statuses: Vec<Option<&str>> = per_order
+        .iter()
+        .map(|a| a.change.status.map(OrderStatus::code))
+        .collect();
+    let ranks: Vec<i16> = per_order
+        .iter()
+        .map(|a| a.change.status.map(|s| i16::from(s.rank())).unwrap_or(-1))
+        .collect();
+    let ats: Vec<DateTime<Utc>> = per_order.iter().map(|a| a.at).collect();
+    let units: Vec<Option<&str>> = per_order
+        .iter()
+        .map(|a| a.change.unit_id.as_deref())
+        .collect();
+    let submitted: Vec<Option<DateTime<Utc>>> = per_order
+        .iter()
+        .map(|a| a.change.result_submitted_at)
+        .collect();
+    let closed: Vec<Option<DateTime<Utc>>> = per_order.iter().map(|a| a.change.closed_at).collect();
+    // The same update as `advance_stage`, one row per order. `s.order_id = ANY($1)` lets
+    // the cached generic plan find the rows by index whatever it guesses of the input.
+    sqlx::query_as(
+        "UPDATE emergency_bridge.order_stages s SET \
+           status = CASE WHEN i.rank >= s.status_rank AND i.status IS NOT NULL THEN i.status ELSE s.status END, \
+           status_at = CASE WHEN i.rank >= s.status_rank AND i.status IS NOT NULL THEN i.at ELSE s.status_at END, \
+           status_rank = GREATEST(s.status_rank, i.rank), \
+           unit_id = COALESCE(i.unit_id, s.unit_id), \
+           result_submitted_at = COALESCE(i.result_submitted_at, s.result_submitted_at), \
+           closed_at = COALESCE(i.closed_at, s.closed_at), \
+           updated_at = now() \
+         FROM unnest($1::uuid[], $2::text[], $3::int2[], $4::timestamptz[], $5::text[], \
+                     $6::timestamptz[], $7::timestamptz[]) \
+              AS i (order_id, status, rank, at, unit_id, result_submitted_at, closed_at) \
+         WHERE s.order_id = ANY($1) AND s.order_id = i.order_id \
+         RETURNING s.order_id, \
+           EXISTS (SELECT 1 FROM emergency_bridge.joint_handlings j WHERE j.order_id = s.order_id)",
+    )
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&ranks)
+    .bind(&ats)
+    .bind(&units)
+    .bind(&submitted)
+    .bind(&closed)
+    .fetch_all(tx)
+    .await
 }
 
 /// What [`advance_stage`] found.
