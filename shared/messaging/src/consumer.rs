@@ -11,7 +11,10 @@
 //! happens to an event, only how many commits it takes. A batch claims its events' inbox
 //! rows in one statement (`INSERT … SELECT unnest(ids) … RETURNING`): the ids it did not
 //! insert are redeliveries, acknowledged without their handler. An idle system never waits
-//! to fill a batch: a lane takes what is already queued and nothing more.
+//! to fill a batch: a lane takes what is already queued and nothing more. A handler with a
+//! set-based form ([`EventHandler::BATCHED`]) gets the batch's new events at once and
+//! writes them with a few statements instead of a few per event
+//! ([`ConsumerConfig::set_based`]).
 //!
 //! Guarantees and how they are kept:
 //! - **No double effect**: the event id goes into `<schema>.inbox` in the handler's
@@ -74,6 +77,12 @@ pub struct ConsumerConfig {
     pub retries_in_place: u32,
     /// Most events a lane applies in one transaction (1: one transaction per event).
     pub batch_max: usize,
+    /// Hand whole batches to a handler that has a set-based form
+    /// ([`EventHandler::BATCHED`]); false applies a batch's events one by one in its
+    /// transaction. On by default; `HOTLINE_CONSUMER_SET_BASED=0` turns it off in every
+    /// consumer of the process (to compare the two forms, or to step around a misbehaving
+    /// batch statement without a release).
+    pub set_based: bool,
     /// Deliveries after which a message that still fails transiently is dead-lettered.
     pub dead_letter_after_deliveries: i64,
     pub base_backoff: Duration,
@@ -99,6 +108,7 @@ impl ConsumerConfig {
             lanes: DEFAULT_LANES,
             retries_in_place: 5,
             batch_max: DEFAULT_BATCH_MAX,
+            set_based: std::env::var("HOTLINE_CONSUMER_SET_BASED").map_or(true, |v| v != "0"),
             dead_letter_after_deliveries: 20,
             base_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
@@ -449,7 +459,7 @@ impl<H: EventHandler> Lane<H> {
                 to_apply.push((event, span));
             }
         }
-        if H::BATCHED {
+        if H::BATCHED && self.config.set_based {
             let events: Vec<&IncomingEvent> = to_apply.iter().map(|(event, _)| *event).collect();
             if let Err(error) = self.handler.handle_batch(&mut tx, &events).await {
                 // Dropping `tx` rolls the whole batch back.
