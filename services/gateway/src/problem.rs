@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 pub struct Problem {
     /// A URI reference naming the problem type (`/problems/<code>`).
     #[serde(rename = "type")]
-    pub problem_type: String,
-    pub title: String,
+    pub problem_type: Box<str>,
+    pub title: Box<str>,
     pub status: u16,
     pub detail: String,
     /// Field-level errors of a validation failure.
@@ -22,17 +22,22 @@ pub struct Problem {
     /// The permission the caller lacks (401/403 refusals by the access guard).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<Box<str>>,
+    /// With a 409: the id of what stands in the request's way (the send-back proposal
+    /// already waiting for approval, say), so the caller can go on from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicting_id: Option<Box<str>>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
         Self {
-            problem_type: format!("/problems/{code}"),
-            title: title.to_owned(),
+            problem_type: format!("/problems/{code}").into(),
+            title: title.into(),
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
             permission: None,
+            conflicting_id: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl From<RpcError> for Problem {
         };
         Self {
             errors: e.fields,
+            conflicting_id: e.conflicting_id.map(String::into_boxed_str),
             ..Self::new(status, code, title, e.message)
         }
     }

@@ -48,13 +48,12 @@ impl Refusal {
     /// The typed RPC error.
     pub fn to_rpc(&self, order_id: Uuid) -> RpcError {
         let forbidden = |field: &str, code: &str, message: String| RpcError {
-            code: RpcErrorCode::Forbidden,
-            message: message.clone(),
             fields: vec![FieldError {
                 field: field.to_owned(),
                 code: code.to_owned(),
-                message,
+                message: message.clone(),
             }],
+            ..RpcError::new(RpcErrorCode::Forbidden, message)
         };
         match self {
             Refusal::UnknownOrder => RpcError::not_found(format!("未找到工单 {order_id}")),

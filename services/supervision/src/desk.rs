@@ -114,9 +114,13 @@ impl Desk {
             let mut tx = self.pool.begin().await?;
             let review = lock_under_review(&mut tx, command.order_id).await?;
             let result_id = review.result_id;
-            // The head decides a pending send-back first (approving it, or not).
-            if store::proposal_pending(&mut tx, result_id).await? {
-                return Err(Refused::ProposalPending.into());
+            // The head decides a pending send-back first (approving it, or not); the refusal
+            // names it.
+            if let Some(pending) = store::pending_proposal(&mut tx, result_id).await? {
+                return Err(StepError::Reply(RpcError::conflict_with(
+                    Refused::ProposalPending.to_string(),
+                    pending,
+                )));
             }
             // A16: the reviewer's checklist passed, item by item.
             let errors = acceptance_errors(&recorded_checks(&mut tx, result_id).await?);
@@ -201,9 +205,13 @@ impl Desk {
             )
             .await?;
             if !inserted {
-                return Err(StepError::Reply(RpcError::conflict(
-                    "该办理结果已有待批准的退回提议",
-                )));
+                // Named, so a caller whose first answer was lost can go on with it.
+                let pending = store::pending_proposal(&mut tx, result_id).await?;
+                let message = "该办理结果已有待批准的退回提议";
+                return Err(StepError::Reply(match pending {
+                    Some(id) => RpcError::conflict_with(message, id),
+                    None => RpcError::conflict(message),
+                }));
             }
             trail::append(
                 &mut tx,

@@ -248,14 +248,18 @@ pub async fn lock_proposal(
     .await
 }
 
-/// Whether the result has a send-back proposal waiting for approval (a proposal for a
-/// result since replaced is stale and does not count).
-pub async fn proposal_pending(tx: &mut PgConnection, result_id: Uuid) -> Result<bool, sqlx::Error> {
+/// The send-back proposal of the result that waits for approval, if any (a proposal for
+/// a result since replaced is stale and does not count).
+pub async fn pending_proposal(
+    tx: &mut PgConnection,
+    result_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM supervision.send_backs WHERE result_id = $1 AND outcome IS NULL)",
+        "SELECT proposal_id FROM supervision.send_backs WHERE result_id = $1 AND outcome IS NULL \
+         ORDER BY proposed_at LIMIT 1",
     )
     .bind(result_id)
-    .fetch_one(tx)
+    .fetch_optional(tx)
     .await
 }
 

@@ -284,6 +284,24 @@ async fn acceptance_needs_every_item_passed_and_a_send_back_cites_the_failed_one
     .unwrap();
     assert!(what.ends_with("failed=right_unit"), "{what}");
 
+    // While it waits for the head: a second proposal and an acceptance are conflicts that
+    // name it (a reviewer whose first answer was lost goes on from the id).
+    for refused in [
+        propose(vec![ReviewItem::RightUnit]).await.unwrap_err(),
+        s.accept(order_id, "reviewer-1").await.unwrap_err(),
+    ] {
+        let CallError::Rpc(e) = refused else {
+            panic!("a typed conflict, not {refused:?}")
+        };
+        assert_eq!(
+            (e.code, e.conflicting_id),
+            (
+                RpcErrorCode::Conflict,
+                Some(proposal.proposal_id.to_string())
+            )
+        );
+    }
+
     // Correcting an item replaces it (both recordings are on the trail).
     let corrected = s.checklist(order_id, &[], None).await.unwrap();
     assert!(corrected.all_passed);

@@ -250,6 +250,10 @@ pub struct RpcError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// With a conflict: the id of what stands in the request's way (the send-back
+    /// proposal already waiting for approval, say), so the caller can go on from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflicting_id: Option<String>,
 }
 
 impl RpcError {
@@ -258,14 +262,22 @@ impl RpcError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            conflicting_id: None,
+        }
+    }
+
+    /// A conflict with `id`, the thing in the way.
+    pub fn conflict_with(message: impl Into<String>, id: impl ToString) -> Self {
+        Self {
+            conflicting_id: Some(id.to_string()),
+            ..Self::conflict(message)
         }
     }
 
     pub fn invalid(fields: Vec<FieldError>) -> Self {
         Self {
-            code: RpcErrorCode::InvalidRequest,
-            message: "请求内容有误".to_owned(),
             fields,
+            ..Self::new(RpcErrorCode::InvalidRequest, "请求内容有误")
         }
     }
 
@@ -286,15 +298,15 @@ impl RpcError {
     /// [`CALENDAR_YEAR_MISSING`]; both messages name the year).
     pub fn calendar_year_missing(year: i32) -> Self {
         Self {
-            code: RpcErrorCode::NotFound,
-            message: format!(
-                "没有 {year} 年的工作日历数据，须待运维人员加载国务院公布的节假日安排"
-            ),
             fields: vec![FieldError {
                 field: "year".to_owned(),
                 code: CALENDAR_YEAR_MISSING.to_owned(),
                 message: format!("没有 {year} 年的工作日历数据"),
             }],
+            ..Self::new(
+                RpcErrorCode::NotFound,
+                format!("没有 {year} 年的工作日历数据，须待运维人员加载国务院公布的节假日安排"),
+            )
         }
     }
 }

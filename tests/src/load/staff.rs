@@ -170,8 +170,14 @@ pub async fn review(
                           "reasons": "答复未说明处理结果，未回应诉求。",
                           "failed_items": failing,
                           "proposed_by": REVIEWER, "role": "reviewer"});
+    // A 409 names the proposal already waiting (ours, when the first answer was lost).
     let (status, proposal) = post(&reviewer, &url("send-backs"), &proposal, &[]).await;
-    let Some(id) = proposal["proposal_id"].as_str().filter(|_| status == 200) else {
+    let id = match status {
+        200 => proposal["proposal_id"].as_str(),
+        409 => proposal["conflicting_id"].as_str(),
+        _ => None,
+    };
+    let Some(id) = id else {
         return;
     };
     let approval = json!({"approved_by": HEAD, "role": "head"});
