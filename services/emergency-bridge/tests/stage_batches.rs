@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_contract::vocabulary::{OrderStatus, RequestKind, Urgency};
 use hotline_emergency_bridge::store::{self, NewStage, StageAdvance, StageChange};
 use hotline_test_support::TestDatabase;
+use hotline_test_support::xorshift::Xorshift;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -23,22 +24,6 @@ const STATUSES: [Option<OrderStatus>; 6] = [
     Some(OrderStatus::Closed),
     Some(OrderStatus::Dispatched),
 ];
-
-/// A small deterministic generator (xorshift), so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
-    fn maybe<T>(&mut self, value: T) -> Option<T> {
-        (self.below(2) == 0).then_some(value)
-    }
-}
 
 type Row = (
     String,
@@ -71,7 +56,7 @@ async fn a_batch_of_lifecycle_events_ends_where_the_events_one_by_one_end() {
     )
     .await;
     let t0 = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
     for run in 0..300 {
         let orders: Vec<(Uuid, Uuid)> = (0..1 + rng.below(3))
             .map(|_| (Uuid::now_v7(), Uuid::now_v7()))

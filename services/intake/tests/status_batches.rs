@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_contract::vocabulary::OrderStatus;
 use hotline_intake::store::{self, StatusMove};
 use hotline_test_support::TestDatabase;
+use hotline_test_support::xorshift::Xorshift;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -22,18 +23,6 @@ const STATUSES: [OrderStatus; 5] = [
     OrderStatus::ResultSubmitted,
     OrderStatus::Closed,
 ];
-
-/// A small deterministic generator (xorshift), so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
 
 async fn register(pool: &PgPool, order_id: Uuid, at: DateTime<Utc>) {
     sqlx::query(
@@ -92,7 +81,7 @@ async fn a_batch_of_status_moves_ends_where_the_moves_one_by_one_end() {
     )
     .await;
     let t0 = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Xorshift(0x9E37_79B9_7F4A_7C15);
     for run in 0..300 {
         // Up to three known orders, each with a twin, and one order nobody registered.
         let orders: Vec<(Uuid, Uuid)> = (0..1 + rng.below(3))

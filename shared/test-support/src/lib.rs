@@ -27,6 +27,7 @@
 //! ```
 
 pub mod nats_users;
+pub mod xorshift;
 
 use std::fmt;
 use std::fs::File;
