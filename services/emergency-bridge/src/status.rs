@@ -4,7 +4,8 @@
 //! - [`OrderStages`]: the bridge's projection of the order lifecycle
 //!   (`emergency_bridge.order_stages`), fed by `order.registered`, `dispatched`,
 //!   `redispatched`, `signed`, `progress_reported`, `result_submitted` and `closed`; it also
-//!   forwards our steps of jointly handled orders to the partner ([`crate::joint`]).
+//!   forwards our steps of jointly handled orders to the partner ([`crate::joint`]), those
+//!   made since the joint handling started.
 //! - [`StatusRequests`]: `partner.<code>.transfer.status_requested` → the order's status on
 //!   `hotline.transfer.<code>.status`, or a rejection naming the problem on
 //!   `hotline.transfer.<code>.message_rejected`, both through the outbox.
@@ -282,7 +283,10 @@ impl OrderStages {
         Ok(())
     }
 
-    /// A8: our step goes to every partner handling the order with us, once.
+    /// A8: our step goes to every partner handling the order with us, once. Only steps made
+    /// since the joint handling started: a step from before it, applied late by this
+    /// projection, is history the partner does not get (so what the partner is told does
+    /// not depend on how fast the projection ran).
     async fn tell_partners(
         &self,
         tx: &mut PgConnection,
@@ -292,7 +296,8 @@ impl OrderStages {
     ) -> Result<(), HandlerError> {
         let (order_id, at) = (advance.order_id, advance.at);
         let source_key = event.envelope.id.to_string();
-        for joint in store::joints_of(tx, order_id).await? {
+        let joints = store::joints_of(tx, order_id).await?;
+        for joint in joints.into_iter().filter(|j| j.started_at <= at) {
             let recorded = store::insert_step(
                 tx,
                 &NewStep {
