@@ -3,11 +3,15 @@
 //! sends orders and works them; meanwhile faults happen ([`hotline_e2e::faults`]): a
 //! service killed with SIGKILL and started again, nats-server killed and restarted, every
 //! PostgreSQL connection of the system cut, and the JetStream store lost and rebuilt by
-//! the runbook (services restarted, every outbox replayed with `replay-outbox`). Then the
-//! invariants: every order accepted with 201 was dispatched exactly once and every worked
-//! order closed exactly once (events replayed after the lost store count once, by their
-//! ids; a second dispatch would be a new event); and within 30 s of the last fault a new
-//! order is dispatched again.
+//! the runbook (services restarted, every outbox replayed with `replay-outbox`). The load
+//! is the whole mix: half the dispatched orders worked, disputes and redispatches, results
+//! sent back and answered again (so a reviewer, not supervision, accepts results), and
+//! emergencies transferred to a partner hotline. Then the invariants: every order accepted
+//! with 201 was dispatched exactly once (a transfer: accepted by the partner exactly once,
+//! never dispatched), every disputed order redispatched exactly once, every chosen result
+//! sent back exactly once, every worked order closed exactly once (events replayed after
+//! the lost store count once, by their ids; a second dispatch would be a new event); and
+//! within 30 s of the last fault a new order is dispatched again.
 //!
 //! **CI (bounded):** each fault once, in turn, with 6 orders/s for 40 s.
 //!
@@ -93,17 +97,21 @@ async fn new_order_flows(stack: &ProcessStack, faults_ended: Instant) {
 #[tokio::test]
 async fn faults_under_load_lose_and_double_nothing() {
     let long = long_mode();
-    let mut stack = ProcessStack::start(PathBuf::from(env!("CARGO_BIN_EXE_hotlinectl"))).await;
-    let target = stack.target().await;
+    // The whole mix: every path a fault can cut in the middle of.
     let config = LoadConfig {
         rate: 6,
         duration: long.map_or(Duration::from_secs(40), |(secs, _)| secs),
         concurrency: 32,
         lifecycle: 0.5,
+        disputes: 0.1,
+        send_backs: 0.2,
+        transfers: 0.05,
         drain: Duration::from_secs(180),
         raw_limits: Duration::ZERO,
-        ..LoadConfig::default()
     };
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_hotlinectl"));
+    let mut stack = ProcessStack::start(binary, &config).await;
+    let target = stack.target().await;
     let load = {
         let (target, config) = (target.clone(), config.clone());
         tokio::spawn(async move { run(&target, &config).await })

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use hotline_test_support::{NatsServer, TestDatabase, free_port, unique_namespace};
 
-use crate::load::Target;
+use crate::load::{LoadConfig, Target};
 
 /// The services, in start order.
 pub const SERVICES: &[&str] = &[
@@ -41,14 +41,18 @@ pub struct ProcessStack {
     ops: HashMap<&'static str, u16>,
     intake_http: u16,
     gateway_http: u16,
+    /// Supervision leaves complete results to a reviewer (no automatic acceptance).
+    people_review: bool,
     children: HashMap<&'static str, Child>,
     logs: tempfile::TempDir,
 }
 
 impl ProcessStack {
-    /// Starts NATS, a database and every service (`binary` is `hotlinectl`), and waits
+    /// Starts NATS, a database and every service (`binary` is `hotlinectl`) for the load
+    /// `config` (results wait for the tool's reviewer when it sends some back,
+    /// [`LoadConfig::people_review`], as in [`crate::Stack::start_for_load`]), and waits
     /// until all are ready.
-    pub async fn start(binary: PathBuf) -> ProcessStack {
+    pub async fn start(binary: PathBuf, config: &LoadConfig) -> ProcessStack {
         let nats = NatsServer::start().await;
         let db = TestDatabase::create().await;
         let mut stack = ProcessStack {
@@ -59,6 +63,7 @@ impl ProcessStack {
             ops: HashMap::new(),
             intake_http: 0,
             gateway_http: 0,
+            people_review: config.people_review(),
             children: HashMap::new(),
             logs: tempfile::tempdir().expect("a log dir"),
         };
@@ -119,6 +124,10 @@ impl ProcessStack {
                 env.push(("HOTLINE_GATEWAY__SUBMIT_PER_MINUTE", "0".to_owned()));
                 env.push(("HOTLINE_GATEWAY__QUERY_PER_MINUTE", "0".to_owned()));
             }
+            "supervision" if self.people_review => env.push((
+                "HOTLINE_SUPERVISION__AUTO_ACCEPT_COMPLETE",
+                "false".to_owned(),
+            )),
             _ => {}
         }
         env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

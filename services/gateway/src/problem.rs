@@ -23,7 +23,8 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<Box<str>>,
     /// With a 409: the id of what stands in the request's way (the send-back proposal
-    /// already waiting for approval, say), so the caller can go on from it.
+    /// already waiting for approval, the order's unsettled dispute), so the caller can go
+    /// on from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conflicting_id: Option<Box<str>>,
 }

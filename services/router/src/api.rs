@@ -101,7 +101,10 @@ impl UnitDesk {
             let mut tx = self.pool.begin().await?;
             let assignment = lock_for_unit(&mut tx, &valid.number, &valid.unit_id).await?;
             status_of(&assignment)?.sign()?;
-            if store::dispute_pending(&mut tx, assignment.order_id).await? {
+            if store::pending_dispute(&mut tx, assignment.order_id)
+                .await?
+                .is_some()
+            {
                 return Err(DeskRefused::SignDuringDispute.into());
             }
             let trace = &order_trace(&assignment, trace);

@@ -80,6 +80,17 @@ fn invalid(field: &str, code: &str, message: &str) -> StepError {
     }
 }
 
+/// A refused dispute: a second one while one is unsettled names that one, so a caller
+/// whose first answer was lost can go on with it (its decision).
+fn naming_the_pending_dispute(refused: DeskRefused, pending: Option<Uuid>) -> StepError {
+    match (refused, pending) {
+        (DeskRefused::DisputePending, Some(id)) => {
+            StepError::Refused(RpcError::conflict_with(refused.to_string(), id))
+        }
+        _ => refused.into(),
+    }
+}
+
 /// Parse the stored kind and urgency of an assignment (written by the dispatcher).
 fn kind_and_urgency(a: &LockedAssignment) -> Result<(RequestKind, Urgency), StepError> {
     match (
@@ -200,8 +211,9 @@ impl Desk {
         self.step("dispute", async {
             let mut tx = self.pool.begin().await?;
             let a = lock_for_unit(&mut tx, &number, &unit_id).await?;
-            let pending = store::dispute_pending(&mut tx, a.order_id).await?;
-            may_dispute(status_of(&a)?, pending)?;
+            let pending = store::pending_dispute(&mut tx, a.order_id).await?;
+            may_dispute(status_of(&a)?, pending.is_some())
+                .map_err(|refused| naming_the_pending_dispute(refused, pending))?;
             if let Some(p) = &proposed {
                 check_units(&mut tx, "proposed_unit_id", std::slice::from_ref(p)).await?;
             }

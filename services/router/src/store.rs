@@ -349,14 +349,17 @@ pub async fn redispatch(
     .map(|_| ())
 }
 
-/// Whether the order has a dispute not settled yet.
-pub async fn dispute_pending(tx: &mut PgConnection, order_id: Uuid) -> Result<bool, sqlx::Error> {
+/// The order's dispute not settled yet, if any (one at a time, A13).
+pub async fn pending_dispute(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM router.disputes WHERE order_id = $1 \
-         AND status IN ('open', 'escalated'))",
+        "SELECT dispute_id FROM router.disputes WHERE order_id = $1 \
+         AND status IN ('open', 'escalated') ORDER BY disputed_at LIMIT 1",
     )
     .bind(order_id)
-    .fetch_one(tx)
+    .fetch_optional(tx)
     .await
 }
 

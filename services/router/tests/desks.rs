@@ -100,8 +100,15 @@ async fn a_dispute_upheld_by_the_center_leaves_the_order_with_its_unit() {
     assert_eq!(disputed.proposed_unit_id.as_deref(), Some(MARKET));
 
     // While the dispute is open: no second dispute, no sign-for, no authority decision.
-    let (code, _) = error_code(h.dispute(number, ENV).await);
-    assert_eq!(code, RpcErrorCode::Conflict, "a second dispute");
+    // A second dispute names the open one (a unit whose first answer was lost goes on).
+    match h.dispute(number, ENV).await {
+        Err(CallError::Rpc(e)) => {
+            assert_eq!(e.code, RpcErrorCode::Conflict, "a second dispute");
+            let named = receipt.dispute_id.to_string();
+            assert_eq!(e.conflicting_id.as_deref(), Some(named.as_str()));
+        }
+        other => panic!("a second dispute: {other:?}"),
+    }
     let (code, _) = error_code(h.sign(&sign_as(number, ENV, "张伟")).await);
     assert_eq!(code, RpcErrorCode::Conflict, "signing during a dispute");
     let (code, _) = h

@@ -119,8 +119,14 @@ pub async fn dispute(
         "disputed_by": unit_staff(&unit),
     });
     let url = format!("{base}/api/v1/orders/{number}/disputes");
+    // A 409 names the dispute already open (ours, when the first answer was lost).
     let (status, receipt) = post(&unit_client, &url, &body, &[]).await;
-    let Some(id) = receipt["dispute_id"].as_str().filter(|_| status == 200) else {
+    let id = match status {
+        200 => receipt["dispute_id"].as_str(),
+        409 => receipt["conflicting_id"].as_str(),
+        _ => None,
+    };
+    let Some(id) = id else {
         return; // the run's invariants report the order as never redispatched
     };
     let decision = json!({"decider": "center", "outcome": "redispatched", "unit_id": proposed,
