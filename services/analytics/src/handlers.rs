@@ -1,20 +1,22 @@
 //! Analytics' consumers. [`Facts`] (`analytics-facts` on `hotline.order.>`): every order
 //! event fills in its own columns of the order's fact row ([`crate::store`]), whatever order
-//! the events arrive in. [`Signals`] (`analytics-signals`): the deadline-watcher's overdue
+//! the events arrive in; under load a batch's common steps are written together
+//! ([`crate::fact_steps`]). [`Signals`] (`analytics-signals`): the deadline-watcher's overdue
 //! verdicts and supervision's cases, which the KPIs need (docs/kpis.md). Event types not
 //! charted yet are acknowledged and skipped.
 
 use hotline_contract::Event;
 use hotline_contract::events::{
-    Closure, DeadlineClock, DeadlineOverdue, OrderAnswered, OrderClosed, OrderDispatched,
-    OrderDisputed, OrderExtensionGranted, OrderRedirected, OrderRedispatched, OrderRegistered,
-    OrderRepeatLinked, OrderResultSubmitted, OrderSatisfactionRecorded, OrderSentBack, OrderSigned,
-    OrderSuspended, OrderTransferRequested, SupervisionCaseClosed, SupervisionCaseOpened,
+    DeadlineClock, DeadlineOverdue, OrderAnswered, OrderDisputed, OrderExtensionGranted,
+    OrderRedirected, OrderRedispatched, OrderRepeatLinked, OrderSatisfactionRecorded,
+    OrderSentBack, OrderSuspended, OrderTransferRequested, SupervisionCaseClosed,
+    SupervisionCaseOpened,
 };
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent};
 use hotline_workday::Calendar;
 use sqlx::PgConnection;
 
+use crate::fact_steps::{Gathered, Step};
 use crate::store;
 
 /// Keeps `analytics.order_facts` current.
@@ -25,33 +27,58 @@ pub struct Facts {
 }
 
 impl EventHandler for Facts {
+    const BATCHED: bool = true;
+
     async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandlerError> {
+        match Step::of(&event.envelope)? {
+            Step::Other => self.apply_other(tx, event).await,
+            step => {
+                let mut gathered = Gathered::default();
+                gathered.push(step);
+                Ok(gathered.flush(tx, &self.calendar).await?)
+            }
+        }
+    }
+
+    /// The common steps are gathered and written one statement per kind
+    /// ([`crate::fact_steps`]); any other event first writes what was gathered.
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        let mut gathered = Gathered::default();
+        for event in events {
+            match Step::of(&event.envelope)? {
+                Step::Other => {
+                    gathered.flush(tx, &self.calendar).await?;
+                    self.apply_other(tx, event).await?;
+                }
+                step => {
+                    if !gathered.admits(&step) {
+                        gathered.flush(tx, &self.calendar).await?;
+                    }
+                    gathered.push(step);
+                }
+            }
+        }
+        Ok(gathered.flush(tx, &self.calendar).await?)
+    }
+}
+
+impl Facts {
+    /// The events that are not a common step ([`Step::Other`]).
+    async fn apply_other(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandlerError> {
         let env = &event.envelope;
         match env.event_type.as_str() {
-            OrderRegistered::TYPE => {
-                store::record_registered(tx, &env.decode::<OrderRegistered>()?.data).await?;
-            }
-            OrderDispatched::TYPE => {
-                let e = env.decode::<OrderDispatched>()?.data;
-                let times = store::record_dispatched(tx, &e).await?;
-                store::refresh_handling_time(tx, &self.calendar, e.order_id, times).await?;
-            }
-            OrderSigned::TYPE => {
-                store::record_signed(tx, &env.decode::<OrderSigned>()?.data).await?;
-            }
-            OrderResultSubmitted::TYPE => {
-                let e = env.decode::<OrderResultSubmitted>()?.data;
-                let times = store::record_result_submitted(tx, &e).await?;
-                store::refresh_handling_time(tx, &self.calendar, e.order_id, times).await?;
-                // A19: where a review's time starts.
-                let (at, by) = (e.submitted_at, &e.submitted_by);
-                store::record_staff_act(tx, "result_submitted", e.result_id, at, by, e.order_id)
-                    .await?;
-            }
             // A13: a dispute, and a dispatch changed by one (A12 accuracy).
             OrderDisputed::TYPE => {
                 let e = env.decode::<OrderDisputed>()?.data;
@@ -67,20 +94,6 @@ impl EventHandler for Facts {
                 store::record_send_back(tx, e.result_id, e.order_id, e.sent_back_at).await?;
                 let (at, by) = (e.sent_back_at, &e.sent_back_by);
                 store::record_staff_act(tx, "sent_back", e.result_id, at, by, e.order_id).await?;
-            }
-            OrderClosed::TYPE => {
-                let e = env.decode::<OrderClosed>()?.data;
-                if e.closure == Closure::ResultAccepted {
-                    // A19: the reviewer's acceptance.
-                    let (at, by) = (e.closed_at, &e.closed_by);
-                    store::record_staff_act(tx, "accepted", e.order_id, at, by, e.order_id).await?;
-                }
-                if store::record_closed(tx, e.order_id, e.closed_at).await? {
-                    // Counted at the first close seen for the order, so a re-published
-                    // close is not counted twice.
-                    metrics::counter!("hotline_orders_closed_total", "closure" => closure_code(e.closure))
-                        .increment(1);
-                }
             }
             // Intake's dispositions (A9, A10): the order never reaches a unit.
             OrderAnswered::TYPE => {
@@ -198,28 +211,5 @@ impl EventHandler for Signals {
             _ => {}
         }
         Ok(())
-    }
-}
-
-/// The low-cardinality label of a closure (the wire word).
-fn closure_code(closure: Closure) -> &'static str {
-    match closure {
-        Closure::ResultAccepted => "result_accepted",
-        Closure::AnsweredDirectly => "answered_directly",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn closure_labels_are_the_wire_words() {
-        for closure in [Closure::ResultAccepted, Closure::AnsweredDirectly] {
-            assert_eq!(
-                serde_json::to_value(closure).unwrap(),
-                serde_json::Value::from(closure_code(closure))
-            );
-        }
     }
 }

@@ -24,6 +24,7 @@ pub mod bulletins;
 pub mod config;
 pub mod domain;
 pub mod export;
+pub mod fact_steps;
 pub mod handlers;
 pub mod kpis;
 pub mod monitor;

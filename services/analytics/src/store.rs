@@ -17,16 +17,23 @@ use uuid::Uuid;
 
 use crate::domain::kpi::handling_working_days;
 
-/// `registered` creates the row or fills in the descriptive columns.
-pub async fn record_registered(
+/// `registered` creates each order's row or fills in its descriptive columns. One
+/// statement for all of `events`, which must be of distinct orders (an upsert touches a
+/// row once per statement).
+pub async fn record_registrations(
     tx: &mut PgConnection,
-    e: &OrderRegistered,
+    events: &[&OrderRegistered],
 ) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO analytics.order_facts \
          (order_id, number, kind, channel, region_code, category, registered_at, follow_up_of, \
           registered_by, requested_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) \
+         SELECT *, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                                     $6::text[], $7::timestamptz[], $8::uuid[], $9::text[], \
+                                     $10::timestamptz[]) \
          ON CONFLICT (order_id) DO UPDATE SET number = EXCLUDED.number, kind = EXCLUDED.kind, \
          registered_by = COALESCE(EXCLUDED.registered_by, analytics.order_facts.registered_by), \
          requested_at = COALESCE(EXCLUDED.requested_at, analytics.order_facts.requested_at), \
@@ -36,16 +43,31 @@ pub async fn record_registered(
          follow_up_of = COALESCE(EXCLUDED.follow_up_of, analytics.order_facts.follow_up_of), \
          updated_at = now()",
     )
-    .bind(e.order_id)
-    .bind(&e.number)
-    .bind(e.kind.code())
-    .bind(e.channel.code())
-    .bind(&e.region_code)
-    .bind(&e.category)
-    .bind(e.registered_at)
-    .bind(e.follow_up_of)
-    .bind(&e.registered_by)
-    .bind(e.requested_at)
+    .bind(events.iter().map(|e| e.order_id).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.number.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.kind.code()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.channel.code()).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.region_code.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| e.category.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.registered_at).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.follow_up_of).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.registered_by.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.requested_at).collect::<Vec<_>>())
     .execute(tx)
     .await
     .map(|_| ())
@@ -61,7 +83,7 @@ pub async fn record_disposition(
     at: DateTime<Utc>,
     closes: bool,
 ) -> Result<(), sqlx::Error> {
-    record_registered(tx, registration).await?;
+    record_registrations(tx, &[registration]).await?;
     sqlx::query(
         "UPDATE analytics.order_facts SET disposition = $2, disposition_reason = $3, updated_at = now() \
          WHERE order_id = $1",
@@ -79,17 +101,22 @@ pub async fn record_disposition(
     record_step(tx, column, registration.order_id, at).await
 }
 
-/// `dispatched` sets the dispatch time (the earliest) and its unit; it fills in the number
-/// and kind only while `registered` has not.
-pub async fn record_dispatched(
+/// `dispatched` sets each order's dispatch time (the earliest) and its unit; it fills in
+/// the number and kind only while `registered` has not. Returns each order's
+/// [`HandlingTimes`] after the write. `events` must be of distinct orders.
+pub async fn record_dispatches(
     tx: &mut PgConnection,
-    e: &OrderDispatched,
-) -> Result<HandlingTimes, sqlx::Error> {
+    events: &[&OrderDispatched],
+) -> Result<Vec<(Uuid, HandlingTimes)>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     // In SET, `analytics.order_facts.*` are the values before this update.
-    sqlx::query_as(&format!(
+    let rows: Vec<HandlingRow> = sqlx::query_as(&format!(
         "INSERT INTO analytics.order_facts \
          (order_id, number, kind, unit_id, dispatched_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, now()) \
+         SELECT *, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], \
+                                     $5::timestamptz[]) \
          ON CONFLICT (order_id) DO UPDATE SET \
          number = COALESCE(analytics.order_facts.number, EXCLUDED.number), \
          kind = COALESCE(analytics.order_facts.kind, EXCLUDED.kind), \
@@ -99,66 +126,108 @@ pub async fn record_dispatched(
          dispatched_at = LEAST(analytics.order_facts.dispatched_at, EXCLUDED.dispatched_at), \
          updated_at = now() {RETURNING_HANDLING_TIMES}",
     ))
-    .bind(e.order_id)
-    .bind(&e.number)
-    .bind(e.kind.code())
-    .bind(&e.unit_id)
-    .bind(e.dispatched_at)
-    .fetch_one(tx)
-    .await
+    .bind(events.iter().map(|e| e.order_id).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.number.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.kind.code()).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.unit_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.dispatched_at).collect::<Vec<_>>())
+    .fetch_all(tx)
+    .await?;
+    Ok(rows.into_iter().map(HandlingRow::split).collect())
 }
 
-/// `signed` sets the sign time; it fills in the unit only while no dispatch is known.
-pub async fn record_signed(tx: &mut PgConnection, e: &OrderSigned) -> Result<(), sqlx::Error> {
+/// `signed` sets each order's sign time; it fills in the unit only while no dispatch is
+/// known. `events` must be of distinct orders.
+pub async fn record_signings(
+    tx: &mut PgConnection,
+    events: &[&OrderSigned],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO analytics.order_facts (order_id, unit_id, signed_at, updated_at) \
-         VALUES ($1, $2, $3, now()) \
+         SELECT *, now() FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) \
          ON CONFLICT (order_id) DO UPDATE SET \
          unit_id = COALESCE(analytics.order_facts.unit_id, EXCLUDED.unit_id), \
          signed_at = LEAST(analytics.order_facts.signed_at, EXCLUDED.signed_at), \
          updated_at = now()",
     )
-    .bind(e.order_id)
-    .bind(&e.unit_id)
-    .bind(e.signed_at)
+    .bind(events.iter().map(|e| e.order_id).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.unit_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.signed_at).collect::<Vec<_>>())
     .execute(tx)
     .await
     .map(|_| ())
 }
 
-/// `result_submitted` sets the time of the first result.
-pub async fn record_result_submitted(
+/// `result_submitted` sets each order's time of the first result. Returns each order's
+/// [`HandlingTimes`] after the write. `events` must be of distinct orders.
+pub async fn record_first_results(
     tx: &mut PgConnection,
-    e: &OrderResultSubmitted,
-) -> Result<HandlingTimes, sqlx::Error> {
+    events: &[&OrderResultSubmitted],
+) -> Result<Vec<(Uuid, HandlingTimes)>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let column = "result_submitted_at";
-    sqlx::query_as(&format!(
-        "INSERT INTO analytics.order_facts (order_id, {column}, updated_at) VALUES ($1, $2, now()) \
+    let rows: Vec<HandlingRow> = sqlx::query_as(&format!(
+        "INSERT INTO analytics.order_facts (order_id, {column}, updated_at) \
+         SELECT *, now() FROM unnest($1::uuid[], $2::timestamptz[]) \
          ON CONFLICT (order_id) DO UPDATE SET \
          {column} = LEAST(analytics.order_facts.{column}, EXCLUDED.{column}), updated_at = now() \
          {RETURNING_HANDLING_TIMES}"
     ))
-    .bind(e.order_id)
-    .bind(e.submitted_at)
-    .fetch_one(tx)
-    .await
+    .bind(events.iter().map(|e| e.order_id).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.submitted_at).collect::<Vec<_>>())
+    .fetch_all(tx)
+    .await?;
+    Ok(rows.into_iter().map(HandlingRow::split).collect())
 }
 
-/// Record the close; returns whether this is the first close seen for the order (what the
-/// closed-orders counter counts).
-pub async fn record_closed(
+/// Record each order's close (`(order_id, closed_at)`, distinct orders); returns the
+/// orders closed here for the first time (what the closed-orders counter counts). The
+/// rows already there are locked first, so two transactions closing one order count it
+/// once.
+pub async fn record_closes(
     tx: &mut PgConnection,
-    order_id: Uuid,
-    closed_at: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let before: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
-        "SELECT closed_at FROM analytics.order_facts WHERE order_id = $1 FOR UPDATE",
+    closes: &[(Uuid, DateTime<Utc>)],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    if closes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let order_ids: Vec<Uuid> = closes.iter().map(|c| c.0).collect();
+    let closed_at: Vec<DateTime<Utc>> = closes.iter().map(|c| c.1).collect();
+    // `before` locks the rows there already (a concurrent close of the same order waits,
+    // and is then read as it committed); the upsert's effects are not visible to it.
+    sqlx::query_scalar(
+        "WITH before AS (SELECT order_id, closed_at FROM analytics.order_facts \
+                         WHERE order_id = ANY($1) FOR UPDATE), \
+         upsert AS (INSERT INTO analytics.order_facts (order_id, closed_at, updated_at) \
+                    SELECT *, now() FROM unnest($1::uuid[], $2::timestamptz[]) \
+                    ON CONFLICT (order_id) DO UPDATE SET \
+                    closed_at = LEAST(analytics.order_facts.closed_at, EXCLUDED.closed_at), \
+                    updated_at = now()) \
+         SELECT id FROM unnest($1::uuid[]) AS i(id) \
+         WHERE id NOT IN (SELECT order_id FROM before WHERE closed_at IS NOT NULL)",
     )
-    .bind(order_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    record_step(tx, "closed_at", order_id, closed_at).await?;
-    Ok(before.flatten().is_none())
+    // Planned for each call, with the batch's ids (see intake's `advance_statuses`: a
+    // generic plan made on a small table scans it whole).
+    .persistent(false)
+    .bind(&order_ids)
+    .bind(&closed_at)
+    .fetch_all(tx)
+    .await
 }
 
 /// Upsert one step timestamp, keeping the earliest. `column` is one of this module's
@@ -319,40 +388,110 @@ pub async fn record_case(
     .map(|_| ())
 }
 
-/// What the fact upserts of a dispatch and a result return: the order's (earliest)
+/// What the fact upserts of a dispatch and a result return: the order, its (earliest)
 /// dispatch and first result, and the handling time stored so far.
 const RETURNING_HANDLING_TIMES: &str =
-    "RETURNING dispatched_at, result_submitted_at, handling_working_days";
+    "RETURNING order_id, dispatched_at, result_submitted_at, handling_working_days";
 
 /// An order's dispatch and first-result instants, and its stored handling time.
 pub type HandlingTimes = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i32>);
 
-/// Bring the order's handling time in working days up to date with its (earliest)
-/// dispatch and first result, once both are known (docs/kpis.md), from what the upsert
-/// just returned; written only when it changes, so most events cost no second statement.
-pub async fn refresh_handling_time(
-    tx: &mut PgConnection,
-    calendar: &Calendar,
+#[derive(sqlx::FromRow)]
+struct HandlingRow {
     order_id: Uuid,
-    (dispatched, result, stored): HandlingTimes,
-) -> Result<(), sqlx::Error> {
-    let days = match (dispatched, result) {
-        (Some(dispatched), Some(result)) => handling_working_days(calendar, dispatched, result),
-        _ => None,
-    };
-    if days == stored {
-        return Ok(());
-    }
-    sqlx::query("UPDATE analytics.order_facts SET handling_working_days = $2 WHERE order_id = $1")
-        .bind(order_id)
-        .bind(days)
-        .execute(tx)
-        .await
-        .map(|_| ())
+    dispatched_at: Option<DateTime<Utc>>,
+    result_submitted_at: Option<DateTime<Utc>>,
+    handling_working_days: Option<i32>,
 }
 
-/// A staff member's act (A19), once per act and subject (see the `staff_acts` migration);
-/// `act` is one of the handlers' constants, never input.
+impl HandlingRow {
+    fn split(self) -> (Uuid, HandlingTimes) {
+        let times = (
+            self.dispatched_at,
+            self.result_submitted_at,
+            self.handling_working_days,
+        );
+        (self.order_id, times)
+    }
+}
+
+/// Bring each order's handling time in working days up to date with its (earliest)
+/// dispatch and first result, once both are known (docs/kpis.md), from what the upserts
+/// returned (`times` in the order written: an order's last entry is its state now);
+/// written only where it changes, so most batches cost no statement.
+pub async fn refresh_handling_times(
+    tx: &mut PgConnection,
+    calendar: &Calendar,
+    times: &[(Uuid, HandlingTimes)],
+) -> Result<(), sqlx::Error> {
+    let mut latest: Vec<(Uuid, HandlingTimes)> = Vec::with_capacity(times.len());
+    for &(order_id, t) in times.iter().rev() {
+        if !latest.iter().any(|(id, _)| *id == order_id) {
+            latest.push((order_id, t));
+        }
+    }
+    let (mut order_ids, mut days) = (Vec::new(), Vec::new());
+    for (order_id, (dispatched, result, stored)) in latest {
+        let now = match (dispatched, result) {
+            (Some(dispatched), Some(result)) => handling_working_days(calendar, dispatched, result),
+            _ => None,
+        };
+        if now != stored {
+            order_ids.push(order_id);
+            days.push(now);
+        }
+    }
+    if order_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE analytics.order_facts f SET handling_working_days = c.days \
+         FROM unnest($1::uuid[], $2::int4[]) AS c(order_id, days) \
+         WHERE f.order_id = ANY($1) AND f.order_id = c.order_id",
+    )
+    // Planned for each call, with the batch's ids (see `record_closes`).
+    .persistent(false)
+    .bind(&order_ids)
+    .bind(&days)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// A staff member's act (A19): `act` is one of the handlers' constants, never input.
+#[derive(Debug, Clone)]
+pub struct StaffAct<'a> {
+    pub act: &'static str,
+    pub subject_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub staff_id: &'a str,
+    pub order_id: Uuid,
+}
+
+/// Staff members' acts (A19), once per act and subject (see the `staff_acts` migration).
+pub async fn record_staff_acts(
+    tx: &mut PgConnection,
+    acts: &[StaffAct<'_>],
+) -> Result<(), sqlx::Error> {
+    if acts.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO analytics.staff_acts (act, subject_id, at, staff_id, order_id) \
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::text[], $5::uuid[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(acts.iter().map(|a| a.act).collect::<Vec<_>>())
+    .bind(acts.iter().map(|a| a.subject_id).collect::<Vec<_>>())
+    .bind(acts.iter().map(|a| a.at).collect::<Vec<_>>())
+    .bind(acts.iter().map(|a| a.staff_id).collect::<Vec<_>>())
+    .bind(acts.iter().map(|a| a.order_id).collect::<Vec<_>>())
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// One staff act (see [`record_staff_acts`]).
 pub async fn record_staff_act(
     tx: &mut PgConnection,
     act: &'static str,
@@ -361,18 +500,14 @@ pub async fn record_staff_act(
     staff_id: &str,
     order_id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO analytics.staff_acts (act, subject_id, at, staff_id, order_id) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(act)
-    .bind(subject_id)
-    .bind(at)
-    .bind(staff_id)
-    .bind(order_id)
-    .execute(tx)
-    .await
-    .map(|_| ())
+    let act = StaffAct {
+        act,
+        subject_id,
+        at,
+        staff_id,
+        order_id,
+    };
+    record_staff_acts(tx, &[act]).await
 }
 
 /// A repeat linked to an earlier order (A10.3): the earlier order, for direct-answer
