@@ -154,6 +154,9 @@ impl HotspotScanner {
         let known: HashMap<Uuid, Uuid> = sqlx::query_as::<_, (Uuid, Uuid)>(
             "SELECT order_id, hotspot_id FROM intake.hotspot_orders WHERE order_id = ANY($1)",
         )
+        // Planned for each call with its ids: a generic plan made while the table was
+        // small may scan it whole for ever (docs/performance.md, fifth round).
+        .persistent(false)
         .bind(&all)
         .fetch_all(&mut *tx)
         .await?

@@ -927,6 +927,9 @@ pub async fn invitees(pool: &PgPool, order_ids: &[Uuid]) -> Result<Vec<InviteeRo
         "SELECT order_id, unit_id, invited_at, view, within_duties, responded_at \
          FROM router.consultation_invitees WHERE order_id = ANY($1) ORDER BY invited_at, unit_id",
     )
+    // Planned for each call with its ids: a generic plan made while the table was small
+    // may scan it whole for ever (docs/performance.md, fifth round).
+    .persistent(false)
     .bind(order_ids)
     .fetch_all(pool)
     .await

@@ -70,7 +70,8 @@ impl Reviews {
         };
         let now = Utc::now();
         let decided = (decision == ReviewDecision::Accepted).then_some((COMPLETE_RESULT_RULE, now));
-        store::record_review(
+        // The row as written, locked by the write until the commit.
+        let review = store::record_review(
             tx,
             &NewReview {
                 order_id: result.order_id,
@@ -99,9 +100,6 @@ impl Reviews {
         match decision {
             ReviewDecision::Accepted => {
                 // A16: a result that checks out closes (and archives) the order.
-                let review = store::lock_review_row(tx, result.order_id)
-                    .await?
-                    .ok_or_else(|| HandlerError::permanent("review row vanished"))?;
                 crate::archive::write(tx, &review, COMPLETE_RESULT_RULE, now, &reviewed).await?;
                 self.outbox
                     .append(

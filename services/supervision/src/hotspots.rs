@@ -210,6 +210,9 @@ pub async fn refresh(
         "SELECT order_id, unit_id, basis, disputed, consulted, redispatched \
          FROM supervision.order_responsibility WHERE order_id = ANY($1)",
     )
+    // Planned for each call with its ids: a generic plan made while the table was small
+    // may scan it whole for ever (docs/performance.md, fifth round).
+    .persistent(false)
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?

@@ -60,13 +60,14 @@ pub async fn lock_review(
 }
 
 /// Record the review of a result, replacing the order's previous one (a newer result
-/// starts with no poor-handling judgement).
+/// starts with no poor-handling judgement); returns the row as written, locked by the
+/// write until the transaction ends.
 pub async fn record_review(
     tx: &mut PgConnection,
     review: &NewReview<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<ReviewRow, sqlx::Error> {
     let (decided_by, decided_at) = review.decided.unzip();
-    sqlx::query(
+    sqlx::query_as(
         "INSERT INTO supervision.reviews \
          (order_id, result_id, unit_id, decision, decided_by, decided_at, submitted_at, \
           result_checklist) \
@@ -75,7 +76,9 @@ pub async fn record_review(
          unit_id = EXCLUDED.unit_id, decision = EXCLUDED.decision, \
          decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, \
          submitted_at = EXCLUDED.submitted_at, result_checklist = EXCLUDED.result_checklist, \
-         poor_handling = FALSE",
+         poor_handling = FALSE \
+         RETURNING order_id, result_id, unit_id, decision, submitted_at, result_checklist, \
+         poor_handling",
     )
     .bind(review.order_id)
     .bind(review.result_id)
@@ -85,9 +88,8 @@ pub async fn record_review(
     .bind(decided_at)
     .bind(review.submitted_at)
     .bind(Json(review.checklist))
-    .execute(tx)
+    .fetch_one(tx)
     .await
-    .map(|_| ())
 }
 
 /// An order's review row.
