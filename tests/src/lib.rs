@@ -126,6 +126,20 @@ impl Stack {
         };
         common.database.url = SecretString::from(db.url());
         common.database.max_connections = 5;
+        // The services' own default unless the environment says otherwise, as a service
+        // process would read it (for A/B runs of the load tool, docs/performance.md).
+        if let Some(lanes) = std::env::var("HOTLINE_CONSUMER_LANES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            common.consumer_lanes = lanes;
+        }
+        if let Some(batch) = std::env::var("HOTLINE_CONSUMER_BATCH_MAX")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            common.consumer_batch_max = batch;
+        }
         common.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
         let shutdown = CancellationToken::new();

@@ -232,10 +232,10 @@ pub async fn start(
             outbox: ctx.outbox(),
         },
     );
-    // The order-lifecycle projection: two lanes, so it never takes more than two of the
-    // pool's connections from the emergency lane during a burst of order events.
+    // The order-lifecycle projection: two lanes at most, so it never takes more than two of
+    // the pool's connections from the emergency lane during a burst of order events.
     let mut stages = ctx.consumer("stages", status::LIFECYCLE);
-    stages.lanes = 2;
+    stages.lanes = stages.lanes.min(2);
     running.spawn_consumer(
         &ctx,
         stages,

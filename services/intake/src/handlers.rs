@@ -1,6 +1,12 @@
 //! Intake's status projection: every order event moves the public status forward, so the
 //! progress query (A11) answers from intake's own tables. It also records redispatches,
 //! which category suggestion (A12) keeps out of its training set.
+//!
+//! An order closed after review shows the unit's reply, which only the router holds: each
+//! such close asks the router for it. A batch asks for all its closes' replies at once
+//! (concurrently, before its writes), so a consumer with one lane does not wait for the
+//! router once per close; a reply that could not be had that way is asked for again when
+//! its event is applied, with the usual transient-failure rules.
 
 use chrono::{DateTime, Utc};
 use hotline_contract::Event;
@@ -128,7 +134,7 @@ impl EventHandler for StatusProjection {
     ) -> Result<(), HandlerError> {
         let mut pending = Pending::default();
         match step_of(&event.envelope)? {
-            Step::Other => return self.apply_other(tx, event).await,
+            Step::Other => return self.apply_other(tx, event, &Replies::new()).await,
             step => pending.push(step),
         }
         pending.flush(tx).await
@@ -141,12 +147,13 @@ impl EventHandler for StatusProjection {
         tx: &mut PgConnection,
         events: &[&IncomingEvent],
     ) -> Result<(), HandlerError> {
+        let replies = self.prefetch_replies(events).await;
         let mut pending = Pending::default();
         for event in events {
             match step_of(&event.envelope)? {
                 Step::Other => {
                     pending.flush(tx).await?;
-                    self.apply_other(tx, event).await?;
+                    self.apply_other(tx, event, &replies).await?;
                 }
                 step => pending.push(step),
             }
@@ -155,12 +162,37 @@ impl EventHandler for StatusProjection {
     }
 }
 
+/// Units' replies fetched ahead for a batch, by order.
+type Replies = std::collections::HashMap<Uuid, String>;
+
 impl StatusProjection {
-    /// The events that are not a plain status move or due instant.
+    /// The replies of the batch's orders closed after review, asked for concurrently. An
+    /// order whose reply could not be had is left out (its event asks again).
+    async fn prefetch_replies(&self, events: &[&IncomingEvent]) -> Replies {
+        let closes = events.iter().filter_map(|event| {
+            if event.envelope.event_type != OrderClosed::TYPE {
+                return None;
+            }
+            let e = event.envelope.decode::<OrderClosed>().ok()?.data;
+            (e.closure == Closure::ResultAccepted).then_some((*event, e.order_id))
+        });
+        let asked = closes.map(|(event, order_id)| async move {
+            (order_id, self.fetch_reply(event, order_id).await)
+        });
+        futures::future::join_all(asked)
+            .await
+            .into_iter()
+            .filter_map(|(order_id, reply)| Some((order_id, reply.ok()?)))
+            .collect()
+    }
+
+    /// The events that are not a plain status move or due instant; `replies` holds the
+    /// units' replies already fetched for the batch.
     async fn apply_other(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
+        replies: &Replies,
     ) -> Result<(), HandlerError> {
         let env = &event.envelope;
         match env.event_type.as_str() {
@@ -172,7 +204,10 @@ impl StatusProjection {
                     tracing::warn!(order_id = %e.order_id, "status event for an order intake does not know; skipped");
                     return Ok(());
                 }
-                let reply = self.fetch_reply(event, e.order_id).await?;
+                let reply = match replies.get(&e.order_id) {
+                    Some(reply) => reply.clone(),
+                    None => self.fetch_reply(event, e.order_id).await?,
+                };
                 store::set_reply(tx, e.order_id, &reply).await?;
                 let closed = StatusMove {
                     order_id: e.order_id,

@@ -61,6 +61,21 @@ pub async fn verify_trail(config: &SupervisionConfig) -> anyhow::Result<i64> {
     verified.context("the supervision trail does not verify")
 }
 
+/// A consumer of supervision's: one lane per trail strand, whatever `consumer_lanes` says.
+/// A lane's batch then appends to one strand and locks one head; with fewer lanes a batch
+/// would lock several heads in the order of its events, and two consumers' batches could
+/// lock the same two in opposite orders (a deadlock, which PostgreSQL breaks only after a
+/// second). See [`trail`].
+fn trail_consumer(
+    ctx: &hotline_service_kit::bootstrap::ServiceContext,
+    purpose: &str,
+    subjects: &[&str],
+) -> hotline_messaging::ConsumerConfig {
+    let mut config = ctx.consumer(purpose, subjects);
+    config.lanes = trail::STRANDS;
+    config
+}
+
 /// Start supervision; it runs until `shutdown` is cancelled. Units are notified through
 /// the log ([`notify::LoggingChannel`]) until an SMS or webhook channel exists.
 pub async fn start(
@@ -95,12 +110,13 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
 
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("review", &[event::ORDER_RESULT_SUBMITTED]),
+        trail_consumer(&ctx, "review", &[event::ORDER_RESULT_SUBMITTED]),
         handlers::Reviews::new(outbox.clone(), config.supervision.auto_accept_complete),
     );
     running.spawn_consumer(
         &ctx,
-        ctx.consumer(
+        trail_consumer(
+            &ctx,
             "cases",
             &[
                 event::DEADLINE_OVERDUE,
@@ -111,7 +127,8 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
     );
     running.spawn_consumer(
         &ctx,
-        ctx.consumer(
+        trail_consumer(
+            &ctx,
             "orders",
             &[
                 event::ORDER_DISPATCHED,
@@ -124,12 +141,12 @@ pub async fn start_with_channel<C: notify::NotificationChannel + Clone>(
     );
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("hotspots", &[event::HOTSPOT_DETECTED]),
+        trail_consumer(&ctx, "hotspots", &[event::HOTSPOT_DETECTED]),
         hotspots::Hotspots::new(outbox.clone()),
     );
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("reminders", &[event::DEADLINE_REMINDER]),
+        trail_consumer(&ctx, "reminders", &[event::DEADLINE_REMINDER]),
         handlers::Reminders::new(outbox.clone(), channel),
     );
 

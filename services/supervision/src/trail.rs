@@ -18,8 +18,9 @@
 //! was the most waited-for lock under load (`docs/performance.md`). An order's entries all
 //! go to [`strand_of`] its id, so its history is still one ordered chain, and the strand is
 //! the consumers' lane of the order ([`hotline_messaging::consumer::lane_index`] with as
-//! many lanes as strands): a lane's batch locks a single head, and lanes never wait for
-//! each other's heads. The strand is not hashed: it only partitions, and a row moved to
+//! many lanes as strands: supervision's consumers run [`STRANDS`] lanes whatever the
+//! service's `consumer_lanes` says, `crate::trail_consumer`): a lane's batch locks a single
+//! head, and lanes never wait for each other's heads. The strand is not hashed: it only partitions, and a row moved to
 //! another strand breaks both strands' links.
 
 use chrono::{DateTime, Utc};

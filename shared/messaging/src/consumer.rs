@@ -54,7 +54,8 @@ use crate::handler::{EventHandler, HandlerError, IncomingEvent};
 use crate::outbox::Outbox;
 use crate::provision::{ConsumerSpec, ensure_consumer};
 
-/// Parallel lanes of a consumer, by default.
+/// Parallel lanes of a consumer, by default. The services' consumers take theirs from the
+/// service's settings instead (`consumer_lanes` in `hotline_service_kit`, 1 unless set).
 pub const DEFAULT_LANES: usize = 8;
 
 /// Events a lane applies in one transaction at most, by default: enough to turn a backlog's

@@ -1,7 +1,8 @@
 //! The outbox relay: publishes committed outbox rows to JetStream, in order, exactly once
 //! as far as consumers can tell.
 //!
-//! One pass: in a transaction, take a per-schema advisory lock (so two replicas of a
+//! One pass: if any row is unsent (one statement, outside a transaction: most passes of a
+//! chase find nothing), in a transaction take a per-schema advisory lock (so two replicas of a
 //! service never publish the same rows side by side, which would break ordering), read up
 //! to `batch_size` unsent rows in `seq` order, publish them all (pipelined), await every
 //! JetStream ack in order, mark the acknowledged prefix sent, commit. A publish that fails
@@ -197,6 +198,11 @@ impl OutboxRelay {
 
     /// One pass: publish up to `batch_size` rows. Returns how many were sent.
     pub async fn publish_batch(&self) -> Result<u64, RelayError> {
+        // Most passes of a chase find nothing: one statement says so, without the
+        // transaction, the lock and the rollback of a real pass.
+        if !self.anything_unsent().await? {
+            return Ok(0);
+        }
         let mut tx = self.pool.begin().await?;
         let locked: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
@@ -273,6 +279,16 @@ impl OutboxRelay {
             Some(error) => Err(error),
             None => Ok(sent.len() as u64),
         }
+    }
+
+    /// Whether any row waits to be published (the outbox's partial index of unsent rows).
+    async fn anything_unsent(&self) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {}.outbox WHERE sent_at IS NULL)",
+            self.schema
+        ))
+        .fetch_one(&self.pool)
+        .await
     }
 
     /// Rows not yet published (for readiness details and metrics).

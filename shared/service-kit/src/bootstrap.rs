@@ -28,6 +28,10 @@ pub struct ServiceContext {
     pub namespace: Namespace,
     /// Replicas of the streams the service provisions (1 locally, 3 in production).
     pub stream_replicas: usize,
+    /// Lanes of the service's consumers (`common.consumer_lanes`, at least 1).
+    pub consumer_lanes: usize,
+    /// Events a lane applies in one transaction at most (`common.consumer_batch_max`).
+    pub consumer_batch_max: usize,
     /// The NATS connection.
     pub nats: async_nats::Client,
     /// JetStream on that connection.
@@ -57,6 +61,12 @@ pub enum BootstrapError {
         #[source]
         source: std::io::Error,
     },
+    /// `consumer_lanes` is 0: a consumer needs a lane to apply anything.
+    #[error("consumer_lanes must be at least 1 (HOTLINE_CONSUMER_LANES)")]
+    NoConsumerLanes,
+    /// `consumer_batch_max` is 0: a batch must hold an event.
+    #[error("consumer_batch_max must be at least 1 (HOTLINE_CONSUMER_BATCH_MAX)")]
+    NoConsumerBatch,
     /// Shutdown was requested before start-up finished.
     #[error("shutdown requested during start-up")]
     Cancelled,
@@ -76,6 +86,12 @@ pub async fn start(
 ) -> Result<(ServiceContext, OpsServer), BootstrapError> {
     tracing::info!(service, schema, config = ?common, "starting");
     let namespace = Namespace::new(common.namespace.clone())?;
+    if common.consumer_lanes == 0 {
+        return Err(BootstrapError::NoConsumerLanes);
+    }
+    if common.consumer_batch_max == 0 {
+        return Err(BootstrapError::NoConsumerBatch);
+    }
     db::validate_schema(schema)?;
 
     let nats =
@@ -102,6 +118,8 @@ pub async fn start(
         schema: schema.to_owned(),
         namespace,
         stream_replicas: common.stream_replicas,
+        consumer_lanes: common.consumer_lanes,
+        consumer_batch_max: common.consumer_batch_max,
         nats,
         jetstream,
         db,

@@ -49,6 +49,17 @@ pub enum ConfigError {
     Invalid(#[from] Box<figment::Error>),
 }
 
+/// Lanes of a consumer unless `consumer_lanes` says otherwise. One: on the 2-core machine of
+/// the load benchmark, one lane per consumer gave the lowest latency and the highest
+/// sustained throughput of 1, 2, 4 and 8 (fewer concurrent transactions on the shared
+/// CPUs, and larger batches); a deployment whose database has cores to spare can raise it.
+pub const DEFAULT_CONSUMER_LANES: usize = 1;
+
+/// Events a lane applies in one transaction at most, unless `consumer_batch_max` says
+/// otherwise. With one lane a consumer works off a backlog one batch after another, so the
+/// batch is what bounds how fast it catches up.
+pub const DEFAULT_CONSUMER_BATCH_MAX: usize = hotline_messaging::consumer::DEFAULT_BATCH_MAX;
+
 /// Settings every service shares; flatten it into the service's own config struct.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(default)]
@@ -58,6 +69,14 @@ pub struct CommonConfig {
     pub namespace: String,
     /// Replicas of the JetStream streams a service provisions (1 locally, 3 in a cluster).
     pub stream_replicas: usize,
+    /// Lanes of each of the service's consumers ([`DEFAULT_CONSUMER_LANES`]; at least 1).
+    /// A lane applies its orders' events in order and batches whatever queued behind it;
+    /// more lanes only pay off when a consumer's transactions wait on something other
+    /// than the CPUs the database shares (docs/performance.md, "Seventh round").
+    pub consumer_lanes: usize,
+    /// Events a consumer's lane applies in one transaction at most
+    /// ([`DEFAULT_CONSUMER_BATCH_MAX`]; at least 1).
+    pub consumer_batch_max: usize,
     /// `[nats]`
     pub nats: hotline_messaging::NatsConfig,
     /// `[database]`
@@ -73,6 +92,8 @@ impl Default for CommonConfig {
         Self {
             namespace: String::new(),
             stream_replicas: 1,
+            consumer_lanes: DEFAULT_CONSUMER_LANES,
+            consumer_batch_max: DEFAULT_CONSUMER_BATCH_MAX,
             nats: hotline_messaging::NatsConfig::default(),
             database: DatabaseConfig::default(),
             ops: OpsConfig::default(),
@@ -319,6 +340,8 @@ mod tests {
         let config: CommonConfig = load_from(&[], None).unwrap();
         assert_eq!(config.namespace, "");
         assert_eq!(config.stream_replicas, 1);
+        assert_eq!(config.consumer_lanes, DEFAULT_CONSUMER_LANES);
+        assert_eq!(config.consumer_batch_max, DEFAULT_CONSUMER_BATCH_MAX);
         assert_eq!(config.nats.url, "nats://127.0.0.1:4222");
         assert_eq!(
             config.database.url.expose_secret(),
@@ -354,6 +377,8 @@ mod tests {
             ("HOTLINE_INTAKE__TRIAGE_ENABLED", "true"),
             ("HOTLINE_OPS__LISTEN", "0.0.0.0:9090"),
             ("HOTLINE_STREAM_REPLICAS", "3"),
+            ("HOTLINE_CONSUMER_LANES", "4"),
+            ("HOTLINE_CONSUMER_BATCH_MAX", "64"),
             ("HOTLINE_TELEMETRY__LOG_FILTER", "info,sqlx=warn"),
             ("PATH", "/usr/bin"),
         ]);
@@ -366,6 +391,8 @@ mod tests {
         assert_eq!(config.common.database.acquire_timeout_secs, 7);
         assert_eq!(config.common.ops.listen, "0.0.0.0:9090".parse().unwrap());
         assert_eq!(config.common.stream_replicas, 3);
+        assert_eq!(config.common.consumer_lanes, 4);
+        assert_eq!(config.common.consumer_batch_max, 64);
         assert_eq!(config.common.telemetry.log_filter, "info,sqlx=warn");
         assert!(config.common.telemetry.json, "untouched keys keep defaults");
         assert_eq!(config.http.body_limit_bytes, 1024);

@@ -32,9 +32,10 @@ impl ServiceContext {
     }
 
     /// A durable consumer `<service>-<purpose>` on the `HOTLINE` stream, filtered to
-    /// `subjects` (un-prefixed; the namespace is applied here), with the default settings.
+    /// `subjects` (un-prefixed; the namespace is applied here), with the service's
+    /// `consumer_lanes` and `consumer_batch_max`, and otherwise the default settings.
     pub fn consumer(&self, purpose: &str, subjects: &[&str]) -> ConsumerConfig {
-        ConsumerConfig::new(
+        let mut config = ConsumerConfig::new(
             self.service,
             &self.schema,
             self.namespace.clone(),
@@ -43,7 +44,10 @@ impl ServiceContext {
                 subjects::durable_name(self.service, purpose),
                 subjects.iter().map(|s| self.namespace.subject(s)).collect(),
             ),
-        )
+        );
+        config.lanes = self.consumer_lanes;
+        config.batch_max = self.consumer_batch_max;
+        config
     }
 }
 

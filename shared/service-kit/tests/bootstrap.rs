@@ -62,6 +62,10 @@ async fn start_connects_migrates_and_serves_readiness() {
 
     assert_eq!(ctx.service, "intake");
     assert_eq!(ctx.namespace.as_str(), common.namespace);
+    assert_eq!(ctx.consumer_lanes, common.consumer_lanes);
+    let consumer = ctx.consumer("status", &["x"]);
+    assert_eq!(consumer.lanes, common.consumer_lanes);
+    assert_eq!(consumer.batch_max, common.consumer_batch_max);
     // Both migrators ran into the service schema, through the context's pool.
     let versions: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
@@ -142,6 +146,30 @@ async fn an_invalid_namespace_is_refused_before_connecting_anything() {
     let result = bootstrap::start("intake", "intake", &common, &[], CancellationToken::new()).await;
     assert!(
         matches!(result, Err(BootstrapError::Namespace(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn zero_consumer_lanes_or_batches_are_refused_before_connecting_anything() {
+    let mut common = CommonConfig {
+        namespace: unique_namespace(),
+        consumer_lanes: 0,
+        ..CommonConfig::default()
+    };
+    // Nothing listens here: the check must come before any connection.
+    common.nats.url = format!("nats://127.0.0.1:{}", hotline_test_support::free_port());
+    let result = bootstrap::start("intake", "intake", &common, &[], CancellationToken::new()).await;
+    assert!(
+        matches!(result, Err(BootstrapError::NoConsumerLanes)),
+        "{result:?}"
+    );
+
+    common.consumer_lanes = 1;
+    common.consumer_batch_max = 0;
+    let result = bootstrap::start("intake", "intake", &common, &[], CancellationToken::new()).await;
+    assert!(
+        matches!(result, Err(BootstrapError::NoConsumerBatch)),
         "{result:?}"
     );
 }
