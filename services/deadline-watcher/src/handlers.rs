@@ -51,7 +51,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::deadline::{Limit, extended_due, resumed_due};
-use crate::domain::policy;
+use crate::domain::policy::{self, Policy};
 use crate::domain::timer::{
     TimerEvent, TimerState, case_of_party, clock_code, next_state, rectification_party, redo_party,
 };
@@ -60,20 +60,66 @@ use crate::store::{self, ChangeKind, NewTimer, Timer, TimerChange};
 /// Starts, settles and cancels the clocks of each order.
 #[derive(Debug, Clone)]
 pub struct Clocks {
-    calendar: Arc<Calendar>,
-    outbox: Outbox,
+    pub(crate) calendar: Arc<Calendar>,
+    pub(crate) outbox: Outbox,
 }
 
 /// A clock about to start.
-struct ClockStart<'a> {
-    order_id: Uuid,
-    clock: DeadlineClock,
-    unit_id: &'a str,
+pub(crate) struct ClockStart<'a> {
+    pub order_id: Uuid,
+    pub clock: DeadlineClock,
+    pub unit_id: &'a str,
     /// See [`NewTimer::party`].
-    party: &'a str,
-    started_at: DateTime<Utc>,
-    kind: Option<RequestKind>,
-    urgency: Option<Urgency>,
+    pub party: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub kind: Option<RequestKind>,
+    pub urgency: Option<Urgency>,
+}
+
+impl<'a> ClockStart<'a> {
+    /// A15: the sign clock a dispatch starts (the `sign` policy: sign within 1 working
+    /// day). The kind and urgency are kept on the sign timer for the handling clock, which
+    /// starts at the sign.
+    pub(crate) fn sign(dispatched: &'a OrderDispatched) -> Self {
+        ClockStart {
+            order_id: dispatched.order_id,
+            clock: DeadlineClock::Sign,
+            unit_id: &dispatched.unit_id,
+            party: "",
+            started_at: dispatched.dispatched_at,
+            kind: Some(dispatched.kind),
+            urgency: Some(dispatched.urgency),
+        }
+    }
+}
+
+/// The event that announces a started clock.
+pub(crate) fn scheduled_event(
+    start: &ClockStart<'_>,
+    policy: &Policy,
+    due_at: DateTime<Utc>,
+) -> DeadlineScheduled {
+    DeadlineScheduled {
+        order_id: start.order_id,
+        clock: start.clock,
+        unit_id: start.unit_id.to_owned(),
+        case_id: case_of_party(start.clock, start.party),
+        started_at: start.started_at,
+        due_at,
+        policy: policy.label(),
+    }
+}
+
+/// The event that announces a clock found overdue at `detected_at`.
+pub(crate) fn overdue_event(timer: &Timer, detected_at: DateTime<Utc>) -> DeadlineOverdue {
+    DeadlineOverdue {
+        order_id: timer.order_id,
+        clock: timer.clock,
+        unit_id: timer.unit_id.clone(),
+        case_id: timer.case_id(),
+        due_at: timer.due_at,
+        detected_at,
+    }
 }
 
 impl Clocks {
@@ -82,17 +128,14 @@ impl Clocks {
         Self { calendar, outbox }
     }
 
-    /// Start a clock under the policy for the order's kind and urgency and announce it.
-    /// Returns its due instant, or `None` when the order already had that clock (the first
-    /// one stands and was announced already).
-    async fn start_clock(
+    /// The policy among `policies` (the clock's active ones) that sets a starting clock's
+    /// limit, and the due instant it gives.
+    pub(crate) fn schedule<'p>(
         &self,
-        tx: &mut PgConnection,
-        event: &IncomingEvent,
-        start: ClockStart<'_>,
-    ) -> Result<Option<DateTime<Utc>>, HandlerError> {
-        let policies = store::active_policies(tx, start.clock).await?;
-        let Some(policy) = policy::select(&policies, start.clock, start.kind, start.urgency) else {
+        policies: &'p [Policy],
+        start: &ClockStart<'_>,
+    ) -> Result<(&'p Policy, DateTime<Utc>), HandlerError> {
+        let Some(policy) = policy::select(policies, start.clock, start.kind, start.urgency) else {
             // An operator deactivated every policy that fits: no limit is guessed; the event
             // waits (and is retried) until a policy is active again.
             tracing::error!(clock = clock_code(start.clock), kind = ?start.kind, urgency = ?start.urgency, "no active time-limit policy fits this order");
@@ -106,6 +149,20 @@ impl Clocks {
         let due_at = policy
             .due_at(&self.calendar, start.started_at)
             .map_err(calendar_failure)?;
+        Ok((policy, due_at))
+    }
+
+    /// Start a clock under the policy for the order's kind and urgency and announce it.
+    /// Returns its due instant, or `None` when the order already had that clock (the first
+    /// one stands and was announced already).
+    async fn start_clock(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+        start: ClockStart<'_>,
+    ) -> Result<Option<DateTime<Utc>>, HandlerError> {
+        let policies = store::active_policies(tx, start.clock).await?;
+        let (policy, due_at) = self.schedule(&policies, &start)?;
         let started = store::insert_timer(
             tx,
             &NewTimer {
@@ -126,19 +183,7 @@ impl Clocks {
             return Ok(None);
         }
         self.outbox
-            .append(
-                tx,
-                &event.trace,
-                DeadlineScheduled {
-                    order_id: start.order_id,
-                    clock: start.clock,
-                    unit_id: start.unit_id.to_owned(),
-                    case_id: case_of_party(start.clock, start.party),
-                    started_at: start.started_at,
-                    due_at,
-                    policy: policy.label(),
-                },
-            )
+            .append(tx, &event.trace, scheduled_event(&start, policy, due_at))
             .await?;
         metrics::counter!("hotline_deadlines_scheduled_total", "clock" => clock_code(start.clock))
             .increment(1);
@@ -153,22 +198,8 @@ impl Clocks {
     ) -> Result<(), HandlerError> {
         // The supervision board's near-due list names the order by its number.
         store::record_order_number(tx, dispatched.order_id, &dispatched.number).await?;
-        // A15: sign within 1 working day (the `sign` policy). The kind and urgency are kept
-        // on the sign timer for the handling clock, which starts at the sign.
         let started = self
-            .start_clock(
-                tx,
-                event,
-                ClockStart {
-                    order_id: dispatched.order_id,
-                    clock: DeadlineClock::Sign,
-                    unit_id: &dispatched.unit_id,
-                    party: "",
-                    started_at: dispatched.dispatched_at,
-                    kind: Some(dispatched.kind),
-                    urgency: Some(dispatched.urgency),
-                },
-            )
+            .start_clock(tx, event, ClockStart::sign(&dispatched))
             .await?;
         if started.is_none() {
             // A second dispatch of the same order (a re-publication with a new event id):
@@ -232,34 +263,12 @@ impl Clocks {
         signed: OrderSigned,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, signed.order_id).await?;
-        let Some(timer) = sign_clock_of(&timers, &signed.unit_id) else {
-            // The dispatch that starts the clock comes first on the stream; if it has not
-            // been applied, it was returned for a later retry (e.g. a calendar year
-            // missing). Wait for it rather than lose the sign.
-            return Err(HandlerError::transient(format!(
-                "order {} signed before its sign clock was started",
-                signed.order_id
-            )));
-        };
-        let outcome = next_state(
-            timer.view(),
-            TimerEvent::Signed {
-                at: signed.signed_at,
-            },
-        );
-        match outcome {
-            None => {
-                tracing::info!(
-                    state = timer.state.code(),
-                    "sign for a sign clock already settled; kept as is"
-                );
-            }
-            Some(state) => {
-                store::set_state(tx, timer, state).await?;
-                if state == TimerState::Overdue {
-                    tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
-                    self.announce_overdue(tx, event, timer).await?;
-                }
+        let (timer, outcome) = sign_outcome(&timers, &signed)?;
+        if let Some(state) = outcome {
+            store::set_state(tx, timer, state).await?;
+            if state == TimerState::Overdue {
+                tracing::warn!(due_at = %timer.due_at, signed_at = %signed.signed_at, "order signed after its A15 deadline");
+                self.announce_overdue(tx, event, timer).await?;
             }
         }
         self.start_handling(tx, event, timer, &signed).await
@@ -274,14 +283,7 @@ impl Clocks {
         sign_timer: &Timer,
         signed: &OrderSigned,
     ) -> Result<(), HandlerError> {
-        if sign_timer.state == TimerState::Cancelled {
-            tracing::info!("sign for an order already closed; no handling clock");
-            return Ok(());
-        }
-        if sign_timer.kind.is_none() {
-            tracing::warn!(
-                "sign timer predates recorded kinds; no handling clock can be chosen for it"
-            );
+        if !handling_can_start(sign_timer) {
             return Ok(());
         }
         let started = self
@@ -312,37 +314,14 @@ impl Clocks {
         submitted: OrderResultSubmitted,
     ) -> Result<(), HandlerError> {
         let timers = store::lock_order_timers(tx, submitted.order_id).await?;
-        let Some(timer) = current_handling_clock(&timers) else {
-            let sign = current_sign_clock(&timers);
-            return match sign {
-                // Closed before signing, or a timer from before kinds were recorded: there
-                // is no handling clock to stop.
-                Some(t) if t.state == TimerState::Cancelled || t.kind.is_none() => {
-                    tracing::info!("result for an order without a handling clock; nothing to do");
-                    Ok(())
-                }
-                // The sign that starts the clock has not been applied yet (it went back
-                // for a retry): wait for it rather than lose the result.
-                _ => Err(HandlerError::transient(format!(
-                    "order {} submitted a result before its handling clock was started",
-                    submitted.order_id
-                ))),
-            };
+        let Some((timer, outcome)) = result_outcome(&timers, &submitted)? else {
+            return Ok(());
         };
-        let at = submitted.submitted_at;
-        match next_state(timer.view(), TimerEvent::ResultSubmitted { at }) {
-            None => {
-                tracing::info!(
-                    state = timer.state.code(),
-                    "result for a handling clock already settled; kept as is"
-                );
-            }
-            Some(state) => {
-                store::set_state(tx, timer, state).await?;
-                if state == TimerState::Overdue {
-                    tracing::warn!(due_at = %timer.due_at, submitted_at = %at, "result submitted after its A15 handling limit");
-                    self.announce_overdue(tx, event, timer).await?;
-                }
+        if let Some(state) = outcome {
+            store::set_state(tx, timer, state).await?;
+            if state == TimerState::Overdue {
+                tracing::warn!(due_at = %timer.due_at, submitted_at = %submitted.submitted_at, "result submitted after its A15 handling limit");
+                self.announce_overdue(tx, event, timer).await?;
             }
         }
         Ok(())
@@ -845,18 +824,7 @@ impl Clocks {
         timer: &Timer,
     ) -> Result<(), HandlerError> {
         self.outbox
-            .append(
-                tx,
-                &event.trace,
-                DeadlineOverdue {
-                    order_id: timer.order_id,
-                    clock: timer.clock,
-                    unit_id: timer.unit_id.clone(),
-                    case_id: timer.case_id(),
-                    due_at: timer.due_at,
-                    detected_at: Utc::now(),
-                },
-            )
+            .append(tx, &event.trace, overdue_event(timer, Utc::now()))
             .await?;
         metrics::counter!("hotline_deadlines_overdue_total", "clock" => clock_code(timer.clock))
             .increment(1);
@@ -865,6 +833,17 @@ impl Clocks {
 }
 
 impl EventHandler for Clocks {
+    const BATCHED: bool = true;
+
+    /// The steps every order goes through are applied set-based (`crate::clock_batch`).
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        self.handle_events(tx, events).await
+    }
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
@@ -949,7 +928,7 @@ impl EventHandler for Clocks {
 
 /// The order's sign clock in force: the latest started that a redispatch has not
 /// cancelled (orders never redispatched have one sign clock).
-fn current_sign_clock(timers: &[Timer]) -> Option<&Timer> {
+pub(crate) fn current_sign_clock(timers: &[Timer]) -> Option<&Timer> {
     let signs = || timers.iter().filter(|t| t.clock == DeadlineClock::Sign);
     signs()
         .filter(|t| t.state != TimerState::Cancelled)
@@ -973,7 +952,7 @@ fn latest_clock(
 }
 
 /// The order's handling clock in force: the redo's after a send-back, else the first.
-fn current_handling_clock(timers: &[Timer]) -> Option<&Timer> {
+pub(crate) fn current_handling_clock(timers: &[Timer]) -> Option<&Timer> {
     latest_clock(timers, DeadlineClock::Handling, |_| true)
 }
 
@@ -985,12 +964,90 @@ fn case_clock(timers: &[Timer], case_id: Uuid) -> Option<&Timer> {
 }
 
 /// The sign clock a sign by `unit_id` settles: that unit's latest, else the one in force.
-fn sign_clock_of<'a>(timers: &'a [Timer], unit_id: &str) -> Option<&'a Timer> {
+pub(crate) fn sign_clock_of<'a>(timers: &'a [Timer], unit_id: &str) -> Option<&'a Timer> {
     timers
         .iter()
         .filter(|t| t.clock == DeadlineClock::Sign && t.unit_id == unit_id)
         .max_by_key(|t| t.started_at)
         .or_else(|| current_sign_clock(timers))
+}
+
+/// What a sign does to the order's timers (the rules of both the single and the batch
+/// form): the sign clock it settles and its new state (`None`: settled already, kept as
+/// is). No sign clock yet: the dispatch that starts it comes first on the stream and, not
+/// applied, was returned for a later retry (e.g. a calendar year missing); the sign waits
+/// for it rather than be lost.
+pub(crate) fn sign_outcome<'a>(
+    timers: &'a [Timer],
+    signed: &OrderSigned,
+) -> Result<(&'a Timer, Option<TimerState>), HandlerError> {
+    let Some(timer) = sign_clock_of(timers, &signed.unit_id) else {
+        return Err(HandlerError::transient(format!(
+            "order {} signed before its sign clock was started",
+            signed.order_id
+        )));
+    };
+    let outcome = next_state(
+        timer.view(),
+        TimerEvent::Signed {
+            at: signed.signed_at,
+        },
+    );
+    if outcome.is_none() {
+        tracing::info!(
+            state = timer.state.code(),
+            "sign for a sign clock already settled; kept as is"
+        );
+    }
+    Ok((timer, outcome))
+}
+
+/// Whether a sign settling `sign_timer` (as it was before the sign) starts the handling
+/// clock: not on an order already closed, nor without the kind recorded at dispatch.
+pub(crate) fn handling_can_start(sign_timer: &Timer) -> bool {
+    if sign_timer.state == TimerState::Cancelled {
+        tracing::info!("sign for an order already closed; no handling clock");
+        return false;
+    }
+    if sign_timer.kind.is_none() {
+        tracing::warn!(
+            "sign timer predates recorded kinds; no handling clock can be chosen for it"
+        );
+        return false;
+    }
+    true
+}
+
+/// What a result does to the order's timers: the handling clock in force and its new state
+/// (`None`: settled already, kept as is), or nothing when the order has no handling clock
+/// to stop (closed before signing, or a timer from before kinds were recorded). A handling
+/// clock that should exist and does not yet means the sign that starts it has not been
+/// applied (it went back for a retry): the result waits for it rather than be lost.
+pub(crate) fn result_outcome<'a>(
+    timers: &'a [Timer],
+    submitted: &OrderResultSubmitted,
+) -> Result<Option<(&'a Timer, Option<TimerState>)>, HandlerError> {
+    let Some(timer) = current_handling_clock(timers) else {
+        return match current_sign_clock(timers) {
+            Some(t) if t.state == TimerState::Cancelled || t.kind.is_none() => {
+                tracing::info!("result for an order without a handling clock; nothing to do");
+                Ok(None)
+            }
+            _ => Err(HandlerError::transient(format!(
+                "order {} submitted a result before its handling clock was started",
+                submitted.order_id
+            ))),
+        };
+    };
+    let at = submitted.submitted_at;
+    let outcome = next_state(timer.view(), TimerEvent::ResultSubmitted { at });
+    if outcome.is_none() {
+        tracing::info!(
+            state = timer.state.code(),
+            "result for a handling clock already settled; kept as is"
+        );
+    }
+    Ok(Some((timer, outcome)))
 }
 
 /// How a calendar failure ends the handling of an event.

@@ -11,7 +11,8 @@
 //! (clocks that stop while suspended pause and restart with the time left),
 //! `order.co_handling_*` (a co-unit's report clock, A14), `supervision.*` (a case's
 //! rectification clock, A17, started again at each escalation) and `order.closed`
-//! (cancelled). The [`reminders::ReminderScan`] task sends
+//! (cancelled); under load a batch's dispatches, signs, results and closes are applied
+//! set-based (`clock_batch`). The [`reminders::ReminderScan`] task sends
 //! `deadline.reminder` at the configured points before a due instant (A17), reading only
 //! the timers whose stored next reminder instant has passed; the
 //! [`overdue::OverdueScan`] task claims running timers past due every `scan_interval_secs`,
@@ -31,6 +32,7 @@
 //! rules in [`domain`].
 
 pub mod calendar;
+mod clock_batch;
 pub mod config;
 pub mod domain;
 pub mod handlers;

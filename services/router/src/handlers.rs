@@ -16,9 +16,10 @@
 //! for an order that already has an assignment (a re-registration, a replay) finds the
 //! row and changes nothing, so an order is dispatched once whatever arrives twice.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use hotline_contract::Event;
 use hotline_contract::events::{
     OrderConsultationOpened, OrderDispatched, OrderRegistered, OrderSentBack,
@@ -28,7 +29,9 @@ use hotline_reference::Regions;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::dispatch::{candidate_units, decide_for_kind, region_chain};
+use crate::domain::dispatch::{
+    Decision, DispatchRule, candidate_units, decide_for_kind, region_chain,
+};
 use crate::domain::handling::AssignmentStatus;
 use crate::store::{self, Inserted, NewAssignment};
 
@@ -40,6 +43,8 @@ pub struct Dispatcher {
 }
 
 impl EventHandler for Dispatcher {
+    const BATCHED: bool = true;
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
@@ -54,9 +59,36 @@ impl EventHandler for Dispatcher {
             _ => Ok(()),
         }
     }
+
+    /// A batch of registrations is dispatched set-based (`crate::dispatch_batch`).
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        self.dispatch_batch(tx, events).await
+    }
 }
 
 impl Dispatcher {
+    /// The pure decision (A9, A12) for `order` over the rules covering it and the active
+    /// units among its candidates.
+    pub(crate) fn decide(
+        &self,
+        order: &OrderRegistered,
+        rules: &[DispatchRule],
+        units: &HashSet<String>,
+    ) -> Option<Decision> {
+        decide_for_kind(
+            order.category.as_deref(),
+            Some(order.kind.code()),
+            &order.region_code,
+            rules,
+            &self.regions,
+            units,
+        )
+    }
+
     async fn dispatch(
         &self,
         tx: &mut PgConnection,
@@ -74,14 +106,7 @@ impl Dispatcher {
         };
         let candidates = candidate_units(&order.region_code, &rules, &self.regions);
         let units = store::active_among(tx, &candidates).await?;
-        let decision = decide_for_kind(
-            order.category.as_deref(),
-            Some(order.kind.code()),
-            &order.region_code,
-            &rules,
-            &self.regions,
-            &units,
-        );
+        let decision = self.decide(&order, &rules, &units);
         // Microseconds: what PostgreSQL keeps, so the event and the row agree.
         let dispatched_at = Utc::now().trunc_subsecs(6);
         let Some(decision) = decision else {
@@ -93,77 +118,30 @@ impl Dispatcher {
             tracing::info!(order_id = %order.order_id, "order already in consultation; nothing to do");
             return Ok(());
         }
-        let dispatcher = match &decision.rule_id {
-            Some(rule) => format!("rule:{rule}"),
-            None => decision.basis.code().to_owned(),
-        };
-        let inserted = store::insert_assignment(
-            tx,
-            &NewAssignment {
-                order_id: order.order_id,
-                number: &order.number,
-                unit_id: &decision.unit_id,
-                basis: decision.basis,
-                rule_id: decision.rule_id.as_deref(),
-                rule_version: decision.rule_version,
-                category: order.category.as_deref(),
-                region_code: &order.region_code,
-                kind: order.kind.code(),
-                urgency: order.urgency.code(),
-                dispatched_at,
-                traceparent: event.trace.to_string(),
-                dispatch_id: Uuid::now_v7(),
-                dispatcher: &dispatcher,
-            },
-        )
-        .await?;
-        match inserted {
+        let dispatcher = dispatcher_of(&decision);
+        let assignment = new_assignment(&order, &decision, dispatched_at, event, &dispatcher);
+        match store::insert_assignment(tx, &assignment).await? {
             Inserted::Created => {}
             Inserted::OrderAlreadyAssigned => {
                 tracing::info!(order_id = %order.order_id, "order already dispatched; nothing to do");
                 return Ok(());
             }
-            Inserted::NumberTaken => {
-                return Err(HandlerError::permanent(format!(
-                    "order number {} already belongs to another order",
-                    order.number
-                )));
-            }
+            Inserted::NumberTaken => return Err(number_taken(&order)),
         }
         self.outbox
             .append(
                 tx,
                 &event.trace,
-                OrderDispatched {
-                    order_id: order.order_id,
-                    number: order.number.clone(),
-                    unit_id: decision.unit_id.clone(),
-                    basis: decision.basis,
-                    rule_id: decision.rule_id.clone(),
-                    kind: order.kind,
-                    urgency: order.urgency,
-                    dispatched_at,
-                },
+                dispatched_event(&order, &decision, dispatched_at),
             )
             .await?;
-        let basis = decision.basis.code();
-        // Counted before the commit: a transaction that fails and is retried counts twice,
-        // which a rate panel tolerates; exact counts come from analytics.
-        metrics::counter!("hotline_orders_dispatched_total", "basis" => basis).increment(1);
-        tracing::info!(
-            order_id = %order.order_id,
-            unit_id = %decision.unit_id,
-            basis,
-            rule_id = decision.rule_id.as_deref(),
-            rule_version = decision.rule_version,
-            "order dispatched"
-        );
+        count_dispatch(&order, &decision);
         Ok(())
     }
 
     /// A12: neither a clear unit nor a known region: the order waits for the center's
     /// consultation (会商).
-    async fn queue_for_consultation(
+    pub(crate) async fn queue_for_consultation(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
@@ -206,6 +184,82 @@ impl Dispatcher {
         tracing::info!(order_id = %order.order_id, "order queued for pre-dispatch consultation");
         Ok(())
     }
+}
+
+/// Who decided a dispatch: `rule:<id>`, or the basis (`territorial`).
+pub(crate) fn dispatcher_of(decision: &Decision) -> String {
+    match &decision.rule_id {
+        Some(rule) => format!("rule:{rule}"),
+        None => decision.basis.code().to_owned(),
+    }
+}
+
+/// The assignment row of a decided order; `dispatcher` is [`dispatcher_of`] the decision.
+pub(crate) fn new_assignment<'a>(
+    order: &'a OrderRegistered,
+    decision: &'a Decision,
+    dispatched_at: DateTime<Utc>,
+    event: &IncomingEvent,
+    dispatcher: &'a str,
+) -> NewAssignment<'a> {
+    NewAssignment {
+        order_id: order.order_id,
+        number: &order.number,
+        unit_id: &decision.unit_id,
+        basis: decision.basis,
+        rule_id: decision.rule_id.as_deref(),
+        rule_version: decision.rule_version,
+        category: order.category.as_deref(),
+        region_code: &order.region_code,
+        kind: order.kind.code(),
+        urgency: order.urgency.code(),
+        dispatched_at,
+        traceparent: event.trace.to_string(),
+        dispatch_id: Uuid::now_v7(),
+        dispatcher,
+    }
+}
+
+/// The event that announces a dispatch.
+pub(crate) fn dispatched_event(
+    order: &OrderRegistered,
+    decision: &Decision,
+    dispatched_at: DateTime<Utc>,
+) -> OrderDispatched {
+    OrderDispatched {
+        order_id: order.order_id,
+        number: order.number.clone(),
+        unit_id: decision.unit_id.clone(),
+        basis: decision.basis,
+        rule_id: decision.rule_id.clone(),
+        kind: order.kind,
+        urgency: order.urgency,
+        dispatched_at,
+    }
+}
+
+/// A registration whose number another order holds contradicts what is stored.
+pub(crate) fn number_taken(order: &OrderRegistered) -> HandlerError {
+    HandlerError::permanent(format!(
+        "order number {} already belongs to another order",
+        order.number
+    ))
+}
+
+/// The metric and the log line of a dispatch written in this transaction.
+pub(crate) fn count_dispatch(order: &OrderRegistered, decision: &Decision) {
+    let basis = decision.basis.code();
+    // Counted before the commit: a transaction that fails and is retried counts twice,
+    // which a rate panel tolerates; exact counts come from analytics.
+    metrics::counter!("hotline_orders_dispatched_total", "basis" => basis).increment(1);
+    tracing::info!(
+        order_id = %order.order_id,
+        unit_id = %decision.unit_id,
+        basis,
+        rule_id = decision.rule_id.as_deref(),
+        rule_version = decision.rule_version,
+        "order dispatched"
+    );
 }
 
 /// Returns a sent-back order to its unit (A16.2; durable consumer `router-returns` on

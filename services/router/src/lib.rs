@@ -5,7 +5,8 @@
 //! Flow: `order.registered` → [`handlers::Dispatcher`] (durable consumer
 //! `router-dispatch`) decides the unit with [`domain::dispatch::decide`] from the rules
 //! and units in the database, stores the assignment and queues `order.dispatched` in the
-//! same transaction → the outbox relay publishes it. Units (through the gateway) call
+//! same transaction → the outbox relay publishes it (under load a batch of registrations
+//! is dispatched with a few set-based statements, `dispatch_batch`). Units (through the gateway) call
 //! `rpc.router.sign` and `rpc.router.submit_result` ([`api::UnitDesk`]), which lock the
 //! assignment, check unit and state, store the step and queue `order.signed` /
 //! `order.result_submitted`, again in one transaction.
@@ -26,6 +27,7 @@ pub mod api;
 pub mod config;
 pub mod desk;
 pub mod directory;
+mod dispatch_batch;
 pub mod domain;
 pub mod escalation;
 pub mod handlers;

@@ -19,29 +19,7 @@ pub async fn active_rules(
     category: &str,
     territories: &[String],
 ) -> Result<Vec<DispatchRule>, sqlx::Error> {
-    let rows: Vec<ActiveRuleRow> = sqlx::query_as(
-        "SELECT rule_id, category, region_code, kind, unit_id, priority, version \
-         FROM router.dispatch_rules \
-         WHERE active AND category = $1 AND region_code = ANY($2)",
-    )
-    .bind(category)
-    .bind(territories)
-    .fetch_all(tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(rule_id, category, region_code, kind, unit_id, priority, version)| DispatchRule {
-                rule_id,
-                category,
-                region_code,
-                kind,
-                unit_id,
-                priority,
-                version,
-            },
-        )
-        .collect())
+    active_rules_among(tx, &[category], territories).await
 }
 
 /// Which of `candidates` are active units.
@@ -1049,4 +1027,123 @@ pub async fn dispatch_records(
             },
         )
         .collect())
+}
+
+/// The active rules for any of `categories` over any of `territories`: a superset of what
+/// [`active_rules`] returns for each order of a batch, which the caller narrows per order.
+pub async fn active_rules_among(
+    tx: &mut PgConnection,
+    categories: &[&str],
+    territories: &[String],
+) -> Result<Vec<DispatchRule>, sqlx::Error> {
+    let rows: Vec<ActiveRuleRow> = sqlx::query_as(
+        "SELECT rule_id, category, region_code, kind, unit_id, priority, version \
+         FROM router.dispatch_rules \
+         WHERE active AND category = ANY($1) AND region_code = ANY($2)",
+    )
+    .bind(categories)
+    .bind(territories)
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(rule_id, category, region_code, kind, unit_id, priority, version)| DispatchRule {
+                rule_id,
+                category,
+                region_code,
+                kind,
+                unit_id,
+                priority,
+                version,
+            },
+        )
+        .collect())
+}
+
+/// Which of `order_ids` are queued or decided in consultation ([`in_consultation`] for a
+/// batch).
+pub async fn in_consultation_among(
+    tx: &mut PgConnection,
+    order_ids: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT order_id FROM router.consultations WHERE order_id = ANY($1)")
+            // Planned for each call with the batch's ids (a generic plan cached while the
+            // table was small would scan it whole).
+            .persistent(false)
+            .bind(order_ids)
+            .fetch_all(tx)
+            .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Which of `order_ids` have an assignment.
+pub async fn assigned_among(
+    tx: &mut PgConnection,
+    order_ids: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT order_id FROM router.assignments WHERE order_id = ANY($1)")
+            // Planned for each call with the batch's ids (a generic plan cached while the
+            // table was small would scan it whole).
+            .persistent(false)
+            .bind(order_ids)
+            .fetch_all(tx)
+            .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// [`insert_assignment`] for a batch, in one statement: the assignments in the order
+/// given, and a `dispatch_log` row for each one created. Returns the orders whose
+/// assignment was created; an order left out already had one, or its number belongs to
+/// another order (the caller tells which with [`assigned_among`]).
+pub async fn insert_assignments(
+    tx: &mut PgConnection,
+    batch: &[NewAssignment<'_>],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let column = |f: fn(&NewAssignment<'_>) -> Option<String>| -> Vec<Option<String>> {
+        batch.iter().map(f).collect()
+    };
+    let created: Vec<Uuid> = sqlx::query_scalar(
+        "WITH input AS ( \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                 $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::int4[], \
+                 $11::text[], $12::text[], $13::uuid[], $14::text[]) WITH ORDINALITY \
+             AS i (order_id, number, unit_id, basis, rule_id, kind, urgency, dispatched_at, \
+                 traceparent, rule_version, category, region_code, dispatch_id, dispatcher, n)), \
+         created AS ( \
+             INSERT INTO router.assignments (order_id, number, unit_id, basis, rule_id, kind, \
+                 urgency, status, dispatched_at, traceparent, rule_version, category, \
+                 region_code, dispatch_id) \
+             SELECT order_id, number, unit_id, basis, rule_id, kind, urgency, 'dispatched', \
+                 dispatched_at, traceparent, rule_version, category, region_code, dispatch_id \
+             FROM input ORDER BY n \
+             ON CONFLICT DO NOTHING \
+             RETURNING order_id, dispatch_id), \
+         logged AS ( \
+             INSERT INTO router.dispatch_log (dispatch_id, order_id, unit_id, basis, rule_id, \
+                 rule_version, category, dispatcher, dispatched_at) \
+             SELECT i.dispatch_id, i.order_id, i.unit_id, i.basis, i.rule_id, i.rule_version, \
+                 i.category, i.dispatcher, i.dispatched_at \
+             FROM input i JOIN created c ON c.dispatch_id = i.dispatch_id ORDER BY i.n) \
+         SELECT order_id FROM created",
+    )
+    .bind(batch.iter().map(|a| a.order_id).collect::<Vec<_>>())
+    .bind(column(|a| Some(a.number.to_owned())))
+    .bind(column(|a| Some(a.unit_id.to_owned())))
+    .bind(column(|a| Some(a.basis.code().to_owned())))
+    .bind(column(|a| a.rule_id.map(str::to_owned)))
+    .bind(column(|a| Some(a.kind.to_owned())))
+    .bind(column(|a| Some(a.urgency.to_owned())))
+    .bind(batch.iter().map(|a| a.dispatched_at).collect::<Vec<_>>())
+    .bind(column(|a| Some(a.traceparent.clone())))
+    .bind(batch.iter().map(|a| a.rule_version).collect::<Vec<_>>())
+    .bind(column(|a| a.category.map(str::to_owned)))
+    .bind(column(|a| Some(a.region_code.to_owned())))
+    .bind(batch.iter().map(|a| a.dispatch_id).collect::<Vec<_>>())
+    .bind(column(|a| Some(a.dispatcher.to_owned())))
+    .fetch_all(tx)
+    .await?;
+    Ok(created.into_iter().collect())
 }

@@ -22,7 +22,7 @@ pub use barrier::{BarrierError, server_barrier, server_barrier_within};
 pub use connect::{NatsConfig, connect};
 pub use consumer::{ConsumerConfig, FaultInjection, run_consumer};
 pub use handler::{EventHandler, HandlerError, IncomingEvent};
-pub use outbox::{Outbox, OutboxError};
+pub use outbox::{Outbox, OutboxError, OutboxRows};
 pub use provision::{ConsumerSpec, ProvisionError, ensure_consumer, ensure_stream};
 pub use relay::{OutboxRelay, RelayConfig, RelayError};
 pub use rpc::{CallError, RpcServer, call};

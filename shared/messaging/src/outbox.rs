@@ -30,6 +30,26 @@ pub enum OutboxError {
     Database(#[from] sqlx::Error),
 }
 
+/// Events encoded for the outbox and not yet written ([`Outbox::stage`]).
+#[derive(Debug, Default)]
+pub struct OutboxRows {
+    ids: Vec<Uuid>,
+    subjects: Vec<String>,
+    payloads: Vec<Vec<u8>>,
+    traceparents: Vec<String>,
+}
+
+impl OutboxRows {
+    /// How many events are staged.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
 /// A service's outbox, in its own schema.
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -97,27 +117,50 @@ impl Outbox {
         tx: &mut PgConnection,
         events: impl IntoIterator<Item = (TraceContext, E)>,
     ) -> Result<Vec<Uuid>, OutboxError> {
-        let (mut ids, mut subjects, mut payloads, mut traceparents) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rows = OutboxRows::default();
         for (trace, event) in events {
-            subjects.push(self.namespace.subject(&event.subject()));
-            let envelope = Envelope::new(self.service, event.aggregate_id(), event);
-            payloads.push(envelope.to_bytes()?);
-            ids.push(envelope.id);
-            traceparents.push(trace.child().to_string());
+            self.stage(&mut rows, &trace, event)?;
         }
-        if ids.is_empty() {
-            return Ok(ids);
+        self.append_rows(tx, rows).await
+    }
+
+    /// Encode `event` as the next row of `rows`, to be written later with
+    /// [`Outbox::append_rows`] (a batch whose events are of several types). Returns the
+    /// envelope id.
+    pub fn stage<E: Event>(
+        &self,
+        rows: &mut OutboxRows,
+        trace: &TraceContext,
+        event: E,
+    ) -> Result<Uuid, OutboxError> {
+        let subject = self.namespace.subject(&event.subject());
+        let envelope = Envelope::new(self.service, event.aggregate_id(), event);
+        rows.payloads.push(envelope.to_bytes()?);
+        rows.subjects.push(subject);
+        rows.ids.push(envelope.id);
+        rows.traceparents.push(trace.child().to_string());
+        Ok(envelope.id)
+    }
+
+    /// Write staged rows in one multi-row insert, published in the order they were staged.
+    /// Returns their envelope ids, in that order.
+    pub async fn append_rows(
+        &self,
+        tx: &mut PgConnection,
+        rows: OutboxRows,
+    ) -> Result<Vec<Uuid>, OutboxError> {
+        if rows.ids.is_empty() {
+            return Ok(rows.ids);
         }
         sqlx::query(&self.insert_many_sql)
-            .bind(&ids)
-            .bind(&subjects)
-            .bind(&payloads)
-            .bind(&traceparents)
+            .bind(&rows.ids)
+            .bind(&rows.subjects)
+            .bind(&rows.payloads)
+            .bind(&rows.traceparents)
             .execute(&mut *tx)
             .await?;
         self.wake.notify_one();
-        Ok(ids)
+        Ok(rows.ids)
     }
 
     /// As [`Outbox::append`] for a prepared envelope and an already namespaced subject.
