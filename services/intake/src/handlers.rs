@@ -5,8 +5,9 @@
 //! An order closed after review shows the unit's reply, which only the router holds: each
 //! such close asks the router for it. A batch asks for all its closes' replies at once
 //! (concurrently, before its writes), so a consumer with one lane does not wait for the
-//! router once per close; a reply that could not be had that way is asked for again when
-//! its event is applied, with the usual transient-failure rules.
+//! router once per close, and writes those replies with one statement together with the
+//! run's status moves; a reply that could not be had that way is asked for again when its
+//! event is applied on its own, with the usual transient-failure rules.
 
 use chrono::{DateTime, Utc};
 use hotline_contract::Event;
@@ -151,10 +152,15 @@ impl EventHandler for StatusProjection {
         let mut pending = Pending::default();
         for event in events {
             match step_of(&event.envelope)? {
-                Step::Other => {
-                    pending.flush(tx).await?;
-                    self.apply_other(tx, event, &replies).await?;
-                }
+                Step::Other => match prefetched_close(event, &replies) {
+                    // A close whose reply is in hand is a status move and a reply,
+                    // written with the run's others.
+                    Some((closed, reply)) => pending.close(closed, reply),
+                    None => {
+                        pending.flush(tx).await?;
+                        self.apply_other(tx, event, &replies).await?;
+                    }
+                },
                 step => pending.push(step),
             }
         }
@@ -268,14 +274,45 @@ impl StatusProjection {
     }
 }
 
-/// Status moves and due instants gathered from a run of events, written together.
+/// A close after review (A11, A16) whose unit's reply the batch already has: the status
+/// move and the reply.
+fn prefetched_close(event: &IncomingEvent, replies: &Replies) -> Option<(StatusMove, String)> {
+    if event.envelope.event_type != OrderClosed::TYPE {
+        return None;
+    }
+    let e = event.envelope.decode::<OrderClosed>().ok()?.data;
+    if e.closure != Closure::ResultAccepted {
+        return None;
+    }
+    let reply = replies.get(&e.order_id)?.clone();
+    let closed = StatusMove {
+        order_id: e.order_id,
+        status: OrderStatus::Closed,
+        at: e.closed_at,
+    };
+    Some((closed, reply))
+}
+
+/// Status moves, due instants and closes' replies gathered from a run of events, written
+/// together.
 #[derive(Debug, Default)]
 struct Pending {
     moves: Vec<StatusMove>,
     dues: Vec<DueInstants>,
+    /// The units' replies of the run's closes, by order (an order closed twice keeps one).
+    replies: Vec<(Uuid, String)>,
 }
 
 impl Pending {
+    /// A close after review: its reply, then its status move (an order intake does not
+    /// know has no status row, so both change nothing, as in `apply_other`).
+    fn close(&mut self, closed: StatusMove, reply: String) {
+        self.replies
+            .retain(|(order_id, _)| *order_id != closed.order_id);
+        self.replies.push((closed.order_id, reply));
+        self.moves.push(closed);
+    }
+
     fn push(&mut self, step: Step) {
         match step {
             Step::Advance(m) => self.moves.push(m),
@@ -309,6 +346,7 @@ impl Pending {
     }
 
     async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), HandlerError> {
+        store::set_replies(tx, &std::mem::take(&mut self.replies)).await?;
         if !self.moves.is_empty() {
             let known = store::advance_statuses(tx, &self.moves).await?;
             for m in self.moves.iter().filter(|m| !known.contains(&m.order_id)) {

@@ -453,6 +453,30 @@ pub async fn set_reply(
         .map(|_| ())
 }
 
+/// [`set_reply`] for several orders in one statement (a batch's closes).
+pub async fn set_replies(
+    tx: &mut PgConnection,
+    replies: &[(Uuid, String)],
+) -> Result<(), sqlx::Error> {
+    if replies.is_empty() {
+        return Ok(());
+    }
+    let (ids, texts): (Vec<Uuid>, Vec<String>) = replies.iter().cloned().unzip();
+    sqlx::query(
+        "UPDATE intake.order_status s SET reply = r.reply \
+         FROM unnest($1::uuid[], $2::text[]) AS r (order_id, reply) \
+         WHERE s.order_id = ANY($1) AND s.order_id = r.order_id",
+    )
+    // Planned for each call with the batch's ids (a generic plan cached while the table
+    // was small would scan it whole; see `advance_statuses`).
+    .persistent(false)
+    .bind(ids)
+    .bind(texts)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
 pub async fn set_handling_due(
     tx: &mut PgConnection,
     order_id: Uuid,

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! A batch of closes asks the router for its replies concurrently, and a reply the batch
-//! could not get is asked for again when its event is applied.
+//! A batch of closes asks the router for its replies concurrently and writes the ones it
+//! got with the run's status moves, and a reply the batch could not get is asked for again
+//! when its event is applied.
 //!
 //! Intake's status projection shows the unit's reply once an order is closed after review
 //! (A11, A16); only the router holds it (A21). With one consumer lane, asking once per close
