@@ -13,14 +13,13 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotline_analytics::handlers::Facts;
 use hotline_analytics::{MIGRATOR, SCHEMA};
-use hotline_contract::envelope::Envelope;
 use hotline_contract::events::{
     Closure, DisputeReason, OrderClosed, OrderDisputed, OrderResultSubmitted, OrderSigned,
     ResultChecklist,
 };
-use hotline_contract::{Event, RawEnvelope};
+
 use hotline_messaging::{EventHandler, IncomingEvent};
-use hotline_telemetry::TraceContext;
+use hotline_service_test::incoming_event;
 use hotline_test_support::TestDatabase;
 use hotline_test_support::xorshift::Xorshift;
 use sqlx::PgPool;
@@ -29,17 +28,6 @@ use uuid::Uuid;
 mod orders;
 
 const UNITS: [&str; 2] = ["unit-nanming-housing", "unit-yunyan-housing"];
-
-fn incoming<T: Event>(data: T) -> IncomingEvent {
-    let env = Envelope::at("test", data.aggregate_id(), Utc::now(), data);
-    IncomingEvent {
-        envelope: RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap(),
-        subject: "hotline.order.test".to_owned(),
-        trace: TraceContext::new_root(),
-        stream_sequence: 1,
-        delivered: 1,
-    }
-}
 
 /// One of the events the runs draw from, for `order_id` (`result_id`: the order's result
 /// of this copy).
@@ -51,19 +39,19 @@ fn event(
     unit: &str,
 ) -> IncomingEvent {
     match kind {
-        0 => incoming(orders::registered(order_id, "GZ20261127000001")),
+        0 => incoming_event(orders::registered(order_id, "GZ20261127000001")),
         1 => {
             let mut e = orders::dispatched(order_id, "GZ20261127000001");
             (e.unit_id, e.dispatched_at) = (unit.to_owned(), at);
-            incoming(e)
+            incoming_event(e)
         }
-        2 => incoming(OrderSigned {
+        2 => incoming_event(OrderSigned {
             order_id,
             unit_id: unit.to_owned(),
             signed_by: "staff-1".to_owned(),
             signed_at: at,
         }),
-        3 => incoming(OrderResultSubmitted {
+        3 => incoming_event(OrderResultSubmitted {
             order_id,
             unit_id: unit.to_owned(),
             result_id,
@@ -76,7 +64,7 @@ fn event(
                 promised_by: None,
             },
         }),
-        4 | 5 => incoming(OrderClosed {
+        4 | 5 => incoming_event(OrderClosed {
             order_id,
             closure: if kind == 4 {
                 Closure::ResultAccepted
@@ -86,7 +74,7 @@ fn event(
             closed_by: "reviewer-1".to_owned(),
             closed_at: at,
         }),
-        _ => incoming(OrderDisputed {
+        _ => incoming_event(OrderDisputed {
             order_id,
             dispute_id: Uuid::now_v7(),
             unit_id: unit.to_owned(),

@@ -251,18 +251,7 @@ impl<'a> Segment<'a> {
         if !handling_can_start(&timer) {
             return Ok(());
         }
-        let started = self.start_clock(
-            event,
-            ClockStart {
-                order_id: signed.order_id,
-                clock: DeadlineClock::Handling,
-                unit_id: &signed.unit_id,
-                party: "",
-                started_at: signed.signed_at,
-                kind: timer.kind,
-                urgency: timer.urgency,
-            },
-        )?;
+        let started = self.start_clock(event, ClockStart::handling(signed, &timer))?;
         if !started {
             tracing::info!("handling clock already started; kept as is");
         }

@@ -93,6 +93,22 @@ impl<'a> ClockStart<'a> {
     }
 }
 
+impl<'a> ClockStart<'a> {
+    /// A15: the handling clock a sign starts, from the signed instant, with the kind and
+    /// urgency recorded on the sign timer at dispatch.
+    pub(crate) fn handling(signed: &'a OrderSigned, sign_timer: &Timer) -> Self {
+        ClockStart {
+            order_id: signed.order_id,
+            clock: DeadlineClock::Handling,
+            unit_id: &signed.unit_id,
+            party: "",
+            started_at: signed.signed_at,
+            kind: sign_timer.kind,
+            urgency: sign_timer.urgency,
+        }
+    }
+}
+
 /// The event that announces a started clock.
 pub(crate) fn scheduled_event(
     start: &ClockStart<'_>,
@@ -287,19 +303,7 @@ impl Clocks {
             return Ok(());
         }
         let started = self
-            .start_clock(
-                tx,
-                event,
-                ClockStart {
-                    order_id: signed.order_id,
-                    clock: DeadlineClock::Handling,
-                    unit_id: &signed.unit_id,
-                    party: "",
-                    started_at: signed.signed_at,
-                    kind: sign_timer.kind,
-                    urgency: sign_timer.urgency,
-                },
-            )
+            .start_clock(tx, event, ClockStart::handling(signed, sign_timer))
             .await?;
         if started.is_none() {
             tracing::info!("handling clock already started; kept as is");

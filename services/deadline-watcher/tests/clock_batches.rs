@@ -14,17 +14,16 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use hotline_contract::envelope::Envelope;
+use hotline_contract::Namespace;
 use hotline_contract::events::{
     Closure, DispatchBasis, OrderClosed, OrderDispatched, OrderResultSubmitted, OrderResumed,
     OrderSigned, OrderSuspended, ResultChecklist, SuspensionReason,
 };
 use hotline_contract::vocabulary::{RequestKind, Urgency};
-use hotline_contract::{Event, Namespace, RawEnvelope};
 use hotline_deadline_watcher::handlers::Clocks;
 use hotline_deadline_watcher::{MIGRATOR, SCHEMA};
 use hotline_messaging::{EventHandler, IncomingEvent, Outbox};
-use hotline_telemetry::TraceContext;
+use hotline_service_test::incoming_event;
 use hotline_test_support::TestDatabase;
 use hotline_test_support::xorshift::Xorshift;
 use hotline_workday::Calendar;
@@ -33,17 +32,6 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 const UNIT: &str = "520102-housing";
-
-fn incoming<T: Event>(data: T) -> IncomingEvent {
-    let env = Envelope::at("test", data.aggregate_id(), Utc::now(), data);
-    IncomingEvent {
-        envelope: RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap(),
-        subject: "hotline.order.test".to_owned(),
-        trace: TraceContext::new_root(),
-        stream_sequence: 1,
-        delivered: 1,
-    }
-}
 
 /// The steps of one order's life, in order, with their instants.
 #[derive(Clone, Copy)]
@@ -95,7 +83,7 @@ fn life(rng: &mut Xorshift, t0: DateTime<Utc>) -> Vec<Step> {
 fn event_of(step: Step, order_id: Uuid, number: &str) -> IncomingEvent {
     let unit_id = UNIT.to_owned();
     match step {
-        Step::Dispatched(at) => incoming(OrderDispatched {
+        Step::Dispatched(at) => incoming_event(OrderDispatched {
             order_id,
             number: number.to_owned(),
             unit_id,
@@ -105,13 +93,13 @@ fn event_of(step: Step, order_id: Uuid, number: &str) -> IncomingEvent {
             urgency: Urgency::Normal,
             dispatched_at: at,
         }),
-        Step::Signed(at) => incoming(OrderSigned {
+        Step::Signed(at) => incoming_event(OrderSigned {
             order_id,
             unit_id,
             signed_by: "staff-1".to_owned(),
             signed_at: at,
         }),
-        Step::Submitted(at) => incoming(OrderResultSubmitted {
+        Step::Submitted(at) => incoming_event(OrderResultSubmitted {
             order_id,
             unit_id,
             result_id: Uuid::nil(),
@@ -124,19 +112,19 @@ fn event_of(step: Step, order_id: Uuid, number: &str) -> IncomingEvent {
                 promised_by: None,
             },
         }),
-        Step::Suspended(at) => incoming(OrderSuspended {
+        Step::Suspended(at) => incoming_event(OrderSuspended {
             order_id,
             unit_id,
             reason: SuspensionReason::AwaitingAppraisal,
             approved_by: "reviewer-1".to_owned(),
             suspended_at: at,
         }),
-        Step::Resumed(at) => incoming(OrderResumed {
+        Step::Resumed(at) => incoming_event(OrderResumed {
             order_id,
             unit_id,
             resumed_at: at,
         }),
-        Step::Closed(at) => incoming(OrderClosed {
+        Step::Closed(at) => incoming_event(OrderClosed {
             order_id,
             closure: Closure::ResultAccepted,
             closed_by: "reviewer-1".to_owned(),

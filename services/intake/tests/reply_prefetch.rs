@@ -15,13 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use hotline_contract::envelope::Envelope;
+use hotline_contract::Namespace;
 use hotline_contract::events::{Closure, OrderClosed};
 use hotline_contract::rpc::{ResultReply, ResultReplyQuery, RpcError, RpcErrorCode, verbs};
-use hotline_contract::{Event, Namespace, RawEnvelope};
 use hotline_intake::handlers::StatusProjection;
 use hotline_messaging::{EventHandler, IncomingEvent, RpcServer};
-use hotline_telemetry::TraceContext;
+use hotline_service_test::incoming_event;
 use hotline_test_support::{NatsServer, TestDatabase, unique_namespace};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -34,14 +33,7 @@ fn closed(order_id: Uuid) -> IncomingEvent {
         closed_by: "reviewer-1".to_owned(),
         closed_at: Utc::now(),
     };
-    let env = Envelope::at("test", data.aggregate_id(), Utc::now(), data);
-    IncomingEvent {
-        envelope: RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap(),
-        subject: "hotline.order.closed".to_owned(),
-        trace: TraceContext::new_root(),
-        stream_sequence: 1,
-        delivered: 1,
-    }
+    incoming_event(data)
 }
 
 async fn register(pool: &PgPool, order_id: Uuid) {

@@ -16,16 +16,14 @@ use std::sync::Arc;
 
 mod support;
 
-use chrono::Utc;
-use hotline_contract::envelope::Envelope;
+use hotline_contract::Namespace;
 use hotline_contract::events::OrderRegistered;
 use hotline_contract::vocabulary::RequestKind;
-use hotline_contract::{Event, Namespace, RawEnvelope};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
 use hotline_reference::Regions;
 use hotline_router::handlers::Dispatcher;
 use hotline_router::{MIGRATOR, SCHEMA};
-use hotline_telemetry::TraceContext;
+use hotline_service_test::incoming_event;
 use hotline_test_support::TestDatabase;
 use hotline_test_support::xorshift::Xorshift;
 use serde_json::Value;
@@ -46,17 +44,6 @@ const KINDS: [RequestKind; 3] = [
     RequestKind::Help,
     RequestKind::Consultation,
 ];
-
-fn incoming(order: &OrderRegistered) -> IncomingEvent {
-    let env = Envelope::at("intake", order.aggregate_id(), Utc::now(), order.clone());
-    IncomingEvent {
-        envelope: RawEnvelope::parse(&env.to_bytes().unwrap()).unwrap(),
-        subject: "hotline.order.registered".to_owned(),
-        trace: TraceContext::new_root(),
-        stream_sequence: 1,
-        delivered: 1,
-    }
-}
 
 fn registered(
     number: String,
@@ -154,7 +141,10 @@ async fn a_batch_of_registrations_ends_where_the_registrations_one_by_one_end() 
                 0 => {
                     let mut tx = pool.begin().await.unwrap();
                     for order in [&single, &twin] {
-                        dispatcher.handle(&mut tx, &incoming(order)).await.unwrap();
+                        dispatcher
+                            .handle(&mut tx, &incoming_event(order.clone()))
+                            .await
+                            .unwrap();
                     }
                     tx.commit().await.unwrap();
                 }
@@ -176,13 +166,13 @@ async fn a_batch_of_registrations_ends_where_the_registrations_one_by_one_end() 
                 }
                 // Registered twice in the same batch.
                 2 => {
-                    singles.push(incoming(&single));
-                    batch.push(incoming(&twin));
+                    singles.push(incoming_event(single.clone()));
+                    batch.push(incoming_event(twin.clone()));
                 }
                 _ => {}
             }
-            singles.push(incoming(&single));
-            batch.push(incoming(&twin));
+            singles.push(incoming_event(single.clone()));
+            batch.push(incoming_event(twin.clone()));
             pairs.push((single.order_id, twin.order_id));
         }
 
@@ -225,7 +215,10 @@ async fn a_batch_with_a_number_another_order_holds_fails_as_a_whole() {
         RequestKind::Complaint,
     );
     let mut tx = pool.begin().await.unwrap();
-    dispatcher.handle(&mut tx, &incoming(&first)).await.unwrap();
+    dispatcher
+        .handle(&mut tx, &incoming_event(first.clone()))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let fine = registered(
@@ -240,7 +233,7 @@ async fn a_batch_with_a_number_another_order_holds_fails_as_a_whole() {
         "520103",
         RequestKind::Help,
     );
-    let events = [incoming(&fine), incoming(&clash)];
+    let events = [incoming_event(fine.clone()), incoming_event(clash.clone())];
     let refs: Vec<&IncomingEvent> = events.iter().collect();
     let mut tx = pool.begin().await.unwrap();
     let failed = dispatcher.handle_batch(&mut tx, &refs).await;

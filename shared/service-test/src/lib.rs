@@ -193,3 +193,17 @@ pub async fn migrated_pool(
         .unwrap();
     pool
 }
+
+/// `data` as a consumer hands it to a handler: a fresh envelope (producer `test`), the
+/// event's subject, a new trace, first delivery. For tests that call a handler directly.
+pub fn incoming_event<E: Event>(data: E) -> hotline_messaging::IncomingEvent {
+    let subject = data.subject();
+    let envelope = Envelope::new("test", data.aggregate_id(), data);
+    hotline_messaging::IncomingEvent {
+        envelope: RawEnvelope::parse(&envelope.to_bytes().unwrap()).unwrap(),
+        subject,
+        trace: hotline_telemetry::TraceContext::new_root(),
+        stream_sequence: 1,
+        delivered: 1,
+    }
+}
