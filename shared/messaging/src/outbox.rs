@@ -39,17 +39,6 @@ pub struct OutboxRows {
     traceparents: Vec<String>,
 }
 
-impl OutboxRows {
-    /// How many events are staged.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-}
-
 /// A service's outbox, in its own schema.
 #[derive(Debug, Clone)]
 pub struct Outbox {
