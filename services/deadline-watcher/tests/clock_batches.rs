@@ -136,30 +136,25 @@ fn event_of(step: Step, order_id: Uuid, number: &str) -> IncomingEvent {
 /// What the watcher holds about an order, without its id and the trace and write instants
 /// that differ between twins.
 async fn state_of(pool: &PgPool, order_id: Uuid) -> Vec<Option<Value>> {
-    let mut state = Vec::new();
-    for sql in [
-        "SELECT jsonb_agg(to_jsonb(t) - 'order_id' - 'traceparent' - 'updated_at' \
+    hotline_service_test::json_state(
+        pool,
+        &[
+            "SELECT jsonb_agg(to_jsonb(t) - 'order_id' - 'traceparent' - 'updated_at' \
              ORDER BY clock, party) \
          FROM deadline_watcher.timers t WHERE order_id = $1",
-        "SELECT jsonb_agg(to_jsonb(c) - 'order_id' - 'change_id' - 'recorded_at' \
+            "SELECT jsonb_agg(to_jsonb(c) - 'order_id' - 'change_id' - 'recorded_at' \
              ORDER BY changed_at, clock) \
          FROM deadline_watcher.timer_changes c WHERE order_id = $1",
-        "SELECT to_jsonb(count(*)) FROM deadline_watcher.order_numbers WHERE order_id = $1",
-        "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
+            "SELECT to_jsonb(count(*)) FROM deadline_watcher.order_numbers WHERE order_id = $1",
+            "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
              (convert_from(payload, 'UTF8')::jsonb -> 'data') - 'order_id' - 'detected_at') \
              ORDER BY seq) \
          FROM deadline_watcher.outbox \
          WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text",
-    ] {
-        state.push(
-            sqlx::query_scalar(sql)
-                .bind(order_id)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
-        );
-    }
-    state
+        ],
+        order_id,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -60,30 +60,24 @@ fn registered(
 /// What the router holds about an order, without the ids, numbers and instants that
 /// differ between twins.
 async fn state_of(pool: &PgPool, order_id: Uuid) -> Vec<Option<Value>> {
-    let mut state = Vec::new();
-    for sql in [
-        "SELECT to_jsonb(a) - 'order_id' - 'number' - 'dispatch_id' - 'dispatched_at' \
+    hotline_service_test::json_state(
+        pool,
+        &[
+            "SELECT to_jsonb(a) - 'order_id' - 'number' - 'dispatch_id' - 'dispatched_at' \
          - 'traceparent' FROM router.assignments a WHERE order_id = $1",
-        "SELECT jsonb_agg(to_jsonb(l) - 'order_id' - 'dispatch_id' - 'dispatched_at') \
+            "SELECT jsonb_agg(to_jsonb(l) - 'order_id' - 'dispatch_id' - 'dispatched_at') \
          FROM router.dispatch_log l WHERE order_id = $1",
-        "SELECT to_jsonb(c) - 'order_id' - 'number' - 'opened_at' - 'traceparent' \
+            "SELECT to_jsonb(c) - 'order_id' - 'number' - 'opened_at' - 'traceparent' \
          FROM router.consultations c WHERE order_id = $1",
-        "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
+            "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
              (convert_from(payload, 'UTF8')::jsonb -> 'data') - 'order_id' - 'number' \
              - 'dispatched_at' - 'opened_at') ORDER BY seq) \
          FROM router.outbox \
          WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text",
-    ] {
-        state.push(
-            sqlx::query_scalar(sql)
-                .bind(order_id)
-                .fetch_optional(pool)
-                .await
-                .unwrap()
-                .flatten(),
-        );
-    }
-    state
+        ],
+        order_id,
+    )
+    .await
 }
 
 async fn dispatcher_on(db: &TestDatabase) -> (PgPool, Dispatcher) {

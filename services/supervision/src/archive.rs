@@ -11,7 +11,8 @@
 //! UPDATE, DELETE and TRUNCATE (migration `20261201120000`).
 
 use chrono::{DateTime, Utc};
-use hotline_contract::supervision_desk::ArchiveRecord;
+use hotline_contract::supervision_desk::{ArchiveRecord, CallBack, RecordedCheck};
+use hotline_contract::vocabulary::RequestKind;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
@@ -21,6 +22,57 @@ use crate::trail::{self, Appended, Entry};
 /// SHA-256 (hex) of the record's JSON: what the trail's `archived` row carries.
 pub fn digest(record: &ArchiveRecord) -> Result<String, serde_json::Error> {
     Ok(hex::encode(Sha256::digest(serde_json::to_vec(record)?)))
+}
+
+/// What the archive record of an accepted result is made of, besides the review row.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The order's number and kind, if supervision saw it dispatched.
+    pub order: Option<(String, Option<RequestKind>)>,
+    pub review_checklist: Vec<RecordedCheck>,
+    pub call_backs: Vec<CallBack>,
+}
+
+/// The record of the accepted result under review (`review`), decided by `decided_by` at
+/// `decided_at`, whose acceptance is the trail row `acceptance`.
+pub fn record(
+    review: &ReviewRow,
+    facts: Facts,
+    decided_by: &str,
+    decided_at: DateTime<Utc>,
+    acceptance: &Appended,
+) -> ArchiveRecord {
+    let (number, kind) = facts.order.map_or((None, None), |(n, k)| (Some(n), k));
+    ArchiveRecord {
+        order_id: review.order_id,
+        number,
+        unit_id: review.unit_id.clone(),
+        kind,
+        result_id: review.result_id,
+        submitted_at: review.submitted_at,
+        result_checklist: review.result_checklist.as_ref().map(|c| c.0.clone()),
+        review_checklist: facts.review_checklist,
+        poor_handling: review.poor_handling,
+        call_backs: facts.call_backs,
+        decision: "accepted".to_owned(),
+        decided_by: decided_by.to_owned(),
+        decided_at,
+        trail_strand: acceptance.strand,
+        trail_seq: acceptance.seq,
+        trail_hash: hex::encode(&acceptance.hash),
+    }
+}
+
+/// The trail entry that chains `record`'s content: `archived`, with its [`digest`].
+pub fn trail_entry(record: &ArchiveRecord) -> Result<Entry<'_>, sqlx::Error> {
+    let digest = digest(record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    Ok(Entry {
+        order_id: record.order_id,
+        kind: "archived",
+        subject_id: record.result_id.to_string(),
+        actor: &record.decided_by,
+        what: format!("record_sha256={digest}"),
+    })
 }
 
 /// Archive the accepted result under review (`review`), decided by `decided_by` at
@@ -33,39 +85,15 @@ pub async fn write(
     decided_at: DateTime<Utc>,
     acceptance: &Appended,
 ) -> Result<ArchiveRecord, sqlx::Error> {
-    let order = store::order_ref(tx, review.order_id).await?;
-    let (number, kind) = order.map_or((None, None), |(n, k)| (Some(n), k));
-    let record = ArchiveRecord {
-        order_id: review.order_id,
-        number,
-        unit_id: review.unit_id.clone(),
-        kind,
-        result_id: review.result_id,
-        submitted_at: review.submitted_at,
-        result_checklist: review.result_checklist.as_ref().map(|c| c.0.clone()),
+    let facts = Facts {
+        order: store::order_ref(tx, review.order_id).await?,
         review_checklist: store::checks(tx, review.result_id).await?,
-        poor_handling: review.poor_handling,
         call_backs: store::call_backs(tx, review.result_id).await?,
-        decision: "accepted".to_owned(),
-        decided_by: decided_by.to_owned(),
-        decided_at,
-        trail_strand: acceptance.strand,
-        trail_seq: acceptance.seq,
-        trail_hash: hex::encode(&acceptance.hash),
     };
-    store::insert_archive(tx, &record, &acceptance.hash, decided_at).await?;
-    let digest = digest(&record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    trail::append(
-        tx,
-        &Entry {
-            order_id: review.order_id,
-            kind: "archived",
-            subject_id: review.result_id.to_string(),
-            actor: decided_by,
-            what: format!("record_sha256={digest}"),
-        },
-        decided_at,
-    )
-    .await?;
+    let record = record(review, facts, decided_by, decided_at, acceptance);
+    let archived = (record, acceptance.hash.clone());
+    store::insert_archives(tx, std::slice::from_ref(&archived), decided_at).await?;
+    let (record, _) = archived;
+    trail::append(tx, &trail_entry(&record)?, decided_at).await?;
     Ok(record)
 }

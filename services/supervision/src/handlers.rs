@@ -4,7 +4,8 @@
 //! review (A16, [`crate::domain::review`]). A complete result is accepted, archived and the
 //! order closed (`order.closed`, closure `result_accepted`, closed by
 //! `rule:complete-result`); an incomplete one is recorded for a human reviewer. The review
-//! row and the event commit in the consumer's transaction, with the inbox row.
+//! row and the event commit in the consumer's transaction, with the inbox row. A single
+//! result is reviewed as a batch of one by [`crate::review_batch`].
 //!
 //! `order.dispatched` (`supervision-orders`): the order's number and kind, for the review
 //! queue and the archive; with `order.disputed`, `order.redispatched` and
@@ -13,14 +14,10 @@
 
 use chrono::Utc;
 use hotline_contract::Event;
-use hotline_contract::events::{Closure, OrderClosed, OrderResultSubmitted};
 use hotline_messaging::{EventHandler, HandlerError, IncomingEvent, Outbox};
 use sqlx::PgConnection;
 
-use crate::domain::review::{
-    COMPLETE_RESULT_RULE, ReviewDecision, ReviewStep, on_result_submitted,
-};
-use crate::store::{self, NewReview};
+use crate::store;
 
 use crate::cases::{self, Opening};
 use crate::notify::{NotificationChannel, UnitNotice};
@@ -33,8 +30,8 @@ use uuid::Uuid;
 /// Reviews submitted results.
 #[derive(Debug, Clone)]
 pub struct Reviews {
-    outbox: Outbox,
-    auto_accept_complete: bool,
+    pub(crate) outbox: Outbox,
+    pub(crate) auto_accept_complete: bool,
 }
 
 impl Reviews {
@@ -46,105 +43,25 @@ impl Reviews {
             auto_accept_complete,
         }
     }
-
-    async fn result_submitted(
-        &self,
-        tx: &mut PgConnection,
-        event: &IncomingEvent,
-        result: OrderResultSubmitted,
-    ) -> Result<(), HandlerError> {
-        let recorded = store::lock_review(tx, result.order_id).await?;
-        let decision = match on_result_submitted(recorded, result.result_id, &result.checklist) {
-            ReviewStep::AlreadyReviewed => {
-                tracing::info!(result_id = %result.result_id, "result already reviewed; nothing to do");
-                return Ok(());
-            }
-            ReviewStep::OrderAlreadyClosed { accepted_result } => {
-                return Err(HandlerError::permanent(format!(
-                    "result {} submitted for order {}, which was closed on result {accepted_result}",
-                    result.result_id, result.order_id
-                )));
-            }
-            ReviewStep::Record(_) if !self.auto_accept_complete => ReviewDecision::PendingReview,
-            ReviewStep::Record(decision) => decision,
-        };
-        let now = Utc::now();
-        let decided = (decision == ReviewDecision::Accepted).then_some((COMPLETE_RESULT_RULE, now));
-        // The row as written, locked by the write until the commit.
-        let review = store::record_review(
-            tx,
-            &NewReview {
-                order_id: result.order_id,
-                result_id: result.result_id,
-                unit_id: &result.unit_id,
-                decision,
-                decided,
-                submitted_at: result.submitted_at,
-                checklist: &result.checklist,
-            },
-        )
-        .await?;
-        // A23: every review is on the trail.
-        let reviewed = crate::trail::append(
-            tx,
-            &crate::trail::Entry {
-                order_id: result.order_id,
-                kind: "review",
-                subject_id: result.result_id.to_string(),
-                actor: decided.map_or("rule:first-review", |(by, _)| by),
-                what: decision.code().to_owned(),
-            },
-            now,
-        )
-        .await?;
-        match decision {
-            ReviewDecision::Accepted => {
-                // A16: a result that checks out closes (and archives) the order.
-                crate::archive::write(tx, &review, COMPLETE_RESULT_RULE, now, &reviewed).await?;
-                self.outbox
-                    .append(
-                        tx,
-                        &event.trace,
-                        OrderClosed {
-                            order_id: result.order_id,
-                            closure: Closure::ResultAccepted,
-                            closed_by: COMPLETE_RESULT_RULE.to_owned(),
-                            closed_at: now,
-                        },
-                    )
-                    .await?;
-                tracing::info!(result_id = %result.result_id, "complete result accepted; order closed");
-            }
-            ReviewDecision::PendingReview | ReviewDecision::SentBack => {
-                tracing::info!(
-                    result_id = %result.result_id,
-                    basis = result.checklist.basis_given,
-                    findings = result.checklist.findings_given,
-                    reply = result.checklist.reply_given,
-                    "incomplete result; waiting for a reviewer"
-                );
-            }
-        }
-        metrics::counter!("hotline_reviews_total", "decision" => decision.code()).increment(1);
-        Ok(())
-    }
 }
 
 impl EventHandler for Reviews {
+    const BATCHED: bool = true;
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandlerError> {
-        let env = &event.envelope;
-        match env.event_type.as_str() {
-            OrderResultSubmitted::TYPE => {
-                let result = env.decode::<OrderResultSubmitted>()?.data;
-                self.result_submitted(tx, event, result).await
-            }
-            // Other types on the subject (a future version) are not ours yet.
-            _ => Ok(()),
-        }
+        self.review_all(tx, &[event]).await
+    }
+
+    async fn handle_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&IncomingEvent],
+    ) -> Result<(), HandlerError> {
+        self.review_all(tx, events).await
     }
 }
 

@@ -26,6 +26,7 @@ pub mod domain;
 pub mod handlers;
 pub mod hotspots;
 pub mod notify;
+pub mod review_batch;
 pub mod review_desk;
 pub mod store;
 pub mod trail;

@@ -2,6 +2,8 @@
 //! transaction: handlers run inside the consumer's, so a review and the events it causes
 //! commit together.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use hotline_contract::events::ResultChecklist;
 use hotline_contract::supervision_desk::{
@@ -37,41 +39,57 @@ struct UnknownDecision {
     decision: String,
 }
 
-/// The order's review, locked until the transaction ends.
-pub async fn lock_review(
+/// The recorded reviews of `order_ids` (those that have one), locked until the
+/// transaction ends; locked in id order, so two batches never wait for each other's rows
+/// in opposite orders. Planned per call (`persistent(false)`): a plan cached while the
+/// table was small would stay a sequential scan as it grows.
+pub async fn lock_reviews(
     tx: &mut PgConnection,
-    order_id: Uuid,
-) -> Result<Option<RecordedReview>, sqlx::Error> {
-    let row: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT result_id, decision FROM supervision.reviews WHERE order_id = $1 FOR UPDATE",
+    order_ids: &[Uuid],
+) -> Result<HashMap<Uuid, RecordedReview>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "SELECT order_id, result_id, decision FROM supervision.reviews \
+         WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE",
     )
-    .bind(order_id)
-    .fetch_optional(tx)
+    .bind(order_ids)
+    .persistent(false)
+    .fetch_all(tx)
     .await?;
-    row.map(|(result_id, decision)| {
-        ReviewDecision::from_code(&decision)
-            .map(|decision| RecordedReview {
-                result_id,
-                decision,
-            })
-            .ok_or_else(|| sqlx::Error::Decode(Box::new(UnknownDecision { order_id, decision })))
-    })
-    .transpose()
+    rows.into_iter()
+        .map(|(order_id, result_id, decision)| {
+            ReviewDecision::from_code(&decision)
+                .map(|decision| {
+                    (
+                        order_id,
+                        RecordedReview {
+                            result_id,
+                            decision,
+                        },
+                    )
+                })
+                .ok_or_else(|| {
+                    sqlx::Error::Decode(Box::new(UnknownDecision { order_id, decision }))
+                })
+        })
+        .collect()
 }
 
-/// Record the review of a result, replacing the order's previous one (a newer result
-/// starts with no poor-handling judgement); returns the row as written, locked by the
-/// write until the transaction ends.
-pub async fn record_review(
+/// Record the reviews of results (of distinct orders), each replacing its order's
+/// previous one (a newer result starts with no poor-handling judgement), with one
+/// statement; returns the rows as written (in no particular order), locked by the write
+/// until the transaction ends.
+pub async fn record_reviews(
     tx: &mut PgConnection,
-    review: &NewReview<'_>,
-) -> Result<ReviewRow, sqlx::Error> {
-    let (decided_by, decided_at) = review.decided.unzip();
+    reviews: &[NewReview<'_>],
+) -> Result<Vec<ReviewRow>, sqlx::Error> {
+    let (decided_by, decided_at): (Vec<_>, Vec<_>) =
+        reviews.iter().map(|r| r.decided.unzip()).unzip();
     sqlx::query_as(
         "INSERT INTO supervision.reviews \
          (order_id, result_id, unit_id, decision, decided_by, decided_at, submitted_at, \
           result_checklist) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+           $6::timestamptz[], $7::timestamptz[], $8::jsonb[]) \
          ON CONFLICT (order_id) DO UPDATE SET result_id = EXCLUDED.result_id, \
          unit_id = EXCLUDED.unit_id, decision = EXCLUDED.decision, \
          decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, \
@@ -80,15 +98,25 @@ pub async fn record_review(
          RETURNING order_id, result_id, unit_id, decision, submitted_at, result_checklist, \
          poor_handling",
     )
-    .bind(review.order_id)
-    .bind(review.result_id)
-    .bind(review.unit_id)
-    .bind(review.decision.code())
+    .bind(reviews.iter().map(|r| r.order_id).collect::<Vec<_>>())
+    .bind(reviews.iter().map(|r| r.result_id).collect::<Vec<_>>())
+    .bind(reviews.iter().map(|r| r.unit_id).collect::<Vec<_>>())
+    .bind(
+        reviews
+            .iter()
+            .map(|r| r.decision.code())
+            .collect::<Vec<_>>(),
+    )
     .bind(decided_by)
     .bind(decided_at)
-    .bind(review.submitted_at)
-    .bind(Json(review.checklist))
-    .fetch_one(tx)
+    .bind(reviews.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
+    .bind(
+        reviews
+            .iter()
+            .map(|r| Json(r.checklist))
+            .collect::<Vec<_>>(),
+    )
+    .fetch_all(tx)
     .await
 }
 
@@ -435,12 +463,25 @@ pub async fn order_ref(
     tx: &mut PgConnection,
     order_id: Uuid,
 ) -> Result<Option<(String, Option<RequestKind>)>, sqlx::Error> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT number, kind FROM supervision.orders WHERE order_id = $1")
-            .bind(order_id)
-            .fetch_optional(tx)
-            .await?;
-    Ok(row.map(|(number, kind)| (number, RequestKind::from_code(&kind))))
+    Ok(order_refs(tx, &[order_id]).await?.remove(&order_id))
+}
+
+/// The numbers and kinds of those of `order_ids` supervision has seen dispatched.
+pub async fn order_refs(
+    tx: &mut PgConnection,
+    order_ids: &[Uuid],
+) -> Result<HashMap<Uuid, (String, Option<RequestKind>)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT order_id, number, kind FROM supervision.orders WHERE order_id = ANY($1)",
+    )
+    .bind(order_ids)
+    .persistent(false)
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(order_id, number, kind)| (order_id, (number, RequestKind::from_code(&kind))))
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -528,27 +569,40 @@ pub async fn checks(
     tx: &mut PgConnection,
     result_id: Uuid,
 ) -> Result<Vec<RecordedCheck>, sqlx::Error> {
-    type Row = (String, bool, Option<String>, String, DateTime<Utc>);
+    Ok(checks_of(tx, &[result_id])
+        .await?
+        .remove(&result_id)
+        .unwrap_or_default())
+}
+
+/// The reviewer's checklists of `result_ids` (those that have one), each in checklist
+/// order.
+pub async fn checks_of(
+    tx: &mut PgConnection,
+    result_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<RecordedCheck>>, sqlx::Error> {
+    type Row = (Uuid, String, bool, Option<String>, String, DateTime<Utc>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT item, passed, note, recorded_by, recorded_at FROM supervision.review_checks \
-         WHERE result_id = $1",
+        "SELECT result_id, item, passed, note, recorded_by, recorded_at \
+         FROM supervision.review_checks WHERE result_id = ANY($1)",
     )
-    .bind(result_id)
+    .bind(result_ids)
+    .persistent(false)
     .fetch_all(tx)
     .await?;
-    let mut checks = rows
-        .into_iter()
-        .map(|(item, passed, note, recorded_by, recorded_at)| {
-            Ok(RecordedCheck {
-                item: decode_code("review item", item, ReviewItem::from_code)?,
-                passed,
-                note,
-                recorded_by,
-                recorded_at,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    checks.sort_by_key(|c| c.item);
+    let mut checks: HashMap<Uuid, Vec<RecordedCheck>> = HashMap::new();
+    for (result_id, item, passed, note, recorded_by, recorded_at) in rows {
+        checks.entry(result_id).or_default().push(RecordedCheck {
+            item: decode_code("review item", item, ReviewItem::from_code)?,
+            passed,
+            note,
+            recorded_by,
+            recorded_at,
+        });
+    }
+    for list in checks.values_mut() {
+        list.sort_by_key(|c| c.item);
+    }
     Ok(checks)
 }
 
@@ -581,51 +635,84 @@ pub async fn call_backs(
     tx: &mut PgConnection,
     result_id: Uuid,
 ) -> Result<Vec<CallBack>, sqlx::Error> {
-    type Row = (Uuid, bool, String, Option<String>, String, DateTime<Utc>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT call_back_id, reached, verified, verdict, called_by, called_at \
-         FROM supervision.call_backs WHERE result_id = $1 ORDER BY called_at, call_back_id",
-    )
-    .bind(result_id)
-    .fetch_all(tx)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(call_back_id, reached, verified, verdict, called_by, called_at)| {
-                Ok(CallBack {
-                    call_back_id,
-                    result_id,
-                    reached,
-                    verified,
-                    verdict: verdict
-                        .map(|v| decode_code("verdict", v, SatisfactionVerdict::from_code))
-                        .transpose()?,
-                    called_by,
-                    called_at,
-                })
-            },
-        )
-        .collect()
+    Ok(call_backs_of(tx, &[result_id])
+        .await?
+        .remove(&result_id)
+        .unwrap_or_default())
 }
 
-/// Write the archive record of an accepted result (never changed afterwards).
-pub async fn insert_archive(
+/// Every call-back about each of `result_ids` (those that have one), oldest first.
+pub async fn call_backs_of(
     tx: &mut PgConnection,
-    record: &ArchiveRecord,
-    trail_hash: &[u8],
+    result_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<CallBack>>, sqlx::Error> {
+    type Row = (
+        Uuid,
+        Uuid,
+        bool,
+        String,
+        Option<String>,
+        String,
+        DateTime<Utc>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT result_id, call_back_id, reached, verified, verdict, called_by, called_at \
+         FROM supervision.call_backs WHERE result_id = ANY($1) \
+         ORDER BY called_at, call_back_id",
+    )
+    .bind(result_ids)
+    .persistent(false)
+    .fetch_all(tx)
+    .await?;
+    let mut call_backs: HashMap<Uuid, Vec<CallBack>> = HashMap::new();
+    for (result_id, call_back_id, reached, verified, verdict, called_by, called_at) in rows {
+        call_backs.entry(result_id).or_default().push(CallBack {
+            call_back_id,
+            result_id,
+            reached,
+            verified,
+            verdict: verdict
+                .map(|v| decode_code("verdict", v, SatisfactionVerdict::from_code))
+                .transpose()?,
+            called_by,
+            called_at,
+        });
+    }
+    Ok(call_backs)
+}
+
+/// Write the archive records of accepted results (never changed afterwards), each with
+/// the hash of its acceptance's trail row, with one statement.
+pub async fn insert_archives(
+    tx: &mut PgConnection,
+    records: &[(ArchiveRecord, Vec<u8>)],
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    if records.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO supervision.archive \
          (order_id, result_id, record, trail_strand, trail_seq, trail_hash, archived_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT r.*, $7 FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::int2[], \
+           $5::int8[], $6::bytea[]) AS r",
     )
-    .bind(record.order_id)
-    .bind(record.result_id)
-    .bind(Json(record))
-    .bind(record.trail_strand)
-    .bind(record.trail_seq)
-    .bind(trail_hash)
+    .bind(records.iter().map(|(r, _)| r.order_id).collect::<Vec<_>>())
+    .bind(records.iter().map(|(r, _)| r.result_id).collect::<Vec<_>>())
+    .bind(records.iter().map(|(r, _)| Json(r)).collect::<Vec<_>>())
+    .bind(
+        records
+            .iter()
+            .map(|(r, _)| r.trail_strand)
+            .collect::<Vec<_>>(),
+    )
+    .bind(records.iter().map(|(r, _)| r.trail_seq).collect::<Vec<_>>())
+    .bind(
+        records
+            .iter()
+            .map(|(_, hash)| hash.as_slice())
+            .collect::<Vec<_>>(),
+    )
     .bind(at)
     .execute(tx)
     .await

@@ -10,8 +10,9 @@
 //! `supervision.trail_heads` holds each strand's last seq and hash; an append locks its
 //! strand's head, so concurrent decisions about orders of one strand queue up into one
 //! chain (the lock lasts until the caller's transaction ends, and the trail row commits
-//! with the decision it records). A trigger refuses UPDATE, DELETE and TRUNCATE; [`verify`]
-//! catches whoever gets past it.
+//! with the decision it records). A batch of decisions chains its rows in memory over the
+//! locked heads and writes them with one statement ([`Appender`]). A trigger refuses
+//! UPDATE, DELETE and TRUNCATE; [`verify`] catches whoever gets past it.
 //!
 //! Why strands: with one chain every decision of the platform waited for one lock, held
 //! to each commit, and a consumer's batch held it from its first append to its commit; it
@@ -22,6 +23,8 @@
 //! service's `consumer_lanes` says, `crate::trail_consumer`): a lane's batch locks a single
 //! head, and lanes never wait for each other's heads. The strand is not hashed: it only partitions, and a row moved to
 //! another strand breaks both strands' links.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hotline_service_kit::hash_chain::{ChainHasher, GENESIS_HASH, truncate_to_micros};
@@ -125,50 +128,137 @@ pub async fn append(
     entry: &Entry<'_>,
     at: DateTime<Utc>,
 ) -> Result<Appended, sqlx::Error> {
-    let strand = strand_of(entry.order_id);
-    let (last_seq, last_hash): (i64, Vec<u8>) = sqlx::query_as(
-        "SELECT seq, hash FROM supervision.trail_heads WHERE strand = $1 FOR UPDATE",
-    )
-    .bind(strand)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut row = TrailRow {
-        strand,
-        seq: last_seq + 1,
-        order_id: entry.order_id,
-        kind: entry.kind.to_owned(),
-        subject_id: entry.subject_id.clone(),
-        actor: entry.actor.to_owned(),
-        what: entry.what.clone(),
-        at: truncate_to_micros(at),
-        prev_hash: last_hash,
-        hash: Vec::new(),
-    };
-    row.hash = row.expected_hash().to_vec();
-    // The row and the strand's new head in one statement (the head is locked above).
-    sqlx::query(
-        "WITH appended AS (INSERT INTO supervision.trail \
-           (strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
-         UPDATE supervision.trail_heads SET seq = $2, hash = $10 WHERE strand = $1",
-    )
-    .bind(row.strand)
-    .bind(row.seq)
-    .bind(row.order_id)
-    .bind(&row.kind)
-    .bind(&row.subject_id)
-    .bind(&row.actor)
-    .bind(&row.what)
-    .bind(row.at)
-    .bind(&row.prev_hash)
-    .bind(&row.hash)
-    .execute(&mut *tx)
-    .await?;
-    Ok(Appended {
-        strand: row.strand,
-        seq: row.seq,
-        hash: row.hash,
-    })
+    let mut appender = Appender::lock(tx, [entry.order_id]).await?;
+    let appended = appender.push(entry, at)?;
+    appender.write(tx).await?;
+    Ok(appended)
+}
+
+/// Appends many entries with two statements: [`Appender::lock`] locks the heads of the
+/// strands they go to, [`Appender::push`] chains each entry in memory (so a later
+/// entry, an archive record say, can name an earlier one's hash), and
+/// [`Appender::write`] inserts every row and moves every head in one statement. The rows
+/// are the ones [`append`] one by one would write: the heads stay locked from the read
+/// to the commit, so nobody else chains in between.
+#[derive(Debug)]
+pub struct Appender {
+    /// Each locked strand's last seq and hash, as the pushed rows leave them.
+    heads: BTreeMap<i16, (i64, Vec<u8>)>,
+    rows: Vec<TrailRow>,
+}
+
+/// An entry pushed for a strand that [`Appender::lock`] did not lock.
+#[derive(Debug, thiserror::Error)]
+#[error("trail strand {0} was not locked before appending to it")]
+struct StrandNotLocked(i16);
+
+impl Appender {
+    /// Lock the heads of the strands of `order_ids`, in strand order (so two appenders
+    /// never wait for each other's heads in opposite orders).
+    pub async fn lock(
+        tx: &mut PgConnection,
+        order_ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Self, sqlx::Error> {
+        let strands: BTreeSet<i16> = order_ids.into_iter().map(strand_of).collect();
+        let strands: Vec<i16> = strands.into_iter().collect();
+        let locked: Vec<(i16, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT strand, seq, hash FROM supervision.trail_heads WHERE strand = ANY($1) \
+             ORDER BY strand FOR UPDATE",
+        )
+        .bind(&strands)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(missing) = strands
+            .iter()
+            .find(|s| !locked.iter().any(|(strand, ..)| strand == *s))
+        {
+            return Err(sqlx::Error::Decode(Box::new(StrandNotLocked(*missing))));
+        }
+        Ok(Self {
+            heads: locked
+                .into_iter()
+                .map(|(strand, seq, hash)| (strand, (seq, hash)))
+                .collect(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Chain `entry` after its strand's last row (in memory until [`Appender::write`]).
+    pub fn push(&mut self, entry: &Entry<'_>, at: DateTime<Utc>) -> Result<Appended, sqlx::Error> {
+        let strand = strand_of(entry.order_id);
+        let Some((last_seq, last_hash)) = self.heads.get_mut(&strand) else {
+            return Err(sqlx::Error::Decode(Box::new(StrandNotLocked(strand))));
+        };
+        let mut row = TrailRow {
+            strand,
+            seq: *last_seq + 1,
+            order_id: entry.order_id,
+            kind: entry.kind.to_owned(),
+            subject_id: entry.subject_id.clone(),
+            actor: entry.actor.to_owned(),
+            what: entry.what.clone(),
+            at: truncate_to_micros(at),
+            prev_hash: last_hash.clone(),
+            hash: Vec::new(),
+        };
+        row.hash = row.expected_hash().to_vec();
+        *last_seq = row.seq;
+        last_hash.clone_from(&row.hash);
+        let appended = Appended {
+            strand,
+            seq: row.seq,
+            hash: row.hash.clone(),
+        };
+        self.rows.push(row);
+        Ok(appended)
+    }
+
+    /// Insert the pushed rows and move the heads, in one statement.
+    pub async fn write(self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let rows = &self.rows;
+        let column = |f: fn(&TrailRow) -> String| rows.iter().map(f).collect::<Vec<_>>();
+        let (strands, seqs): (Vec<i16>, Vec<i64>) = rows.iter().map(|r| (r.strand, r.seq)).unzip();
+        // Every locked head moves only if a row was pushed to its strand.
+        let mut head_strands = Vec::with_capacity(self.heads.len());
+        let mut head_seqs = Vec::with_capacity(self.heads.len());
+        let mut head_hashes = Vec::with_capacity(self.heads.len());
+        for (strand, (seq, hash)) in self.heads {
+            if strands.contains(&strand) {
+                head_strands.push(strand);
+                head_seqs.push(seq);
+                head_hashes.push(hash);
+            }
+        }
+        sqlx::query(
+            "WITH appended AS (INSERT INTO supervision.trail \
+               (strand, seq, order_id, kind, subject_id, actor, what, at, prev_hash, hash) \
+               SELECT * FROM unnest($1::int2[], $2::int8[], $3::uuid[], $4::text[], \
+                 $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bytea[], \
+                 $10::bytea[])) \
+             UPDATE supervision.trail_heads h SET seq = n.seq, hash = n.hash \
+             FROM unnest($11::int2[], $12::int8[], $13::bytea[]) AS n(strand, seq, hash) \
+             WHERE h.strand = n.strand",
+        )
+        .bind(&strands)
+        .bind(&seqs)
+        .bind(rows.iter().map(|r| r.order_id).collect::<Vec<_>>())
+        .bind(column(|r| r.kind.clone()))
+        .bind(column(|r| r.subject_id.clone()))
+        .bind(column(|r| r.actor.clone()))
+        .bind(column(|r| r.what.clone()))
+        .bind(rows.iter().map(|r| r.at).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.prev_hash.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.hash.clone()).collect::<Vec<_>>())
+        .bind(&head_strands)
+        .bind(&head_seqs)
+        .bind(&head_hashes)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Re-compute every strand's chain in one snapshot and compare each with its head.

@@ -207,3 +207,23 @@ pub fn incoming_event<E: Event>(data: E) -> hotline_messaging::IncomingEvent {
         delivered: 1,
     }
 }
+
+/// Each of `queries` (at most one JSON value each, about the aggregate `$1`) run for `id`:
+/// what the batch-equivalence tests compare between an aggregate given its events one at a
+/// time and its twin given them as one batch.
+pub async fn json_state(
+    pool: &PgPool,
+    queries: &[&str],
+    id: Uuid,
+) -> Vec<Option<serde_json::Value>> {
+    let mut state = Vec::with_capacity(queries.len());
+    for sql in queries {
+        let value: Option<Option<serde_json::Value>> = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .unwrap();
+        state.push(value.flatten());
+    }
+    state
+}
