@@ -125,7 +125,10 @@ impl Stack {
             common
         };
         common.database.url = SecretString::from(db.url());
-        common.database.max_connections = 5;
+        common.database.max_connections = std::env::var("HOTLINE_DATABASE__MAX_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5);
         // The services' own default unless the environment says otherwise, as a service
         // process would read it (for A/B runs of the load tool, docs/performance.md).
         if let Some(lanes) = std::env::var("HOTLINE_CONSUMER_LANES")
