@@ -11,8 +11,8 @@
 //! acceptance on and off), one copy of the orders is given the events one at a time
 //! (`handle`) and a twin copy the same events as one batch. Their reviews, archive
 //! records, trail entries and queued events must be the same, and the trail's hash chain
-//! must verify. A result for an order closed on another result fails the batch as a whole.
-//! Real PostgreSQL.
+//! must verify after every batch. A result for an order closed on another result fails the
+//! batch as a whole. Real PostgreSQL.
 
 use chrono::{Duration, Utc};
 use hotline_contract::Namespace;
@@ -194,6 +194,10 @@ async fn a_batch_of_results_ends_where_the_results_one_by_one_end() {
             let (one, batched) = (state_of(&pool, single).await, state_of(&pool, twin).await);
             assert!(one[0].is_some(), "run {run}: no review recorded");
             assert_eq!(one, batched, "run {run}");
+        }
+        // Both forms chained onto the same strands: the chains still hold.
+        if let Err(broken) = hotline_supervision::trail::verify(&pool).await {
+            panic!("run {run}: {broken}");
         }
     }
     // The runs covered both outcomes, and the chain holds.
