@@ -57,12 +57,7 @@ fn event(
             result_id,
             submitted_by: "staff-2".to_owned(),
             submitted_at: at,
-            checklist: ResultChecklist {
-                basis_given: true,
-                findings_given: true,
-                reply_given: true,
-                promised_by: None,
-            },
+            checklist: ResultChecklist::complete(),
         }),
         4 | 5 => incoming_event(OrderClosed {
             order_id,

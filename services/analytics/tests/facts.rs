@@ -117,12 +117,7 @@ async fn summary_counts_each_step_whatever_order_the_events_arrive_in() {
             result_id: Uuid::now_v7(),
             submitted_by: "staff-1".to_owned(),
             submitted_at: at("2026-11-04T03:00:00Z"),
-            checklist: ResultChecklist {
-                basis_given: true,
-                findings_given: true,
-                reply_given: true,
-                promised_by: None,
-            },
+            checklist: ResultChecklist::complete(),
         },
     )
     .await;

@@ -77,12 +77,7 @@ fn result(order_id: Uuid, result_id: Uuid, when: &str) -> OrderResultSubmitted {
         result_id,
         submitted_by: "unit-user-1".to_owned(),
         submitted_at: at(when),
-        checklist: ResultChecklist {
-            basis_given: true,
-            findings_given: true,
-            reply_given: true,
-            promised_by: None,
-        },
+        checklist: ResultChecklist::complete(),
     }
 }
 

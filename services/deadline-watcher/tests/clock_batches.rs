@@ -105,12 +105,7 @@ fn event_of(step: Step, order_id: Uuid, number: &str) -> IncomingEvent {
             result_id: Uuid::nil(),
             submitted_by: "staff-2".to_owned(),
             submitted_at: at,
-            checklist: ResultChecklist {
-                basis_given: true,
-                findings_given: true,
-                reply_given: true,
-                promised_by: None,
-            },
+            checklist: ResultChecklist::complete(),
         }),
         Step::Suspended(at) => incoming_event(OrderSuspended {
             order_id,

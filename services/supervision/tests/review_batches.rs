@@ -35,10 +35,8 @@ fn result(order_id: Uuid, result_id: Uuid, complete: bool) -> OrderResultSubmitt
         submitted_by: "staff-4".to_owned(),
         submitted_at: Utc::now() - Duration::minutes(5),
         checklist: ResultChecklist {
-            basis_given: true,
-            findings_given: true,
             reply_given: complete,
-            promised_by: None,
+            ..ResultChecklist::complete()
         },
     }
 }

@@ -150,10 +150,8 @@ async fn the_queue_lists_results_awaiting_review_oldest_first_page_by_page() {
     assert_eq!(
         head.checklist,
         Some(ResultChecklist {
-            basis_given: true,
-            findings_given: true,
             reply_given: false,
-            promised_by: None
+            ..ResultChecklist::complete()
         })
     );
     assert!(!head.send_back_pending);
@@ -486,12 +484,7 @@ async fn a_complete_result_accepted_by_rule_is_archived_too() {
                 result_id,
                 submitted_by: "staff-4".into(),
                 submitted_at: Utc::now(),
-                checklist: ResultChecklist {
-                    basis_given: true,
-                    findings_given: true,
-                    reply_given: true,
-                    promised_by: None,
-                },
+                checklist: ResultChecklist::complete(),
             },
         )
         .await;

@@ -52,20 +52,13 @@ impl Supervision {
     }
 }
 
-fn complete() -> ResultChecklist {
-    ResultChecklist {
-        basis_given: true,
-        findings_given: true,
-        reply_given: true,
-        promised_by: None,
-    }
-}
-
 #[tokio::test]
 async fn a_complete_result_is_accepted_and_the_order_closed() {
     let supervision = Supervision::start().await;
     let (order_id, result_id) = (Uuid::now_v7(), Uuid::now_v7());
-    supervision.submit(order_id, result_id, complete()).await;
+    supervision
+        .submit(order_id, result_id, ResultChecklist::complete())
+        .await;
 
     let closed = supervision
         .env
@@ -92,7 +85,7 @@ async fn an_incomplete_result_waits_for_a_reviewer_and_the_order_stays_open() {
     let (order_id, result_id) = (Uuid::now_v7(), Uuid::now_v7());
     let no_reply = ResultChecklist {
         reply_given: false,
-        ..complete()
+        ..ResultChecklist::complete()
     };
     supervision.submit(order_id, result_id, no_reply).await;
 
@@ -111,9 +104,13 @@ async fn an_incomplete_result_waits_for_a_reviewer_and_the_order_stays_open() {
 async fn the_same_result_published_twice_closes_the_order_once() {
     let supervision = Supervision::start().await;
     let (order_id, result_id) = (Uuid::now_v7(), Uuid::now_v7());
-    supervision.submit(order_id, result_id, complete()).await;
+    supervision
+        .submit(order_id, result_id, ResultChecklist::complete())
+        .await;
     // Re-published under a new event id: the inbox cannot tell, the review must.
-    supervision.submit(order_id, result_id, complete()).await;
+    supervision
+        .submit(order_id, result_id, ResultChecklist::complete())
+        .await;
 
     wait_for("both submissions consumed", PATIENCE, || async {
         (supervision
@@ -136,11 +133,13 @@ async fn a_corrected_result_replaces_one_still_waiting_for_a_reviewer() {
     let first = Uuid::now_v7();
     let incomplete = ResultChecklist {
         basis_given: false,
-        ..complete()
+        ..ResultChecklist::complete()
     };
     supervision.submit(order_id, first, incomplete).await;
     let corrected = Uuid::now_v7();
-    supervision.submit(order_id, corrected, complete()).await;
+    supervision
+        .submit(order_id, corrected, ResultChecklist::complete())
+        .await;
 
     let closed = supervision
         .env

@@ -289,12 +289,7 @@ pub fn generate(orders: usize) -> (Vec<Truth>, Vec<Ev>) {
             result_id,
             submitted_by: "staff".to_owned(),
             submitted_at: result_at,
-            checklist: ResultChecklist {
-                basis_given: true,
-                findings_given: true,
-                reply_given: true,
-                promised_by: None,
-            },
+            checklist: ResultChecklist::complete(),
         }));
         if rng.chance(10) {
             t.sent_back = true;

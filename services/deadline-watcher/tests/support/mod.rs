@@ -251,12 +251,7 @@ impl Watcher {
                     result_id,
                     submitted_by: "staff-17".to_owned(),
                     submitted_at,
-                    checklist: ResultChecklist {
-                        basis_given: true,
-                        findings_given: true,
-                        reply_given: true,
-                        promised_by: None,
-                    },
+                    checklist: ResultChecklist::complete(),
                 },
             )
             .await;

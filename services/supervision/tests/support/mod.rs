@@ -158,10 +158,8 @@ impl Supervision {
                     submitted_by: "staff-4".to_owned(),
                     submitted_at: Utc::now(),
                     checklist: ResultChecklist {
-                        basis_given: true,
-                        findings_given: true,
                         reply_given,
-                        promised_by: None,
+                        ..ResultChecklist::complete()
                     },
                 },
             )

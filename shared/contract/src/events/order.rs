@@ -141,6 +141,16 @@ pub struct ResultChecklist {
 }
 
 impl ResultChecklist {
+    /// A result with a basis, findings and a reply, and no promised date: complete (A16).
+    pub fn complete() -> Self {
+        Self {
+            basis_given: true,
+            findings_given: true,
+            reply_given: true,
+            promised_by: None,
+        }
+    }
+
     /// A16: a complete result has a basis, findings and a reply.
     pub fn is_complete(&self) -> bool {
         self.basis_given && self.findings_given && self.reply_given
