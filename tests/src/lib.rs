@@ -137,6 +137,12 @@ impl Stack {
         {
             common.consumer_lanes = lanes;
         }
+        if let Some(linger) = std::env::var("HOTLINE_CONSUMER_LINGER_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            common.consumer_linger_ms = linger;
+        }
         if let Some(batch) = std::env::var("HOTLINE_CONSUMER_BATCH_MAX")
             .ok()
             .and_then(|v| v.parse().ok())

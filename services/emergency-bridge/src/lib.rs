@@ -167,7 +167,7 @@ pub async fn start(
     ] {
         running.spawn_consumer(
             &ctx,
-            ctx.consumer(purpose, &[subject]),
+            ctx.prompt_consumer(purpose, &[subject]),
             TransferRequests {
                 lane,
                 outboxes: outboxes.clone(),

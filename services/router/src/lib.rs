@@ -101,7 +101,7 @@ pub async fn start(config: RouterConfig, shutdown: CancellationToken) -> anyhow:
 
     running.spawn_consumer(
         &ctx,
-        ctx.consumer("dispatch", &[event::ORDER_REGISTERED]),
+        ctx.prompt_consumer("dispatch", &[event::ORDER_REGISTERED]),
         Dispatcher {
             outbox: outbox.clone(),
             regions: regions.clone(),

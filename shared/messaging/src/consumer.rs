@@ -10,8 +10,12 @@
 //! at a time, each with the single-event rules below, so a batch never changes what
 //! happens to an event, only how many commits it takes. A batch claims its events' inbox
 //! rows in one statement (`INSERT … SELECT unnest(ids) … RETURNING`): the ids it did not
-//! insert are redeliveries, acknowledged without their handler. An idle system never waits
-//! to fill a batch: a lane takes what is already queued and nothing more. A handler with a
+//! insert are redeliveries, acknowledged without their handler. By default a lane never
+//! waits to fill a batch: it takes what is already queued and nothing more. With a
+//! [`ConsumerConfig::linger`] it waits that long at most after its first event for more to
+//! join (the services' consumers off anyone's waiting path do; docs/performance.md, "Tenth
+//! round"). The wait delays the acknowledgements, never the commit of what was taken:
+//! nothing is applied before its batch is. A handler with a
 //! set-based form ([`EventHandler::BATCHED`]) gets the batch's new events at once and
 //! writes them with a few statements instead of a few per event
 //! ([`ConsumerConfig::set_based`]).
@@ -62,6 +66,13 @@ pub const DEFAULT_LANES: usize = 8;
 /// commits into a few, few enough that a batch's locks are held only briefly.
 pub const DEFAULT_BATCH_MAX: usize = 16;
 
+/// How long a lane waits for a batch to fill, by default: not at all. A consumer whose
+/// events are on the path of someone waiting (the dispatcher, the partner hand-overs) keeps
+/// it at zero; the services give their other consumers a short linger
+/// (`consumer_linger_ms` in `hotline_service_kit`, 20 ms), which turns a moderate load's
+/// one transaction per event into one per batch.
+pub const DEFAULT_LINGER: Duration = Duration::ZERO;
+
 /// Settings of one consumer loop.
 #[derive(Debug, Clone)]
 pub struct ConsumerConfig {
@@ -78,6 +89,9 @@ pub struct ConsumerConfig {
     pub retries_in_place: u32,
     /// Most events a lane applies in one transaction (1: one transaction per event).
     pub batch_max: usize,
+    /// How long a lane that has taken an event waits for more to join its batch, at most
+    /// (zero: it takes what is already queued and nothing more). See [`DEFAULT_LINGER`].
+    pub linger: Duration,
     /// Hand whole batches to a handler that has a set-based form
     /// ([`EventHandler::BATCHED`]); false applies a batch's events one by one in its
     /// transaction. On by default; `HOTLINE_CONSUMER_SET_BASED=0` turns it off in every
@@ -109,6 +123,7 @@ impl ConsumerConfig {
             lanes: DEFAULT_LANES,
             retries_in_place: 5,
             batch_max: DEFAULT_BATCH_MAX,
+            linger: DEFAULT_LINGER,
             set_based: std::env::var("HOTLINE_CONSUMER_SET_BASED").map_or(true, |v| v != "0"),
             dead_letter_after_deliveries: 20,
             base_backoff: Duration::from_millis(100),
@@ -197,19 +212,13 @@ pub async fn run_consumer<H: EventHandler>(
         let lane = lane.clone();
         workers.push(tokio::spawn(async move {
             let batch_max = lane.config.batch_max.max(1);
+            let linger = lane.config.linger;
             while let Some(first) = rx.recv().await {
                 if lane.crashed.is_cancelled() {
                     // A crashed process handles nothing more.
                     continue;
                 }
-                // Whatever is already queued joins the batch; nothing waits for more.
-                let mut batch = vec![first];
-                while batch.len() < batch_max {
-                    match rx.try_recv() {
-                        Ok(delivery) => batch.push(delivery),
-                        Err(_) => break,
-                    }
-                }
+                let batch = fill_batch(first, &mut rx, batch_max, linger).await;
                 lane.process_batch(batch).await;
             }
         }));
@@ -294,6 +303,33 @@ pub async fn run_consumer<H: EventHandler>(
         }
     }
     tracing::info!(consumer = %durable, "consumer stopped");
+}
+
+/// A lane's next batch: `first`, whatever is already queued behind it, and, with a
+/// `linger`, what arrives until `linger` after `first` was taken, up to `batch_max` events.
+async fn fill_batch<T>(
+    first: T,
+    rx: &mut mpsc::Receiver<T>,
+    batch_max: usize,
+    linger: Duration,
+) -> Vec<T> {
+    let mut batch = vec![first];
+    let until = tokio::time::Instant::now() + linger;
+    while batch.len() < batch_max {
+        let next = match rx.try_recv() {
+            Ok(next) => Some(next),
+            Err(_) if linger.is_zero() => None,
+            Err(_) => tokio::time::timeout_at(until, rx.recv())
+                .await
+                .ok()
+                .flatten(),
+        };
+        match next {
+            Some(next) => batch.push(next),
+            None => break,
+        }
+    }
+    batch
 }
 
 async fn provision(
@@ -744,6 +780,65 @@ mod tests {
         assert_eq!(a, lane_index("0193-order", 8));
         assert!(a < 8);
         assert_eq!(lane_index("x", 1), 0);
+    }
+
+    /// A lane's queue with `queued` already in it, and a sender for later arrivals.
+    fn queue(queued: &[u32]) -> (mpsc::Sender<u32>, mpsc::Receiver<u32>) {
+        let (tx, rx) = mpsc::channel(16);
+        for n in queued {
+            tx.try_send(*n).expect("room in the queue");
+        }
+        (tx, rx)
+    }
+
+    /// Sends `n` into the lane's queue `after` the test's start (paused clock).
+    fn arrives(tx: &mpsc::Sender<u32>, n: u32, after: Duration) {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            tx.send(n).await.expect("the lane is open");
+        });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_linger_a_batch_is_what_is_queued_and_nothing_more() {
+        let (tx, mut rx) = queue(&[2, 3]);
+        arrives(&tx, 4, Duration::from_millis(1));
+        let started = tokio::time::Instant::now();
+        assert_eq!(fill_batch(1, &mut rx, 16, Duration::ZERO).await, [1, 2, 3]);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_linger_takes_what_arrives_within_it_and_no_later() {
+        let (tx, mut rx) = queue(&[2]);
+        arrives(&tx, 3, Duration::from_millis(5));
+        arrives(&tx, 4, Duration::from_millis(19));
+        arrives(&tx, 5, Duration::from_millis(21));
+        let started = tokio::time::Instant::now();
+        let batch = fill_batch(1, &mut rx, 16, Duration::from_millis(20)).await;
+        assert_eq!(batch, [1, 2, 3, 4]);
+        assert_eq!(started.elapsed(), Duration::from_millis(20));
+        // The late one opens the next batch.
+        assert_eq!(rx.recv().await, Some(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_batch_or_a_closed_lane_ends_the_linger() {
+        let (tx, mut rx) = queue(&[2, 3]);
+        arrives(&tx, 4, Duration::from_millis(3));
+        let started = tokio::time::Instant::now();
+        let batch = fill_batch(1, &mut rx, 4, Duration::from_secs(60)).await;
+        assert_eq!(
+            (batch, started.elapsed()),
+            (vec![1, 2, 3, 4], Duration::from_millis(3))
+        );
+
+        let (tx, mut rx) = queue(&[2]);
+        drop(tx);
+        let started = tokio::time::Instant::now();
+        let batch = fill_batch(1, &mut rx, 16, Duration::from_secs(60)).await;
+        assert_eq!((batch, started.elapsed()), (vec![1, 2], Duration::ZERO));
     }
 
     #[test]

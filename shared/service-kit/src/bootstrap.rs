@@ -32,6 +32,8 @@ pub struct ServiceContext {
     pub consumer_lanes: usize,
     /// Events a lane applies in one transaction at most (`common.consumer_batch_max`).
     pub consumer_batch_max: usize,
+    /// How long a lane waits for its batch to fill (`common.consumer_linger_ms`).
+    pub consumer_linger: std::time::Duration,
     /// The NATS connection.
     pub nats: async_nats::Client,
     /// JetStream on that connection.
@@ -120,6 +122,7 @@ pub async fn start(
         stream_replicas: common.stream_replicas,
         consumer_lanes: common.consumer_lanes,
         consumer_batch_max: common.consumer_batch_max,
+        consumer_linger: std::time::Duration::from_millis(common.consumer_linger_ms),
         nats,
         jetstream,
         db,

@@ -33,7 +33,8 @@ impl ServiceContext {
 
     /// A durable consumer `<service>-<purpose>` on the `HOTLINE` stream, filtered to
     /// `subjects` (un-prefixed; the namespace is applied here), with the service's
-    /// `consumer_lanes` and `consumer_batch_max`, and otherwise the default settings.
+    /// `consumer_lanes`, `consumer_batch_max` and `consumer_linger_ms`, and otherwise the
+    /// default settings.
     pub fn consumer(&self, purpose: &str, subjects: &[&str]) -> ConsumerConfig {
         let mut config = ConsumerConfig::new(
             self.service,
@@ -47,6 +48,16 @@ impl ServiceContext {
         );
         config.lanes = self.consumer_lanes;
         config.batch_max = self.consumer_batch_max;
+        config.linger = self.consumer_linger;
+        config
+    }
+
+    /// As [`ServiceContext::consumer`], for a consumer whose events someone is waiting on
+    /// (an order to be dispatched, an emergency to be handed to a partner hotline): its
+    /// lanes never wait for a batch to fill.
+    pub fn prompt_consumer(&self, purpose: &str, subjects: &[&str]) -> ConsumerConfig {
+        let mut config = self.consumer(purpose, subjects);
+        config.linger = std::time::Duration::ZERO;
         config
     }
 }

@@ -8,8 +8,9 @@
 //! ```
 //!
 //! `load` starts every service in this process on a real nats-server and PostgreSQL (as the
-//! end-to-end harness does, per-client rate limits off), runs [`hotline_e2e::load::run`] and
-//! prints the report; it exits non-zero if an invariant broke (an accepted order lost or
+//! end-to-end harness does, per-client rate limits off), runs [`hotline_e2e::load::run`] on
+//! a runtime of its own (`HOTLINE_LOAD_CLIENT_THREADS` worker threads, 1 by default; 0 runs
+//! it on the services' runtime) and prints the report; it exits non-zero if an invariant broke (an accepted order lost or
 //! doubled). Options: `--rate N` (per second; 0 = as fast as `--concurrency` allows),
 //! `--duration SECS`, `--concurrency N`, `--lifecycle SHARE` (0..1 of dispatched orders the
 //! units sign and answer; default 1), `--drain SECS`, `--raw-limits SECS` (0 skips the raw
@@ -141,8 +142,8 @@ async fn service(service: &str, args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    let services = tokio::runtime::Runtime::new().expect("the services' runtime");
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [command, name, rest @ ..] = args.as_slice()
         && (command == "serve" && rest.is_empty() || command == "replay-outbox")
@@ -153,7 +154,7 @@ async fn main() -> std::process::ExitCode {
                 .chain(rest.iter().cloned())
                 .collect(),
         };
-        return match service(name, &args).await {
+        return match services.block_on(service(name, &args)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("{name}: {error:#}");
@@ -174,15 +175,44 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let stack = Stack::start_for_load(&config).await;
-    let report = run(&stack.target().await, &config).await;
+    let stack = services.block_on(Stack::start_for_load(&config));
+    // The load client drives the services from its own scheduler, as a client on another
+    // machine would: its tasks (sending, timing, the simulated units) do not queue in the
+    // services' run queue, so a stage's latency is not the client's own wait to be polled.
+    let drive = async {
+        let target = stack.target().await;
+        run(&target, &config).await
+    };
+    let report = match client_threads() {
+        0 => services.block_on(drive),
+        threads => {
+            let client = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads)
+                .thread_name("load-client")
+                .enable_all()
+                .build()
+                .expect("the load client's runtime");
+            let report = client.block_on(drive);
+            client.shutdown_background();
+            report
+        }
+    };
     print!("{}", report.render(&config));
-    stack.stop().await;
+    services.block_on(stack.stop());
     if report.violations.is_empty() {
         std::process::ExitCode::SUCCESS
     } else {
         std::process::ExitCode::FAILURE
     }
+}
+
+/// The load client's worker threads: `HOTLINE_LOAD_CLIENT_THREADS`, 1 by default; 0 runs
+/// the client on the services' runtime (as before, for A/B runs).
+fn client_threads() -> usize {
+    std::env::var("HOTLINE_LOAD_CLIENT_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 #[cfg(test)]
