@@ -1,8 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Delivery guarantees against a real nats-server and a real PostgreSQL: a crash between
 //! commit and ack has one effect, a malformed message is dead-lettered while the next one is
-//! applied, outbox rows wait out a NATS outage and go once (never twice), a committed row is
-//! published without waiting for the relay's poll, and a deleted
+//! applied, outbox rows wait out a NATS outage and go once (never twice), a publish that
+//! fails leaves its row and the rows after it queued while the acknowledged ones before it
+//! are marked sent, a relay pass without the schema's relay lock takes nothing and waits
+//! for nothing, a committed row is published without waiting for the relay's poll, and a deleted
 //! consumer is re-created on its own; a backlog is applied in batches (several events per
 //! transaction) with the same exactly-once, in-order and dead-letter outcomes, also when an
 //! event in the batch fails or the consumer crashes after a batch's commit.
@@ -694,4 +696,98 @@ async fn a_consumer_killed_after_a_batch_commit_applies_each_event_exactly_once(
     );
     shutdown.cancel();
     restarted.await.unwrap();
+}
+
+/// Appends one `order.signed` row to the outbox and commits.
+async fn append_signed(w: &World, outbox: &Outbox) {
+    let mut tx = w.pool.begin().await.unwrap();
+    outbox
+        .append(
+            &mut tx,
+            &TraceContext::new_root(),
+            signed(Uuid::now_v7()).data,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The outbox's rows in `seq` order, as (sent, attempts).
+async fn outbox_rows(pool: &PgPool) -> Vec<(bool, i32)> {
+    sqlx::query_as("SELECT sent_at IS NOT NULL, attempts FROM svc.outbox ORDER BY seq")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_publish_commits_only_the_acknowledged_rows_before_it_as_sent() {
+    let w = world().await;
+    let outbox = Outbox::new(SERVICE, SCHEMA, w.ns.clone());
+    let relay = OutboxRelay::new(w.pool.clone(), w.js.clone(), SCHEMA, RelayConfig::default());
+    append_signed(&w, &outbox).await;
+    // A row no stream takes: JetStream answers its publish with an error.
+    sqlx::query(
+        "INSERT INTO svc.outbox (id, subject, payload) VALUES (gen_random_uuid(), 'nowhere.at.all', '\\x7b7d')",
+    )
+    .execute(&w.pool)
+    .await
+    .unwrap();
+    append_signed(&w, &outbox).await;
+
+    let error = relay
+        .drain()
+        .await
+        .expect_err("the second row cannot be published");
+    assert!(error.to_string().contains("nowhere.at.all"), "{error}");
+    assert_eq!(
+        outbox_rows(&w.pool).await,
+        [(true, 1), (false, 0), (false, 0)],
+        "the first row is sent; the failed one and the one after it wait, in order"
+    );
+    // The third row was published before the second one's ack came back (the publishes
+    // are pipelined); it is published again below and dropped as a duplicate.
+    let mut stream = w.js.get_stream(&w.stream).await.unwrap();
+    let stored = stream.info().await.unwrap().state.messages;
+    assert!((1..=2).contains(&stored), "{stored} stored");
+
+    // Once the row is fixed, the next pass sends the rest, in order, and nothing twice.
+    sqlx::query("UPDATE svc.outbox SET subject = $1 WHERE subject = 'nowhere.at.all'")
+        .bind(w.ns.subject(event::ORDER_SIGNED))
+        .execute(&w.pool)
+        .await
+        .unwrap();
+    assert_eq!(relay.drain().await.unwrap(), 2);
+    assert_eq!(
+        outbox_rows(&w.pool).await,
+        [(true, 1), (true, 1), (true, 1)]
+    );
+    assert_eq!(
+        stream.info().await.unwrap().state.messages,
+        3,
+        "three events, none lost, none doubled"
+    );
+}
+
+#[tokio::test]
+async fn a_pass_without_the_schemas_relay_lock_claims_nothing_and_waits_for_nothing() {
+    let w = world().await;
+    let outbox = Outbox::new(SERVICE, SCHEMA, w.ns.clone());
+    let relay = OutboxRelay::new(w.pool.clone(), w.js.clone(), SCHEMA, RelayConfig::default());
+    append_signed(&w, &outbox).await;
+    // Another replica's pass holds the lock.
+    let mut other = w.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('hotline-outbox-relay:svc', 0))")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let published = tokio::time::timeout(Duration::from_secs(10), relay.publish_batch())
+        .await
+        .expect("a pass without the lock does not wait for it");
+    assert_eq!(published.unwrap(), 0);
+    assert_eq!(outbox_rows(&w.pool).await, [(false, 0)]);
+
+    other.rollback().await.unwrap();
+    assert_eq!(relay.publish_batch().await.unwrap(), 1);
+    assert_eq!(outbox_rows(&w.pool).await, [(true, 1)]);
 }
