@@ -278,13 +278,7 @@ async fn outbox_rows_wait_while_nats_is_down_then_go_exactly_once() {
     );
     w.nats.stop();
     for _ in 0..3 {
-        let mut tx = w.pool.begin().await.unwrap();
-        let env = signed(Uuid::now_v7());
-        outbox
-            .append(&mut tx, &TraceContext::new_root(), env.data)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        append_signed(&w, &outbox).await;
     }
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(relay.clone().run(shutdown.clone()));
@@ -342,18 +336,8 @@ async fn an_appended_row_is_published_at_its_commit_without_waiting_for_the_poll
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(relay.clone().run(shutdown.clone()));
     for commit_delay_ms in [0, 150] {
-        let mut tx = w.pool.begin().await.unwrap();
-        outbox
-            .append(
-                &mut tx,
-                &TraceContext::new_root(),
-                signed(Uuid::now_v7()).data,
-            )
-            .await
-            .unwrap();
         // The wake comes at the append; the relay chases the commit that follows.
-        tokio::time::sleep(Duration::from_millis(commit_delay_ms)).await;
-        tx.commit().await.unwrap();
+        append_signed_committing_after(&w, &outbox, Duration::from_millis(commit_delay_ms)).await;
         wait_for(
             "the row to be published",
             Duration::from_secs(10),
@@ -700,6 +684,11 @@ async fn a_consumer_killed_after_a_batch_commit_applies_each_event_exactly_once(
 
 /// Appends one `order.signed` row to the outbox and commits.
 async fn append_signed(w: &World, outbox: &Outbox) {
+    append_signed_committing_after(w, outbox, Duration::ZERO).await;
+}
+
+/// Appends one `order.signed` row to the outbox and commits `delay` after the append.
+async fn append_signed_committing_after(w: &World, outbox: &Outbox, delay: Duration) {
     let mut tx = w.pool.begin().await.unwrap();
     outbox
         .append(
@@ -709,6 +698,7 @@ async fn append_signed(w: &World, outbox: &Outbox) {
         )
         .await
         .unwrap();
+    tokio::time::sleep(delay).await;
     tx.commit().await.unwrap();
 }
 
