@@ -314,7 +314,11 @@ async fn fill_batch<T>(
     linger: Duration,
 ) -> Vec<T> {
     let mut batch = vec![first];
-    let until = tokio::time::Instant::now() + linger;
+    let now = tokio::time::Instant::now();
+    // A linger past the clock's range (a config no service accepts) waits as if forever.
+    let until = now
+        .checked_add(linger)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400));
     while batch.len() < batch_max {
         let next = match rx.try_recv() {
             Ok(next) => Some(next),

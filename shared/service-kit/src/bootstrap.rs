@@ -69,6 +69,12 @@ pub enum BootstrapError {
     /// `consumer_batch_max` is 0: a batch must hold an event.
     #[error("consumer_batch_max must be at least 1 (HOTLINE_CONSUMER_BATCH_MAX)")]
     NoConsumerBatch,
+    /// `consumer_linger_ms` is above [`crate::config::MAX_CONSUMER_LINGER_MS`].
+    #[error(
+        "consumer_linger_ms must be at most {max} (HOTLINE_CONSUMER_LINGER_MS), got {got}",
+        max = crate::config::MAX_CONSUMER_LINGER_MS
+    )]
+    ConsumerLingerTooLong { got: u64 },
     /// Shutdown was requested before start-up finished.
     #[error("shutdown requested during start-up")]
     Cancelled,
@@ -93,6 +99,11 @@ pub async fn start(
     }
     if common.consumer_batch_max == 0 {
         return Err(BootstrapError::NoConsumerBatch);
+    }
+    if common.consumer_linger_ms > crate::config::MAX_CONSUMER_LINGER_MS {
+        return Err(BootstrapError::ConsumerLingerTooLong {
+            got: common.consumer_linger_ms,
+        });
     }
     db::validate_schema(schema)?;
 

@@ -70,6 +70,11 @@ pub const DEFAULT_CONSUMER_BATCH_MAX: usize = hotline_messaging::consumer::DEFAU
 /// round"). What it delays (projections, clocks, reviews, analytics) has deadlines of hours.
 pub const DEFAULT_CONSUMER_LINGER_MS: u64 = 20;
 
+/// The longest linger a service accepts (`consumer_linger_ms`), in milliseconds: a second,
+/// far below the consumers' acknowledgement wait, so that no event lingers long enough for
+/// the server to deliver it again.
+pub const MAX_CONSUMER_LINGER_MS: u64 = 1_000;
+
 /// Settings every service shares; flatten it into the service's own config struct.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(default)]
@@ -88,7 +93,8 @@ pub struct CommonConfig {
     /// ([`DEFAULT_CONSUMER_BATCH_MAX`]; at least 1).
     pub consumer_batch_max: usize,
     /// How long a consumer's lane waits, after taking an event, for more to join its batch
-    /// ([`DEFAULT_CONSUMER_LINGER_MS`]; 0: it takes what is queued and nothing more).
+    /// ([`DEFAULT_CONSUMER_LINGER_MS`]; 0: it takes what is queued and nothing more; at most
+    /// [`MAX_CONSUMER_LINGER_MS`]).
     pub consumer_linger_ms: u64,
     /// `[nats]`
     pub nats: hotline_messaging::NatsConfig,

@@ -151,7 +151,7 @@ async fn an_invalid_namespace_is_refused_before_connecting_anything() {
 }
 
 #[tokio::test]
-async fn zero_consumer_lanes_or_batches_are_refused_before_connecting_anything() {
+async fn zero_consumer_lanes_or_batches_or_a_long_linger_are_refused_before_connecting_anything() {
     let mut common = CommonConfig {
         namespace: unique_namespace(),
         consumer_lanes: 0,
@@ -171,6 +171,17 @@ async fn zero_consumer_lanes_or_batches_are_refused_before_connecting_anything()
     assert!(
         matches!(result, Err(BootstrapError::NoConsumerBatch)),
         "{result:?}"
+    );
+
+    common.consumer_batch_max = 16;
+    common.consumer_linger_ms = 1_001;
+    let result = bootstrap::start("intake", "intake", &common, &[], CancellationToken::new()).await;
+    let Err(error @ BootstrapError::ConsumerLingerTooLong { got: 1_001 }) = result else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        error.to_string(),
+        "consumer_linger_ms must be at most 1000 (HOTLINE_CONSUMER_LINGER_MS), got 1001"
     );
 }
 
