@@ -141,11 +141,10 @@ async fn state_of(pool: &PgPool, order_id: Uuid) -> Vec<Option<Value>> {
              ORDER BY changed_at, clock) \
          FROM deadline_watcher.timer_changes c WHERE order_id = $1",
             "SELECT to_jsonb(count(*)) FROM deadline_watcher.order_numbers WHERE order_id = $1",
-            "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
-             (convert_from(payload, 'UTF8')::jsonb -> 'data') - 'order_id' - 'detected_at') \
-             ORDER BY seq) \
-         FROM deadline_watcher.outbox \
-         WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text",
+            &hotline_service_test::outbox_events_sql(
+                "deadline_watcher",
+                &["order_id", "detected_at"],
+            ),
         ],
         order_id,
     )

@@ -69,11 +69,10 @@ async fn state_of(pool: &PgPool, order_id: Uuid) -> Vec<Option<Value>> {
          FROM router.dispatch_log l WHERE order_id = $1",
             "SELECT to_jsonb(c) - 'order_id' - 'number' - 'opened_at' - 'traceparent' \
          FROM router.consultations c WHERE order_id = $1",
-            "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
-             (convert_from(payload, 'UTF8')::jsonb -> 'data') - 'order_id' - 'number' \
-             - 'dispatched_at' - 'opened_at') ORDER BY seq) \
-         FROM router.outbox \
-         WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text",
+            &hotline_service_test::outbox_events_sql(
+                "router",
+                &["order_id", "number", "dispatched_at", "opened_at"],
+            ),
         ],
         order_id,
     )

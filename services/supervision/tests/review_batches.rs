@@ -58,11 +58,7 @@ async fn state_of(pool: &PgPool, order_id: Uuid) -> Vec<Option<Value>> {
             "SELECT jsonb_agg(jsonb_build_object('kind', kind, 'actor', actor, \
              'what', CASE WHEN kind = 'archived' THEN 'digest' ELSE what END) ORDER BY seq) \
          FROM supervision.trail WHERE order_id = $1",
-            "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
-             (convert_from(payload, 'UTF8')::jsonb -> 'data') - 'order_id' - 'closed_at') \
-             ORDER BY seq) \
-         FROM supervision.outbox \
-         WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text",
+            &hotline_service_test::outbox_events_sql("supervision", &["order_id", "closed_at"]),
         ],
         order_id,
     )

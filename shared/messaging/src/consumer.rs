@@ -14,8 +14,8 @@
 //! waits to fill a batch: it takes what is already queued and nothing more. With a
 //! [`ConsumerConfig::linger`] it waits that long at most after its first event for more to
 //! join (the services' consumers off anyone's waiting path do; docs/performance.md, "Tenth
-//! round"). The wait delays the acknowledgements, never the commit of what was taken:
-//! nothing is applied before its batch is. A handler with a
+//! round"). The wait only delays when a batch is applied, committed and acknowledged;
+//! what it applies, and the rules below, do not change. A handler with a
 //! set-based form ([`EventHandler::BATCHED`]) gets the batch's new events at once and
 //! writes them with a few statements instead of a few per event
 //! ([`ConsumerConfig::set_based`]).

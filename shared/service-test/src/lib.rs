@@ -208,6 +208,19 @@ pub fn incoming_event<E: Event>(data: E) -> hotline_messaging::IncomingEvent {
     }
 }
 
+/// A [`json_state`] query: the events `schema`'s outbox holds about the order `$1`, in
+/// order, as their subjects and data without `varying` (the keys that differ between twins:
+/// the order's id, its number, instants taken from the clock).
+pub fn outbox_events_sql(schema: &str, varying: &[&str]) -> String {
+    let dropped: String = varying.iter().map(|key| format!(" - '{key}'")).collect();
+    format!(
+        "SELECT jsonb_agg(jsonb_build_object('subject', subject, 'data', \
+         (convert_from(payload, 'UTF8')::jsonb -> 'data'){dropped}) ORDER BY seq) \
+         FROM {schema}.outbox \
+         WHERE convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1::text"
+    )
+}
+
 /// Each of `queries` (at most one JSON value each, about the aggregate `$1`) run for `id`:
 /// what the batch-equivalence tests compare between an aggregate given its events one at a
 /// time and its twin given them as one batch.
